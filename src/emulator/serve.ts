@@ -1,0 +1,153 @@
+/**
+ * Serving the emulator on loopback.
+ *
+ * `node:http` is used in every runtime (Deno and Bun implement it natively)
+ * because an injected dropped connection must reset the socket before any
+ * header is sent, and only a socket-level server can do that; `Deno.serve`
+ * and `Bun.serve` can only break a body that has already started. It is
+ * imported lazily so that `createEmulator` alone stays free of Node APIs and
+ * runs on edge runtimes.
+ *
+ * @module
+ */
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createEmulator } from "./emulator.ts";
+import { DroppedConnection } from "./faults.ts";
+import type { Emulator, EmulatorOptions } from "./types.ts";
+
+/** Options of {@link serveEmulator}: the emulator's own, plus where to listen. */
+export interface ServeOptions extends EmulatorOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to bind. Default `"127.0.0.1"`. */
+  hostname?: string;
+  /** Serve this emulator instead of creating one from the options. */
+  emulator?: Emulator;
+}
+
+/** A running emulator server. */
+export interface ServedEmulator {
+  /** The base URL to give a client, e.g. `"http://127.0.0.1:54321"`. */
+  url: string;
+  /** The emulator behind it, for assertions and fault injection. */
+  emulator: Emulator;
+  /** Stops listening and closes every open connection. */
+  close(): Promise<void>;
+}
+
+function toRequest(
+  req: IncomingMessage,
+  origin: string,
+  signal: AbortSignal,
+): Request {
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  }
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  return new Request(new URL(req.url ?? "/", origin), {
+    method: req.method,
+    headers,
+    signal,
+    body: hasBody
+      ? new ReadableStream<Uint8Array>({
+        start(controller) {
+          req.on("data", (chunk: Uint8Array) =>
+            controller.enqueue(new Uint8Array(chunk)));
+          req.on("end", () =>
+            controller.close());
+          req.on("error", (e) => controller.error(e));
+        },
+      })
+      : undefined,
+    // @ts-ignore: required by Node's fetch for a streamed body, unknown to the DOM types
+    duplex: "half",
+  });
+}
+
+async function send(response: Response, res: ServerResponse): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((v, k) => (headers[k] = v));
+  res.writeHead(response.status, headers);
+  if (!response.body) return void res.end();
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) {
+        await new Promise<void>((resolve) => {
+          res.once("drain", resolve);
+          res.once("close", resolve);
+        });
+      }
+      if (res.destroyed) return void reader.cancel().catch(() => {});
+    }
+    res.end();
+  } catch {
+    // A body that breaks (an injected truncation) must look like a reset, not a clean end.
+    res.destroy();
+  }
+}
+
+/**
+ * Starts an emulator on loopback and returns its URL. Works in Deno, Node
+ * and Bun.
+ *
+ * @example
+ * ```ts
+ * import { serveEmulator } from "@audit-log/export/testing";
+ * const server = await serveEmulator({ exportDelayMs: 0 });
+ * console.log(server.url, server.emulator.apiKey);
+ * await server.close();
+ * ```
+ */
+export async function serveEmulator(
+  options: ServeOptions = {},
+): Promise<ServedEmulator> {
+  const emulator = options.emulator ?? createEmulator(options);
+  const http = await import("node:http");
+  const hostname = options.hostname ?? "127.0.0.1";
+  const sockets = new Set<import("node:net").Socket>();
+  let origin = "";
+  const server = http.createServer((req, res) => {
+    const controller = new AbortController();
+    res.on("close", () => controller.abort(new DroppedConnection()));
+    emulator.fetch(toRequest(req, origin, controller.signal))
+      .then((response) => send(response, res))
+      .catch((error) => {
+        if (error instanceof DroppedConnection || controller.signal.aborted) {
+          req.socket.destroy();
+        } else {
+          // Never reached by design; a 500 beats a hung client if it ever is.
+          res.writeHead(500, { "content-type": "application/json" });
+          res.end(JSON.stringify({ message: "Emulator failure." }));
+        }
+      });
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, hostname, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address
+    ? address.port
+    : options.port;
+  origin = `http://${
+    hostname.includes(":") ? `[${hostname}]` : hostname
+  }:${port}`;
+  return {
+    url: origin,
+    emulator,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

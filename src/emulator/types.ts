@@ -1,0 +1,143 @@
+/**
+ * Public types of the emulator.
+ *
+ * @module
+ */
+
+/** Actor or target of an audit log event. */
+export interface EmulatorEntity {
+  /** The entity's id, e.g. `"user_01GBNJC3MX9ZZJW1FSTF4C5938"`. */
+  id: string;
+  /** The entity's type, e.g. `"user"` or `"team"`. */
+  type: string;
+  /** A display name. */
+  name?: string;
+  /** Free-form string metadata. */
+  metadata?: Record<string, string>;
+}
+
+/** Scalar values allowed in event metadata (strings up to 500 characters). */
+export type EmulatorMetadataValue = string | number | boolean;
+
+/**
+ * An audit log event as the emulator stores it: the event of
+ * `POST /audit_logs/events` with its organization and an id.
+ */
+export interface EmulatorEvent {
+  /** The event's id; generated when omitted. */
+  id?: string;
+  /** The organization the event belongs to. */
+  organizationId: string;
+  /** What happened, e.g. `"user.signed_in"`. */
+  action: string;
+  /** When it happened, an ISO-8601 date-time. */
+  occurredAt: string;
+  /** Who did it. */
+  actor: EmulatorEntity;
+  /** What it was done to. */
+  targets: EmulatorEntity[];
+  /** Where it was done from. */
+  context: { location: string; userAgent?: string };
+  /** Up to 50 keys of scalar metadata. */
+  metadata?: Record<string, EmulatorMetadataValue>;
+  /** Schema version of the event. */
+  version?: number;
+}
+
+/** Options of {@link createEmulator}; every one has a default. */
+export interface EmulatorOptions {
+  /** The only API key accepted. Default `"sk_test_emulator"`. */
+  apiKey?: string;
+  /** Organization ids that exist. Default: those of the sample data. */
+  organizations?: readonly string[];
+  /** The events present at start. Default: the seeded sample ({@link sampleEvents}). */
+  events?: readonly EmulatorEvent[];
+  /** How long a new export stays `pending`, in ms. Default 1 000; 0 makes it ready at once. */
+  exportDelayMs?: number;
+  /** The clock, in epoch ms. Default `Date.now`. Drives readiness, URL expiry, idempotency, rate limits and retention. */
+  now?: () => number;
+  /** Requests allowed per API key per window, or `false` for none. Default `{ limit: 6000, windowMs: 60000 }`. */
+  rateLimit?: { limit: number; windowMs: number } | false;
+  /** How many calendar months back an export may start. Default 3. */
+  retentionMonths?: number;
+  /** Largest request body accepted, in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+/**
+ * A fault to inject into the next matching requests. Without a response
+ * field (`status`, `drop`, `truncate`, `hang`, `dripMs`, `nonJson`) only
+ * `delayMs` applies and the request is then handled normally.
+ */
+export interface EmulatorFault {
+  /** Only requests with this method (any when omitted). */
+  method?: string;
+  /** Only requests whose path equals this string or matches this pattern (any when omitted). The download path starts with `/_emulator/downloads/`. */
+  path?: string | RegExp;
+  /** How many matching requests it applies to. Default 1. */
+  times?: number;
+  /** Extra latency before anything else, in ms. */
+  delayMs?: number;
+  /** Answer with this status instead of handling the request. */
+  status?: number;
+  /** The body of that answer: a string as is, anything else as JSON. Default: an error body of the status. */
+  body?: unknown;
+  /** Extra headers of that answer. */
+  headers?: Record<string, string>;
+  /** Drop the connection before any response (`fetch` rejects). */
+  drop?: boolean;
+  /** Handle the request normally but cut the response body in half and break the connection. */
+  truncate?: boolean;
+  /** Handle the request normally but answer with an HTML page instead of its JSON, keeping the status. */
+  nonJson?: boolean;
+  /** Never answer; the request ends only when the client gives up. */
+  hang?: boolean;
+  /** Handle the request normally but send the body a few bytes at a time, one chunk every `dripMs` ms. */
+  dripMs?: number;
+}
+
+/** A request the emulator received, for assertions in tests. */
+export interface RecordedRequest {
+  /** HTTP method. */
+  method: string;
+  /** Path of the URL, e.g. `"/audit_logs/exports"`. */
+  path: string;
+  /** Request headers, lower-case names. */
+  headers: Record<string, string>;
+  /** The emulator clock when it arrived. */
+  time: number;
+}
+
+/** An export as the emulator keeps it. */
+export interface EmulatorExport {
+  /** The export id. */
+  id: string;
+  /** Its organization. */
+  organizationId: string;
+  /** Its state now. */
+  state: string;
+  /** Creation time, epoch ms. */
+  createdAt: number;
+  /** How many events its file holds. */
+  rowCount: number;
+}
+
+/** An in-memory WorkOS Audit Logs API. */
+export interface Emulator {
+  /** The API key it accepts. */
+  readonly apiKey: string;
+  /** The organization ids it knows. */
+  readonly organizations: readonly string[];
+  /** Every request received so far, oldest first. */
+  readonly requests: readonly RecordedRequest[];
+  /** Handles one request; a web-standard fetch, so it can be passed as a client's `fetch`. */
+  fetch(input: Request | URL | string, init?: RequestInit): Promise<Response>;
+  /** Queues a fault for the next matching requests. */
+  inject(fault: EmulatorFault): void;
+  /** The exports created so far. */
+  listExports(): EmulatorExport[];
+  /** The stored events, optionally of one organization, oldest first. */
+  listEvents(organizationId?: string): EmulatorEvent[];
+  /** Forces an export into a state, e.g. `"error"`, to test failure paths. */
+  setExportState(id: string, state: string): void;
+}

@@ -1,0 +1,380 @@
+/**
+ * Every error this package throws extends {@link AuditLogError}, so one
+ * `instanceof` check separates our failures from everything else.
+ *
+ * No message, property or `toString()` of these errors ever holds the API key:
+ * the key lives only in request headers, which errors never carry.
+ *
+ * @module
+ */
+
+import type { AuditLogExport } from "./types.ts";
+
+/**
+ * The base class of every error thrown by audit-log-export.
+ *
+ * @example
+ * ```ts
+ * import { AuditLogError, getExport } from "@audit-log/export";
+ * try {
+ *   await getExport("audit_log_export_123");
+ * } catch (error) {
+ *   if (error instanceof AuditLogError) console.error(error.name, error.message);
+ * }
+ * ```
+ */
+export class AuditLogError extends Error {
+  /**
+   * @param message What went wrong, in one sentence.
+   * @param options `cause`, the underlying error where there is one.
+   */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** One problem found while validating input: where it is and what is wrong. */
+export interface ValidationIssue {
+  /** Dotted path of the offending value (`"rangeStart"`, `"actions.0"`), `""` for the whole input. */
+  readonly path: string;
+  /** What is wrong with it. */
+  readonly message: string;
+}
+
+/**
+ * Input was rejected before any request was sent. `issues` lists every
+ * problem at once.
+ *
+ * @example
+ * ```ts
+ * import { createExport, ValidationError } from "@audit-log/export";
+ * try {
+ *   await createExport({ organizationId: "", rangeStart: "yesterday", rangeEnd: new Date() });
+ * } catch (error) {
+ *   if (error instanceof ValidationError) {
+ *     for (const issue of error.issues) console.error(`${issue.path}: ${issue.message}`);
+ *   }
+ * }
+ * ```
+ */
+export class ValidationError extends AuditLogError {
+  /** Every problem found, in input order. */
+  readonly issues: readonly ValidationIssue[];
+
+  /** @param issues The problems found; the message summarises them. */
+  constructor(issues: readonly ValidationIssue[]) {
+    super(
+      `Invalid input: ${
+        issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
+          .join("; ")
+      }`,
+    );
+    this.issues = issues;
+  }
+}
+
+/** The request an error belongs to: method and URL, never headers. */
+export interface RequestInfo {
+  /** HTTP method, e.g. `"POST"`. */
+  readonly method: string;
+  /** The full URL that was requested. */
+  readonly url: string;
+}
+
+/** What an {@link ApiError} is built from. */
+export interface ApiErrorInit {
+  /** The HTTP status of the response. */
+  status: number;
+  /** The `message` of the JSON error body, or a generic one. */
+  message: string;
+  /** The `code` of the JSON error body, when there is one. */
+  code?: string;
+  /** The `errors` array of the JSON error body, when there is one. */
+  errors?: readonly unknown[];
+  /** The `X-Request-ID` response header. */
+  requestId?: string;
+  /** Seconds the server asked to wait before retrying (`Retry-After`). */
+  retryAfter?: number;
+  /** The request that got this response. */
+  request: RequestInfo;
+  /** The response (its body already read). */
+  response?: Response;
+}
+
+/**
+ * The server answered with a non-2xx status. Subclasses name the common
+ * statuses; `ApiError` itself is used for any other.
+ *
+ * @example
+ * ```ts
+ * import { ApiError, createExport } from "@audit-log/export";
+ * try {
+ *   await createExport({ organizationId: "org_1", rangeStart: new Date(0), rangeEnd: new Date() });
+ * } catch (error) {
+ *   if (error instanceof ApiError) console.error(error.status, error.code, error.requestId);
+ * }
+ * ```
+ */
+export class ApiError extends AuditLogError {
+  /** HTTP status code. */
+  readonly status: number;
+  /** Machine-readable error code from the body, e.g. `"rate_limit_exceeded"`. */
+  readonly code: string | undefined;
+  /** Field-level errors from the body, e.g. `[{ field: "event.action", code: "required" }]`. */
+  readonly errors: readonly unknown[] | undefined;
+  /** `X-Request-ID` of the response, for support tickets. */
+  readonly requestId: string | undefined;
+  /** Seconds the server asked to wait before retrying, when it said. */
+  readonly retryAfter: number | undefined;
+  /** Method and URL of the failed request. */
+  readonly request: RequestInfo;
+  /** The response; its body has been consumed. */
+  readonly response: Response | undefined;
+
+  /** @param init Status, body fields and the request/response pair. */
+  constructor(init: ApiErrorInit) {
+    super(
+      `${init.message} (HTTP ${init.status}${
+        init.requestId ? `, request id ${init.requestId}` : ""
+      })`,
+    );
+    this.status = init.status;
+    this.code = init.code;
+    this.errors = init.errors;
+    this.requestId = init.requestId;
+    this.retryAfter = init.retryAfter;
+    this.request = init.request;
+    this.response = init.response;
+  }
+}
+
+/**
+ * HTTP 400: the server rejected the request, e.g. an invalid date range.
+ *
+ * @example
+ * ```ts
+ * import { BadRequestError } from "@audit-log/export";
+ * const isBadRange = (e: unknown) =>
+ *   e instanceof BadRequestError && e.code === "invalid_audit_log_export_range_date";
+ * ```
+ */
+export class BadRequestError extends ApiError {}
+
+/**
+ * HTTP 401: the API key is missing, wrong or revoked.
+ *
+ * @example
+ * ```ts
+ * import { AuthenticationError } from "@audit-log/export";
+ * const needsNewKey = (e: unknown) => e instanceof AuthenticationError;
+ * ```
+ */
+export class AuthenticationError extends ApiError {}
+
+/**
+ * HTTP 403: the key may not do this, or a download URL has expired.
+ *
+ * @example
+ * ```ts
+ * import { PermissionDeniedError } from "@audit-log/export";
+ * const denied = (e: unknown) => e instanceof PermissionDeniedError;
+ * ```
+ */
+export class PermissionDeniedError extends ApiError {}
+
+/**
+ * HTTP 404: no such export or organization.
+ *
+ * @example
+ * ```ts
+ * import { NotFoundError } from "@audit-log/export";
+ * const missing = (e: unknown) => e instanceof NotFoundError;
+ * ```
+ */
+export class NotFoundError extends ApiError {}
+
+/**
+ * HTTP 409: e.g. an idempotency key reused with a different body.
+ *
+ * @example
+ * ```ts
+ * import { ConflictError } from "@audit-log/export";
+ * const reusedKey = (e: unknown) => e instanceof ConflictError;
+ * ```
+ */
+export class ConflictError extends ApiError {}
+
+/**
+ * HTTP 422: the server's own validation failed; `errors` lists the fields.
+ *
+ * @example
+ * ```ts
+ * import { UnprocessableEntityError } from "@audit-log/export";
+ * const fields = (e: unknown) => e instanceof UnprocessableEntityError ? e.errors : [];
+ * ```
+ */
+export class UnprocessableEntityError extends ApiError {}
+
+/**
+ * HTTP 429: too many requests. Thrown once retries are exhausted, or at once
+ * when `Retry-After` asks for a wait longer than the retry cap (60 s).
+ *
+ * @example
+ * ```ts
+ * import { RateLimitError } from "@audit-log/export";
+ * const waitSeconds = (e: unknown) => e instanceof RateLimitError ? e.retryAfter : undefined;
+ * ```
+ */
+export class RateLimitError extends ApiError {}
+
+/**
+ * HTTP 5xx: the server failed; thrown once retries are exhausted.
+ *
+ * @example
+ * ```ts
+ * import { InternalServerError } from "@audit-log/export";
+ * const serverSide = (e: unknown) => e instanceof InternalServerError;
+ * ```
+ */
+export class InternalServerError extends ApiError {}
+
+/**
+ * The request never got a response (DNS, refused or dropped connection),
+ * after all retries.
+ *
+ * @example
+ * ```ts
+ * import { ConnectionError } from "@audit-log/export";
+ * const offline = (e: unknown) => e instanceof ConnectionError;
+ * ```
+ */
+export class ConnectionError extends AuditLogError {
+  /** Method and URL of the failed request. */
+  readonly request: RequestInfo;
+
+  /**
+   * @param request The request that failed.
+   * @param cause The error raised by `fetch`.
+   */
+  constructor(request: RequestInfo, cause: unknown) {
+    super(
+      `Could not reach ${request.method} ${request.url}: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      { cause },
+    );
+    this.request = request;
+  }
+}
+
+/**
+ * A time budget ran out: one attempt's `timeout`, or a wait's `maxWait`.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from "@audit-log/export";
+ * const tooSlow = (e: unknown) => e instanceof TimeoutError && e.timeout > 0;
+ * ```
+ */
+export class TimeoutError extends AuditLogError {
+  /** The budget that ran out, in milliseconds. */
+  readonly timeout: number;
+  /** The request that timed out, when it was a single request. */
+  readonly request: RequestInfo | undefined;
+
+  /**
+   * @param message What timed out.
+   * @param timeout The budget, in milliseconds.
+   * @param request The request, when one attempt timed out.
+   */
+  constructor(message: string, timeout: number, request?: RequestInfo) {
+    super(message);
+    this.timeout = timeout;
+    this.request = request;
+  }
+}
+
+/**
+ * A 2xx response whose body is not the documented shape (not JSON, or not an
+ * `audit_log_export`). Never retried: the request may have taken effect.
+ *
+ * @example
+ * ```ts
+ * import { InvalidResponseError } from "@audit-log/export";
+ * const broken = (e: unknown) => e instanceof InvalidResponseError ? e.status : 0;
+ * ```
+ */
+export class InvalidResponseError extends AuditLogError {
+  /** HTTP status of the response. */
+  readonly status: number;
+  /** `X-Request-ID` of the response. */
+  readonly requestId: string | undefined;
+  /** Method and URL of the request. */
+  readonly request: RequestInfo;
+
+  /**
+   * @param message What is wrong with the body.
+   * @param status The response status.
+   * @param request The request.
+   * @param requestId The response's `X-Request-ID`.
+   */
+  constructor(
+    message: string,
+    status: number,
+    request: RequestInfo,
+    requestId?: string,
+  ) {
+    super(message);
+    this.status = status;
+    this.request = request;
+    this.requestId = requestId;
+  }
+}
+
+/**
+ * An export ended in `error` or `expired` instead of `ready`.
+ *
+ * @example
+ * ```ts
+ * import { ExportFailedError } from "@audit-log/export";
+ * const failedId = (e: unknown) => e instanceof ExportFailedError ? e.export.id : undefined;
+ * ```
+ */
+export class ExportFailedError extends AuditLogError {
+  /** The export as last read from the API. */
+  readonly export: AuditLogExport;
+
+  /** @param auditLogExport The export in its final, failed state. */
+  constructor(auditLogExport: AuditLogExport) {
+    super(
+      `Audit log export ${auditLogExport.id} ended in state "${auditLogExport.state}"`,
+    );
+    this.export = auditLogExport;
+  }
+}
+
+/**
+ * The CSV of an export is malformed: a row with the wrong number of fields,
+ * or a quote left open at the end of the file. `line` is 1-based and counts
+ * physical lines, so it matches what an editor shows.
+ *
+ * @example
+ * ```ts
+ * import { CsvParseError } from "@audit-log/export";
+ * const where = (e: unknown) => e instanceof CsvParseError ? e.line : 0;
+ * ```
+ */
+export class CsvParseError extends AuditLogError {
+  /** The 1-based line on which the bad record starts. */
+  readonly line: number;
+
+  /**
+   * @param message What is wrong.
+   * @param line The 1-based line where the bad record starts.
+   */
+  constructor(message: string, line: number) {
+    super(`${message} (line ${line})`);
+    this.line = line;
+  }
+}

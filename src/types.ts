@@ -1,0 +1,36 @@
+/**
+ * The shapes the API returns, in the camelCase of the official Node SDK.
+ *
+ * @module
+ */
+
+/**
+ * The state of an export. `"pending"` until the file is built, then `"ready"`;
+ * `"error"` and `"expired"` are final. Any other string is a state the API
+ * added later and is passed through unchanged.
+ */
+export type ExportState =
+  | "pending"
+  | "ready"
+  | "error"
+  | "expired"
+  | (string & Record<never, never>);
+
+/**
+ * An audit log export, as returned by `createExport` and `getExport`
+ * (compatible with `@workos-inc/node`'s `AuditLogExport`).
+ */
+export interface AuditLogExport {
+  /** Always `"audit_log_export"`. */
+  object: "audit_log_export";
+  /** The export's id, e.g. `"audit_log_export_01GBZK5MP7TD1YCFQHFR22180V"`. */
+  id: string;
+  /** Where the export is in its life. */
+  state: ExportState;
+  /** Presigned CSV download URL, valid for 10 minutes; present only when `ready`. */
+  url?: string;
+  /** ISO-8601 creation time. */
+  createdAt: string;
+  /** ISO-8601 time of the last state change. */
+  updatedAt: string;
+}

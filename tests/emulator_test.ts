@@ -1,0 +1,796 @@
+import assert from "node:assert/strict";
+import { parse } from "csv-parse/sync";
+import {
+  createEmulator,
+  CSV_COLUMNS,
+  type Emulator,
+  type EmulatorEvent,
+  SAMPLE_ORGANIZATIONS,
+  sampleEvents,
+} from "../testing.ts";
+import { call, clock, DAY, daysAgo, withServer } from "./helpers.ts";
+
+const ORG = "org_test";
+
+function event(overrides: Partial<EmulatorEvent> = {}): EmulatorEvent {
+  return {
+    organizationId: ORG,
+    action: "user.signed_in",
+    occurredAt: new Date(Date.now() - DAY).toISOString(),
+    actor: { id: "user_1", type: "user", name: "Ada" },
+    targets: [{ id: "team_1", type: "team" }],
+    context: { location: "203.0.113.1" },
+    ...overrides,
+  };
+}
+
+async function csvOf(url: string): Promise<Record<string, string>[]> {
+  const response = await fetch(url);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("content-type")!, /^text\/csv/);
+  return parse(await response.text(), { columns: true, bom: true });
+}
+
+/** Creates an export and returns its CSV rows once ready (delay 0). */
+async function exportRows(
+  base: string,
+  emulator: Emulator,
+  body: Record<string, unknown>,
+): Promise<Record<string, string>[]> {
+  const created = await call(
+    base,
+    emulator,
+    "POST",
+    "/audit_logs/exports",
+    body,
+  );
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const read = await call(
+    base,
+    emulator,
+    "GET",
+    `/audit_logs/exports/${created.body.id}`,
+  );
+  assert.equal(read.body.state, "ready");
+  return csvOf(read.body.url);
+}
+
+Deno.test("emulator: defaults are discoverable and the sample is deterministic", () => {
+  const emulator = createEmulator();
+  assert.equal(emulator.apiKey, "sk_test_emulator");
+  assert.deepEqual(emulator.organizations, [...SAMPLE_ORGANIZATIONS]);
+  const now = Date.UTC(2026, 5, 1);
+  const a = sampleEvents({ seed: 42, now });
+  assert.deepEqual(a, sampleEvents({ seed: 42, now }));
+  assert.notDeepEqual(a, sampleEvents({ seed: 43, now }));
+  assert.equal(a.length, 3 * 400);
+  for (const e of a) {
+    const t = Date.parse(e.occurredAt);
+    assert.ok(t < now && t > now - 90 * DAY, e.occurredAt);
+  }
+  assert.ok(new Set(a.map((e) => e.action)).size >= 5);
+  assert.ok(new Set(a.map((e) => e.actor.id)).size >= 5);
+  assert.equal(new Set(a.map((e) => e.id)).size, a.length);
+});
+
+Deno.test("emulator: rejects invalid options with a TypeError", () => {
+  assert.throws(() => createEmulator({ exportDelayMs: -1 }), TypeError);
+  assert.throws(() => createEmulator({ apiKey: "" }), TypeError);
+  assert.throws(
+    () => createEmulator({ rateLimit: { limit: 0, windowMs: 1 } }),
+    TypeError,
+  );
+  assert.throws(() => createEmulator().inject({ times: 0 }), TypeError);
+});
+
+Deno.test("emulator: authentication, request ids and content types", async () => {
+  await withServer({}, async ({ url, emulator }) => {
+    for (
+      const authorization of [
+        undefined,
+        "Bearer sk_wrong",
+        `Basic ${emulator.apiKey}`,
+      ]
+    ) {
+      const response = await fetch(`${url}/audit_logs/exports/x`, {
+        headers: authorization ? { authorization } : {},
+      });
+      assert.equal(response.status, 401);
+      assert.equal(response.headers.get("content-type"), "application/json");
+      assert.match(response.headers.get("x-request-id")!, /^req_[0-9A-Z]{26}$/);
+      assert.equal(typeof (await response.json()).message, "string");
+    }
+    const unknown = await call(url, emulator, "GET", "/nope");
+    assert.equal(unknown.status, 404);
+    const wrongMethod = await call(url, emulator, "GET", "/audit_logs/exports");
+    assert.equal(wrongMethod.status, 405);
+    const missing = await call(
+      url,
+      emulator,
+      "GET",
+      "/audit_logs/exports/audit_log_export_X",
+    );
+    assert.equal(missing.status, 404);
+    assert.deepEqual(missing.body, {
+      message: "Audit Log Export not found: 'audit_log_export_X'",
+    });
+    const ids = new Set(
+      [unknown, wrongMethod, missing].map((r) => r.headers.get("x-request-id")),
+    );
+    assert.equal(ids.size, 3);
+  });
+});
+
+Deno.test("emulator: an export is pending, then ready with a URL that expires after 10 minutes", async () => {
+  const time = clock();
+  await withServer(
+    { now: time.now, exportDelayMs: 5_000 },
+    async ({ url, emulator }) => {
+      const created = await call(url, emulator, "POST", "/audit_logs/exports", {
+        organization_id: emulator.organizations[0],
+        range_start: daysAgo(30, time.now()),
+        range_end: new Date(time.now()).toISOString(),
+      });
+      assert.equal(created.status, 201);
+      assert.equal(created.headers.get("content-type"), "application/json");
+      const e = created.body;
+      assert.equal(e.object, "audit_log_export");
+      assert.match(e.id, /^audit_log_export_[0-9A-Z]{26}$/);
+      assert.equal(e.state, "pending");
+      assert.equal("url" in e, false);
+      assert.equal(e.created_at, new Date(time.now()).toISOString());
+
+      time.advance(4_999);
+      assert.equal(
+        (await call(url, emulator, "GET", `/audit_logs/exports/${e.id}`)).body
+          .state,
+        "pending",
+      );
+      time.advance(1);
+      const ready =
+        (await call(url, emulator, "GET", `/audit_logs/exports/${e.id}`)).body;
+      assert.equal(ready.state, "ready");
+      assert.equal(ready.updated_at, new Date(time.now()).toISOString());
+      assert.ok(ready.url.startsWith(`${url}/_emulator/downloads/`));
+
+      const withAuth = await fetch(ready.url, {
+        headers: { authorization: `Bearer ${emulator.apiKey}` },
+      });
+      assert.equal(withAuth.status, 400);
+      assert.match(await withAuth.text(), /InvalidArgument/);
+
+      time.advance(10 * 60_000);
+      const stillValid = await fetch(ready.url);
+      assert.equal(stillValid.status, 200);
+      await stillValid.body?.cancel();
+      time.advance(1);
+      const expired = await fetch(ready.url);
+      assert.equal(expired.status, 403);
+      assert.match(await expired.text(), /expired/);
+
+      const again =
+        (await call(url, emulator, "GET", `/audit_logs/exports/${e.id}`)).body;
+      assert.notEqual(again.url, ready.url);
+      const rows = await csvOf(again.url);
+      assert.equal(rows.length, emulator.listExports()[0].rowCount);
+      const bogus = await fetch(`${url}/_emulator/downloads/nothing/x.csv`);
+      assert.equal(bogus.status, 403);
+      await bogus.body?.cancel();
+    },
+  );
+});
+
+Deno.test("emulator: setExportState drives the failure states", async () => {
+  await withServer({ exportDelayMs: 0 }, async ({ url, emulator }) => {
+    const created = await call(url, emulator, "POST", "/audit_logs/exports", {
+      organization_id: emulator.organizations[0],
+      range_start: daysAgo(1),
+      range_end: new Date().toISOString(),
+    });
+    emulator.setExportState(created.body.id, "error");
+    const read = await call(
+      url,
+      emulator,
+      "GET",
+      `/audit_logs/exports/${created.body.id}`,
+    );
+    assert.equal(read.body.state, "error");
+    assert.equal("url" in read.body, false);
+    assert.throws(() => emulator.setExportState("nope", "error"), TypeError);
+  });
+});
+
+Deno.test("emulator: export validation answers with the spec's error bodies", async (t) => {
+  await withServer({}, async ({ url, emulator }) => {
+    const org = emulator.organizations[0];
+    const range = { range_start: daysAgo(10), range_end: daysAgo(1) };
+    const post = (body: unknown, headers?: Record<string, string>) =>
+      call(url, emulator, "POST", "/audit_logs/exports", body, headers);
+
+    await t.step(
+      "missing and mistyped fields are a 422 listing each field",
+      async () => {
+        const r = await post({
+          range_start: 5,
+          actions: "user.signed_in",
+          targets: [1],
+        });
+        assert.equal(r.status, 422);
+        assert.deepEqual(r.body, {
+          message: "Validation failed.",
+          errors: [
+            { field: "organization_id", code: "required" },
+            { field: "range_start", code: "invalid_type" },
+            { field: "range_end", code: "required" },
+            { field: "actions", code: "invalid_type" },
+            { field: "targets", code: "invalid_type" },
+          ],
+        });
+      },
+    );
+
+    await t.step(
+      "bad ranges are a 400 invalid_audit_log_export_range_date",
+      async () => {
+        const bad = [
+          { range_start: "yesterday", range_end: daysAgo(1) },
+          { range_start: "2026-02-30T00:00:00Z", range_end: daysAgo(1) },
+          { range_start: "2026-11-01T00:00:00", range_end: daysAgo(1) },
+          { range_start: daysAgo(1), range_end: daysAgo(2) },
+          { range_start: daysAgo(100), range_end: daysAgo(1) },
+        ];
+        for (const range of bad) {
+          const r = await post({ organization_id: org, ...range });
+          assert.equal(r.status, 400, JSON.stringify(range));
+          assert.deepEqual(r.body, {
+            message: "Invalid date range",
+            code: "invalid_audit_log_export_range_date",
+          });
+        }
+      },
+    );
+
+    await t.step("an unknown organization is a 404", async () => {
+      const r = await post({ organization_id: "org_nope", ...range });
+      assert.equal(r.status, 404);
+      assert.deepEqual(r.body, {
+        message: "Organization not found: 'org_nope'",
+      });
+    });
+
+    await t.step("malformed bodies are a clear 400, never a 500", async () => {
+      const cases: [unknown, Record<string, string> | undefined, RegExp][] = [
+        ["{not json", undefined, /not valid JSON/],
+        ["[1,2]", undefined, /must be a JSON object/],
+        ["null", undefined, /must be a JSON object/],
+        [JSON.stringify({ organization_id: org, ...range }), {
+          "content-type": "text/plain",
+        }, /Content-Type/],
+        ["x".repeat(2 << 20), undefined, /larger than/],
+        [
+          "[".repeat(100_000) + "]".repeat(100_000),
+          undefined,
+          /must be a JSON object/,
+        ],
+        [new Uint8Array([0xff, 0xfe, 0x7b, 0x7d]), undefined, /not valid JSON/],
+      ];
+      for (const [body, headers, message] of cases) {
+        const response = await fetch(`${url}/audit_logs/exports`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${emulator.apiKey}`,
+            "content-type": "application/json",
+            ...headers,
+          },
+          body: body as BodyInit,
+        });
+        assert.equal(response.status, 400);
+        assert.match((await response.json()).message, message);
+      }
+    });
+
+    await t.step(
+      "deeply nested values in fields are a 422, not a crash",
+      async () => {
+        const deep = JSON.parse("[".repeat(5_000) + "]".repeat(5_000));
+        const r = await post({
+          organization_id: { a: deep },
+          ...range,
+          actions: deep,
+        });
+        assert.equal(r.status, 422);
+      },
+    );
+  });
+});
+
+Deno.test("emulator: every filter is applied and the range is inclusive at both ends", async () => {
+  const now = Date.now();
+  const at = (d: number) => new Date(now - d * DAY).toISOString();
+  const events: EmulatorEvent[] = [
+    event({
+      id: "e1",
+      occurredAt: at(10),
+      action: "a.one",
+      actor: { id: "u1", type: "user", name: "Ann" },
+    }),
+    event({
+      id: "e2",
+      occurredAt: at(9),
+      action: "a.two",
+      actor: { id: "u2", type: "user", name: "Bob" },
+      targets: [{ id: "d1", type: "document" }],
+    }),
+    event({
+      id: "e3",
+      occurredAt: at(8),
+      action: "a.one",
+      actor: { id: "u2", type: "user", name: "Bob" },
+      targets: [{ id: "t1", type: "team" }, { id: "d2", type: "document" }],
+    }),
+    event({
+      id: "e4",
+      occurredAt: at(7),
+      action: "a.three",
+      actor: { id: "k1", type: "api_key" },
+    }),
+    event({ id: "e5", occurredAt: at(6), organizationId: "org_other" }),
+    event({ id: "e6", occurredAt: at(50), action: "a.one" }),
+  ];
+  await withServer({
+    events,
+    organizations: [ORG, "org_other"],
+    exportDelayMs: 0,
+  }, async ({ url, emulator }) => {
+    const ids = async (filters: Record<string, unknown>) =>
+      (await exportRows(url, emulator, {
+        organization_id: ORG,
+        range_start: at(10),
+        range_end: at(7),
+        ...filters,
+      })).map((r) => r.id);
+    assert.deepEqual(await ids({}), ["e1", "e2", "e3", "e4"]);
+    assert.deepEqual(await ids({ actions: ["a.one"] }), ["e1", "e3"]);
+    assert.deepEqual(await ids({ actions: ["a.one", "a.three"] }), [
+      "e1",
+      "e3",
+      "e4",
+    ]);
+    assert.deepEqual(await ids({ actor_ids: ["u2"] }), ["e2", "e3"]);
+    assert.deepEqual(await ids({ actor_names: ["Ann"] }), ["e1"]);
+    assert.deepEqual(await ids({ actors: ["Bob"] }), ["e2", "e3"]);
+    assert.deepEqual(await ids({ actor_names: ["Ann"], actors: ["Bob"] }), [
+      "e1",
+      "e2",
+      "e3",
+    ]);
+    assert.deepEqual(await ids({ targets: ["document"] }), ["e2", "e3"]);
+    assert.deepEqual(await ids({ targets: ["document"], actions: ["a.one"] }), [
+      "e3",
+    ]);
+    assert.deepEqual(await ids({ actions: [] }), ["e1", "e2", "e3", "e4"]);
+    assert.deepEqual(await ids({ actions: ["nothing"] }), []);
+    assert.deepEqual(await ids({ range_start: at(9), range_end: at(9) }), [
+      "e2",
+    ]);
+  });
+});
+
+Deno.test("emulator: the CSV holds exactly the stored events, hostile text included", async () => {
+  const hostile = [
+    '=HYPERLINK("http://evil.example","x")',
+    "+1+1",
+    "-2",
+    "@SUM(A1)",
+    "\tTab",
+    "a,b\r\nc\rd\ne",
+    '"quoted" ""twice""',
+    "emoji 🧾 中文 e\u0301",
+    "",
+  ];
+  const events = hostile.map((text, i) =>
+    event({
+      id: `h${i}`,
+      occurredAt: new Date(Date.now() - DAY + i * 1000).toISOString(),
+      action: `x.${i}`,
+      actor: {
+        id: `u${i}`,
+        type: "user",
+        name: text || undefined,
+        metadata: { note: text },
+      },
+      targets: [{ id: "t", type: "team", name: text }],
+      context: { location: text || "x", userAgent: text },
+      metadata: { text, n: i, ok: true },
+      version: 2,
+    })
+  );
+  await withServer(
+    { events, organizations: [ORG], exportDelayMs: 0 },
+    async ({ url, emulator }) => {
+      const rows = await exportRows(url, emulator, {
+        organization_id: ORG,
+        range_start: daysAgo(2),
+        range_end: new Date().toISOString(),
+      });
+      assert.deepEqual(Object.keys(rows[0]), CSV_COLUMNS);
+      assert.equal(rows.length, events.length);
+      rows.forEach((row, i) => {
+        const e = events[i];
+        assert.equal(row.id, e.id);
+        assert.equal(row.occurred_at, e.occurredAt);
+        assert.equal(row.actor_name, e.actor.name ?? "");
+        assert.deepEqual(JSON.parse(row.actor_metadata), e.actor.metadata);
+        assert.deepEqual(JSON.parse(row.targets), e.targets);
+        assert.equal(row.location, e.context.location);
+        assert.equal(row.user_agent, e.context.userAgent);
+        assert.deepEqual(JSON.parse(row.metadata), e.metadata);
+        assert.equal(row.version, "2");
+      });
+    },
+  );
+});
+
+Deno.test("emulator: events are validated, stored and exported", async (t) => {
+  await withServer(
+    { events: [], organizations: [ORG], exportDelayMs: 0 },
+    async ({ url, emulator }) => {
+      const wire = {
+        action: "document.updated",
+        occurred_at: daysAgo(1),
+        actor: {
+          id: "user_1",
+          type: "user",
+          name: "Ada",
+          metadata: { role: "admin" },
+        },
+        targets: [{ id: "doc_1", type: "document", name: "Plan" }],
+        context: { location: "198.51.100.7", user_agent: "curl/8" },
+        metadata: { reason: "typo", count: 3, mfa: true },
+        version: 1,
+      };
+      const post = (body: unknown, headers?: Record<string, string>) =>
+        call(url, emulator, "POST", "/audit_logs/events", body, headers);
+
+      await t.step("a valid event is a 200 and stored", async () => {
+        const r = await post({ organization_id: ORG, event: wire });
+        assert.equal(r.status, 200);
+        assert.deepEqual(r.body, { success: true });
+        const [stored] = emulator.listEvents(ORG);
+        assert.equal(stored.action, wire.action);
+        assert.equal(stored.context.userAgent, "curl/8");
+        assert.deepEqual(stored.metadata, wire.metadata);
+      });
+
+      await t.step("missing fields are a 422 naming each", async () => {
+        const { action: _a, actor: _b, ...rest } = wire;
+        const r = await post({
+          organization_id: ORG,
+          event: { ...rest, context: {} },
+        });
+        assert.equal(r.status, 422);
+        assert.deepEqual(r.body.errors, [
+          { field: "event.action", code: "required" },
+          { field: "event.actor", code: "required" },
+          { field: "event.context.location", code: "required" },
+        ]);
+        const noEvent = await post({ organization_id: ORG });
+        assert.deepEqual(noEvent.body.errors, [{
+          field: "event",
+          code: "required",
+        }]);
+      });
+
+      await t.step(
+        "schema violations are a 400 invalid_audit_log_event",
+        async () => {
+          const tooMany = Object.fromEntries(
+            Array.from({ length: 51 }, (_, i) => [`k${i}`, i]),
+          );
+          const cases: [Record<string, unknown>, string][] = [
+            [{ metadata: tooMany }, "/metadata"],
+            [{ metadata: { long: "x".repeat(501) } }, "/metadata/long"],
+            [{ metadata: { nested: { a: 1 } } }, "/metadata/nested"],
+            [{ targets: ["doc_1"] }, "/targets/0"],
+            [{ occurred_at: "2026-13-01T00:00:00Z" }, "/occurred_at"],
+          ];
+          for (const [patch, pointer] of cases) {
+            const r = await post({
+              organization_id: ORG,
+              event: { ...wire, ...patch },
+            });
+            assert.equal(r.status, 400, pointer);
+            assert.equal(r.body.code, "invalid_audit_log_event");
+            assert.equal(r.body.message, "Invalid Audit Log event.");
+            assert.deepEqual(r.body.errors, [{ instancePath: pointer }]);
+          }
+          const fifty = Object.fromEntries(
+            Array.from({ length: 50 }, (_, i) => [`k${i}`, "x".repeat(500)]),
+          );
+          assert.equal(
+            (await post({
+              organization_id: ORG,
+              event: { ...wire, metadata: fifty },
+            })).status,
+            200,
+          );
+        },
+      );
+
+      await t.step("an unknown organization is a 404", async () => {
+        const r = await post({ organization_id: "org_nope", event: wire });
+        assert.equal(r.status, 404);
+        assert.deepEqual(r.body, {
+          message: "Organization not found: 'org_nope'",
+        });
+      });
+
+      await t.step(
+        "an Idempotency-Key replays the first answer and stores nothing twice",
+        async () => {
+          const before = emulator.listEvents(ORG).length;
+          const body = {
+            organization_id: ORG,
+            event: { ...wire, action: "idem.test" },
+          };
+          const first = await post(body, { "idempotency-key": "key-1" });
+          const second = await post(body, { "idempotency-key": "key-1" });
+          assert.equal(first.status, 200);
+          assert.deepEqual(second.body, first.body);
+          assert.equal(second.headers.get("idempotent-replayed"), "true");
+          assert.equal(emulator.listEvents(ORG).length, before + 1);
+          const conflict = await post({
+            ...body,
+            event: { ...body.event, action: "other" },
+          }, {
+            "idempotency-key": "key-1",
+          });
+          assert.equal(conflict.status, 409);
+          assert.equal(emulator.listEvents(ORG).length, before + 1);
+        },
+      );
+
+      await t.step("the stored event is in the next export", async () => {
+        const rows = await exportRows(url, emulator, {
+          organization_id: ORG,
+          range_start: daysAgo(2),
+          range_end: new Date().toISOString(),
+          actions: ["document.updated"],
+        });
+        assert.equal(rows.length, 1);
+        assert.deepEqual(JSON.parse(rows[0].targets), wire.targets);
+        assert.equal(rows[0].actor_name, "Ada");
+      });
+    },
+  );
+});
+
+Deno.test("emulator: idempotency keys on exports hold for 24 hours", async () => {
+  const time = clock(Date.now());
+  await withServer(
+    { now: time.now, exportDelayMs: 0 },
+    async ({ url, emulator }) => {
+      const body = {
+        organization_id: emulator.organizations[0],
+        range_start: daysAgo(3, time.now()),
+        range_end: daysAgo(1, time.now()),
+      };
+      const headers = { "idempotency-key": "export-1" };
+      const a = await call(
+        url,
+        emulator,
+        "POST",
+        "/audit_logs/exports",
+        body,
+        headers,
+      );
+      const b = await call(
+        url,
+        emulator,
+        "POST",
+        "/audit_logs/exports",
+        body,
+        headers,
+      );
+      assert.equal(b.body.id, a.body.id);
+      assert.equal(emulator.listExports().length, 1);
+      time.advance(24 * 3_600_000 + 1);
+      const c = await call(
+        url,
+        emulator,
+        "POST",
+        "/audit_logs/exports",
+        body,
+        headers,
+      );
+      assert.notEqual(c.body.id, a.body.id);
+      assert.equal(emulator.listExports().length, 2);
+    },
+  );
+});
+
+Deno.test("emulator: the rate limit answers 429 with Retry-After, then recovers", async () => {
+  const time = clock();
+  await withServer(
+    { now: time.now, rateLimit: { limit: 3, windowMs: 10_000 } },
+    async ({ url, emulator }) => {
+      for (let i = 0; i < 3; i++) {
+        assert.equal(
+          (await call(url, emulator, "GET", "/audit_logs/exports/x")).status,
+          404,
+        );
+      }
+      time.advance(2_500);
+      const limited = await call(url, emulator, "GET", "/audit_logs/exports/x");
+      assert.equal(limited.status, 429);
+      assert.deepEqual(limited.body, {
+        message: "Too many requests.",
+        code: "rate_limit_exceeded",
+      });
+      assert.equal(limited.headers.get("retry-after"), "8");
+      time.advance(7_500);
+      assert.equal(
+        (await call(url, emulator, "GET", "/audit_logs/exports/x")).status,
+        404,
+      );
+    },
+  );
+  const unlimited = createEmulator({ rateLimit: false });
+  for (let i = 0; i < 50; i++) {
+    const r = await unlimited.fetch("http://e.test/audit_logs/exports/x", {
+      headers: { authorization: `Bearer ${unlimited.apiKey}` },
+    });
+    assert.equal(r.status, 404);
+    await r.body?.cancel();
+  }
+});
+
+Deno.test("emulator: injected faults", async (t) => {
+  await withServer({ exportDelayMs: 0 }, async ({ url, emulator }) => {
+    const get = () => call(url, emulator, "GET", "/audit_logs/exports/x");
+
+    await t.step(
+      "a status and body for the next N matching requests",
+      async () => {
+        emulator.inject({
+          method: "GET",
+          path: "/audit_logs/exports/x",
+          times: 2,
+          status: 503,
+          body: { message: "down" },
+          headers: { "retry-after": "1" },
+        });
+        emulator.inject({ method: "POST", status: 500 });
+        for (let i = 0; i < 2; i++) {
+          const r = await get();
+          assert.equal(r.status, 503);
+          assert.deepEqual(r.body, { message: "down" });
+          assert.equal(r.headers.get("retry-after"), "1");
+          assert.ok(r.headers.get("x-request-id"));
+        }
+        assert.equal((await get()).status, 404);
+        assert.equal(
+          (await call(url, emulator, "POST", "/audit_logs/exports", {})).status,
+          500,
+        );
+      },
+    );
+
+    await t.step("a path pattern, and a text body", async () => {
+      emulator.inject({
+        path: /^\/audit_logs\/exports\//,
+        status: 502,
+        body: "<html>bad gateway</html>",
+      });
+      const r = await get();
+      assert.equal(r.status, 502);
+      assert.equal(r.body, "<html>bad gateway</html>");
+    });
+
+    await t.step("a dropped connection rejects fetch", async () => {
+      emulator.inject({ drop: true, times: 5 });
+      await assert.rejects(
+        fetch(`${url}/audit_logs/exports/x`, {
+          headers: { connection: "close" },
+        }),
+        TypeError,
+      );
+      // Clients may retry a reset on a pooled connection by themselves; drain the rest.
+      for (let i = 0; i < 5; i++) {
+        try {
+          await (await fetch(`${url}/audit_logs/exports/x`, {
+            headers: { connection: "close" },
+          })).body?.cancel();
+        } catch { /* dropped */ }
+      }
+    });
+
+    await t.step("a truncated body breaks while reading", async () => {
+      emulator.inject({ truncate: true });
+      await assert.rejects(async () => {
+        const r = await fetch(`${url}/audit_logs/exports/x`, {
+          headers: { authorization: `Bearer ${emulator.apiKey}` },
+        });
+        await r.text();
+      }, TypeError);
+    });
+
+    await t.step("a non-JSON body keeps the status", async () => {
+      emulator.inject({ nonJson: true });
+      const r = await get();
+      assert.equal(r.status, 404);
+      assert.match(r.headers.get("content-type")!, /text\/html/);
+      assert.match(r.body, /<html>/);
+    });
+
+    await t.step("a dripping body arrives whole", async () => {
+      emulator.inject({ dripMs: 5 });
+      const r = await get();
+      assert.deepEqual(r.body, { message: "Audit Log Export not found: 'x'" });
+    });
+
+    await t.step("a hung request ends when the client aborts", async () => {
+      emulator.inject({ hang: true });
+      const controller = new AbortController();
+      const pending = fetch(`${url}/audit_logs/exports/x`, {
+        signal: controller.signal,
+      });
+      setTimeout(() => controller.abort(new Error("gave up")), 50);
+      await assert.rejects(pending, /gave up/);
+    });
+
+    await t.step(
+      "a delay applies before normal handling, and aborts with the client",
+      async () => {
+        emulator.inject({ delayMs: 20 });
+        assert.equal((await get()).status, 404);
+        const inProcess = createEmulator();
+        inProcess.inject({ delayMs: 60_000 });
+        const controller = new AbortController();
+        const pending = inProcess.fetch("http://e.test/", {
+          signal: controller.signal,
+        });
+        controller.abort(new Error("stop"));
+        await assert.rejects(pending, /stop/);
+      },
+    );
+  });
+});
+
+Deno.test("emulator: works in-process as a fetch, with no server", async () => {
+  const emulator = createEmulator({ exportDelayMs: 0 });
+  const headers = {
+    authorization: `Bearer ${emulator.apiKey}`,
+    "content-type": "application/json",
+  };
+  const { fetch: detached } = emulator;
+  const created = await detached("http://api.test/audit_logs/exports", {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      organization_id: emulator.organizations[1],
+      range_start: daysAgo(90),
+      range_end: new Date().toISOString(),
+    }),
+  });
+  const e = await created.json();
+  const ready = await (await emulator.fetch(
+    new Request(`http://api.test/audit_logs/exports/${e.id}`, { headers }),
+  )).json();
+  const csv = await (await emulator.fetch(ready.url)).text();
+  const rows = parse(csv, { columns: true });
+  assert.equal(
+    rows.length,
+    emulator.listEvents(emulator.organizations[1]).length,
+  );
+  assert.equal(rows.length, 400);
+  emulator.inject({ drop: true });
+  await assert.rejects(emulator.fetch("http://api.test/"), TypeError);
+  assert.equal(emulator.requests.length, 4);
+  assert.deepEqual(emulator.requests.map((r) => r.method), [
+    "POST",
+    "GET",
+    "GET",
+    "GET",
+  ]);
+});

@@ -1,0 +1,64 @@
+/**
+ * Test helpers: a served emulator per test, and raw API calls against it.
+ *
+ * @module
+ */
+
+import { type Emulator, serveEmulator, type ServeOptions } from "../testing.ts";
+
+export const DAY = 86_400_000;
+
+/** ISO string of `days` days before `from` (default now). */
+export const daysAgo = (days: number, from = Date.now()): string =>
+  new Date(from - days * DAY).toISOString();
+
+/** Runs `fn` with an emulator served on loopback, closing it afterwards. */
+export async function withServer<T>(
+  options: ServeOptions,
+  fn: (server: { url: string; emulator: Emulator }) => Promise<T>,
+): Promise<T> {
+  const server = await serveEmulator(options);
+  try {
+    return await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** A fake clock a test can move. */
+export function clock(
+  start = Date.UTC(2026, 10, 1, 12),
+): { now: () => number; advance(ms: number): void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
+/** Sends a request straight to the API with the emulator's key. */
+export async function call(
+  base: string,
+  emulator: Emulator,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${emulator.apiKey}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...headers,
+    },
+    body: body === undefined
+      ? undefined
+      : typeof body === "string"
+      ? body
+      : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch { /* not JSON: keep the text */ }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
