@@ -312,7 +312,7 @@ Deno.test("parseCsvRows rejects a row with too many fields, naming its line", as
 
 Deno.test("parseCsvRows counts line breaks inside quotes in error lines", async () => {
   await assertRowsFail('a,b\n"1\n2","3\r\n4\r5"\n6\n', 6, /found 1/);
-  await assertRowsFail('a,b\r\n"\r\n",""\r\n\r\n"x\n\n"\r\n', 6, /found 1/);
+  await assertRowsFail('a,b\r\n"\r\n",""\r\n\r\n"x\n\n"\r\n', 5, /found 1/);
   await assertRowsFail('a,b\n"""\n""",x\n1,2,3\n', 4, /found 3/);
 });
 
