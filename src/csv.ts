@@ -72,10 +72,8 @@ function countLineBreaks(text: string): number {
  * of it. The position of the next comma, LF, CR and quote is cached: without
  * that, a file with no CR (or no quote) would rescan the rest of the chunk for
  * every record, which is quadratic in the chunk size.
- *
- * @internal
  */
-export class CsvTokenizer {
+class CsvTokenizer {
   #text = "";
   #pos = 0;
   #final = false;
@@ -90,7 +88,9 @@ export class CsvTokenizer {
   #fields: string[] = [];
   /** True while inside a quoted field whose closing quote is not yet seen. */
   #inQuote = false;
-  /** Raw text of the open quoted field that came from earlier chunks. */
+  /** True while inside an unquoted field that reached the end of the text. */
+  #inUnquoted = false;
+  /** Raw text of the open field that came from earlier chunks. */
   #partial = "";
   #doubled = false;
 
@@ -211,12 +211,10 @@ export class CsvTokenizer {
           pos = this.#consumeBreak(pos);
           continue;
         }
-        // Fast path: a line without quotes is split on commas in one go.
-        if (this.#findQuote(pos) >= end) {
-          if (end === len && !final) {
-            this.#pos = pos;
-            return undefined;
-          }
+        // Fast path: a whole line without quotes is split on commas in one
+        // go. A line cut off by the end of the chunk takes the slow path,
+        // which keeps its fields instead of rescanning them on every chunk.
+        if (this.#findQuote(pos) >= end && (end < len || final)) {
           const fields = text.slice(pos, end).split(",");
           this.#recordLine = this.#line;
           this.#pos = this.#consumeBreak(end);
@@ -295,8 +293,8 @@ export class CsvTokenizer {
         return this.#emit(this.#consumeBreak(after));
       }
 
-      // At the start of a field.
-      if (pos >= len) {
+      // At the start of a field, or inside an unquoted one.
+      if (pos >= len && !this.#inUnquoted) {
         if (!final) {
           this.#pos = pos;
           return undefined;
@@ -305,7 +303,7 @@ export class CsvTokenizer {
         fields.push("");
         return this.#emit(pos);
       }
-      if (text.charCodeAt(pos) === QUOTE) {
+      if (!this.#inUnquoted && text.charCodeAt(pos) === QUOTE) {
         this.#inQuote = true;
         pos++;
         continue;
@@ -315,18 +313,30 @@ export class CsvTokenizer {
       const cr = this.#findCr(pos);
       let end = lf < cr ? lf : cr;
       if (comma < end) {
-        fields.push(text.slice(pos, comma));
+        fields.push(this.#unquoted(pos, comma));
         pos = comma + 1;
         continue;
       }
       if (end === len && !final) {
-        this.#pos = pos;
+        this.#partial += text.slice(pos, len);
+        this.#inUnquoted = true;
+        this.#pos = len;
         return undefined;
       }
-      fields.push(text.slice(pos, end));
+      fields.push(this.#unquoted(pos, end));
       end = this.#consumeBreak(end);
       return this.#emit(end);
     }
+  }
+
+  /** Ends the unquoted field that runs up to `end`. */
+  #unquoted(start: number, end: number): string {
+    const value = this.#text.slice(start, end);
+    if (!this.#inUnquoted) return value;
+    this.#inUnquoted = false;
+    const whole = this.#partial + value;
+    this.#partial = "";
+    return whole;
   }
 
   #emit(pos: number): string[] {
@@ -424,10 +434,10 @@ export function parseCsvRecords(
  * for names such as `__proto__`, so a hostile header cannot pollute
  * prototypes.
  *
- * Breaking out of the loop early cancels the stream; errors from the stream
- * propagate unchanged.
+ * Empty lines are skipped, so a one-column file must quote an empty value
+ * (`""`). Breaking out of the loop early cancels the stream; errors from the
+ * stream propagate unchanged.
  *
- * @internal
  * @param stream UTF-8 CSV bytes.
  * @returns The rows, in file order.
  * @throws {CsvParseError} On duplicate header names, a row whose field count

@@ -41,6 +41,7 @@ export async function call(
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  // deno-lint-ignore no-explicit-any
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(`${base}${path}`, {
     method,

@@ -11,8 +11,8 @@ import {
   faultBody,
   FaultQueue,
   shapeResponse,
-  sleep,
 } from "./faults.ts";
+import { sleep } from "../signals.ts";
 import { SAMPLE_ORGANIZATIONS, sampleEvents } from "./sample.ts";
 import type {
   Emulator,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { sleep } from "../signals.ts";
 import type { EmulatorFault } from "./types.ts";
 
 /**
@@ -17,22 +18,6 @@ export class DroppedConnection extends TypeError {
     super("The emulator dropped the connection (injected fault)");
     this.name = "DroppedConnection";
   }
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Pending faults, consumed in the order they were injected. */

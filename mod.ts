@@ -1,0 +1,59 @@
+/**
+ * A client for the WorkOS Audit Logs export API that does the whole job:
+ * create an export, wait until it is ready, download the CSV, read its rows.
+ * Input is validated before any request; failures are retried where safe
+ * and surface as typed errors.
+ *
+ * @example
+ * ```ts
+ * import { createExport, exportRows } from "@audit-log/export";
+ * const created = await createExport({
+ *   organizationId: "org_01EHZNVPK3SFK441A1RGBFSHRT",
+ *   rangeStart: new Date(Date.now() - 7 * 86_400_000),
+ *   rangeEnd: new Date(),
+ *   actions: ["user.signed_in"],
+ * });
+ * for await (const row of exportRows(created)) console.log(row.occurred_at, row.actor_name);
+ * ```
+ *
+ * @module
+ */
+
+export { createExport, getExport, waitForExport } from "./src/exports.ts";
+export { downloadExport, exportRows } from "./src/download.ts";
+export type { RowsSource } from "./src/download.ts";
+export { createClient } from "./src/client.ts";
+export type { AuditLogsClient } from "./src/client.ts";
+export { DEFAULT_BASE_URL } from "./src/config.ts";
+export type {
+  ClientConfig,
+  FetchLike,
+  RequestOptions,
+  WaitOptions,
+} from "./src/config.ts";
+export type { CreateExportOptions, Instant } from "./src/schemas.ts";
+export type { AuditLogExport, ExportState } from "./src/types.ts";
+export { VERSION } from "./src/version.ts";
+export {
+  ApiError,
+  AuditLogError,
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
+  ConnectionError,
+  CsvParseError,
+  ExportFailedError,
+  InternalServerError,
+  InvalidResponseError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
+  TimeoutError,
+  UnprocessableEntityError,
+  ValidationError,
+} from "./src/errors.ts";
+export type {
+  ApiErrorInit,
+  RequestInfo,
+  ValidationIssue,
+} from "./src/errors.ts";

@@ -1,0 +1,83 @@
+/**
+ * A client with its configuration bound once.
+ *
+ * @module
+ */
+
+import {
+  type ClientConfig,
+  type RequestOptions,
+  resolveConfig,
+  type WaitOptions,
+} from "./config.ts";
+import {
+  downloadExportWith,
+  exportRowsWith,
+  type RowsSource,
+} from "./download.ts";
+import {
+  createExportWith,
+  getExportWith,
+  run,
+  waitForExportWith,
+} from "./exports.ts";
+import type { CreateExportOptions } from "./schemas.ts";
+import type { AuditLogExport } from "./types.ts";
+
+/** The five calls of the package with a configuration bound; each still takes per-call options. */
+export interface AuditLogsClient {
+  /** See the standalone `createExport`. */
+  createExport(
+    options: CreateExportOptions,
+    config?: RequestOptions,
+  ): Promise<AuditLogExport>;
+  /** See the standalone `getExport`. */
+  getExport(id: string, config?: RequestOptions): Promise<AuditLogExport>;
+  /** See the standalone `waitForExport`. */
+  waitForExport(
+    exportOrId: AuditLogExport | string,
+    config?: WaitOptions,
+  ): Promise<AuditLogExport>;
+  /** See the standalone `downloadExport`. */
+  downloadExport(
+    exportOrId: AuditLogExport | string,
+    config?: WaitOptions,
+  ): Promise<ReadableStream<Uint8Array>>;
+  /** See the standalone `exportRows`. */
+  exportRows(
+    source: RowsSource,
+    config?: WaitOptions,
+  ): AsyncIterable<Record<string, string>>;
+}
+
+/**
+ * Creates a client with its configuration validated once and bound to every
+ * call. Per-call options (`signal`, `timeout`, …) are merged over it.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "@audit-log/export";
+ * const workos = createClient({ apiKey: "sk_test_123", maxRetries: 5 });
+ * const created = await workos.createExport({
+ *   organizationId: "org_01EHZNVPK3SFK441A1RGBFSHRT",
+ *   rangeStart: "2026-09-01T00:00:00Z",
+ *   rangeEnd: "2026-10-01T00:00:00Z",
+ * });
+ * for await (const row of workos.exportRows(created)) console.log(row.action);
+ * ```
+ */
+export function createClient(config: ClientConfig = {}): AuditLogsClient {
+  // Fail at construction on a bad config, not at the first call.
+  resolveConfig(config);
+  const bound = (call?: WaitOptions) => resolveConfig(config, call);
+  return {
+    createExport: (options, call) =>
+      run(() => createExportWith(bound(call), options)),
+    getExport: (id, call) => run(() => getExportWith(bound(call), id)),
+    waitForExport: (exportOrId, call) =>
+      run(() => waitForExportWith(bound(call), exportOrId)),
+    downloadExport: (exportOrId, call) =>
+      run(() => downloadExportWith(bound(call), exportOrId)),
+    exportRows: (source, call) => exportRowsWith(() => bound(call), source),
+  };
+}

@@ -1,0 +1,226 @@
+/**
+ * Client configuration: the options every call takes, their defaults, and
+ * their validation.
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import { readEnv } from "./env.ts";
+import { ValidationError } from "./errors.ts";
+import type { AuditLogExport } from "./types.ts";
+import { CONTROL_CHARS, safeString, validate } from "./validation.ts";
+
+/** A `fetch` implementation: the global one, a wrapper, or an emulator's. */
+export type FetchLike = (input: Request) => Promise<Response>;
+
+/** How a client reaches the API. Every field has a default. */
+export interface ClientConfig {
+  /** WorkOS API key (`sk_…`). Default: `WORKOS_API_KEY` from the environment, where the runtime has one. */
+  apiKey?: string;
+  /** API origin. Default `"https://api.workos.com"`; plain `http:` only for loopback hosts. */
+  baseUrl?: string;
+  /** The `fetch` to use. Default `globalThis.fetch`. */
+  fetch?: FetchLike;
+  /** Time budget of one attempt, in ms, until the response headers (and, for JSON, the body). Default 60 000. */
+  timeout?: number;
+  /** Retries after the first attempt, for retryable failures. Default 3. */
+  maxRetries?: number;
+  /** Extra request headers. `Authorization` and `Idempotency-Key` are set by the client. */
+  headers?: Record<string, string>;
+}
+
+/** Per-call options of every request. */
+export interface RequestOptions {
+  /** Aborts the call, including any retry sleep; the call rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** `Idempotency-Key` of a POST. Default: a fresh UUID per logical call, the same on every retry. */
+  idempotencyKey?: string;
+  /** Overrides `ClientConfig.timeout` for this call. */
+  timeout?: number;
+  /** Overrides `ClientConfig.maxRetries` for this call. */
+  maxRetries?: number;
+}
+
+/** Options of waiting for an export to be ready. */
+export interface WaitOptions extends RequestOptions {
+  /** Budget of the whole wait, in ms. Default 600 000 (10 min). */
+  maxWait?: number;
+  /** First delay between polls, in ms. Default 1 000. Later delays grow with the time waited. */
+  pollInterval?: number;
+  /** Longest delay between polls, in ms. Default 10 000. */
+  maxPollInterval?: number;
+  /** Called with the export after every poll, for progress. */
+  onPoll?: (auditLogExport: AuditLogExport) => void;
+}
+
+/** Every option a call may be given. */
+export type CallOptions = ClientConfig & WaitOptions;
+
+/** Configuration after defaults and validation. */
+export interface ResolvedConfig {
+  apiKey: string | undefined;
+  baseUrl: string;
+  fetch: FetchLike;
+  timeout: number;
+  maxRetries: number;
+  headers: Record<string, string>;
+  signal: AbortSignal | undefined;
+  idempotencyKey: string | undefined;
+  maxWait: number;
+  pollInterval: number;
+  maxPollInterval: number;
+  onPoll: ((auditLogExport: AuditLogExport) => void) | undefined;
+}
+
+/** The API's production origin. */
+export const DEFAULT_BASE_URL = "https://api.workos.com";
+const MAX_TIMER = 2_147_483_647;
+
+const duration = (what: string) =>
+  v.optional(v.pipe(
+    v.number(`${what} must be a number of milliseconds`),
+    v.check(
+      (n) => n > 0 && n <= MAX_TIMER,
+      `${what} must be > 0 and at most ${MAX_TIMER} ms`,
+    ),
+  ));
+
+const headerValue = v.pipe(
+  v.string("header values must be strings"),
+  v.check(
+    (s) => !CONTROL_CHARS.test(s),
+    "header values must not contain control characters",
+  ),
+);
+
+const configSchema = v.strictObject(
+  {
+    apiKey: v.optional(v.pipe(
+      v.string("apiKey must be a string"),
+      v.check(
+        (s) => /^[\x21-\x7e]+$/.test(s),
+        "apiKey must be printable ASCII with no spaces",
+      ),
+    )),
+    baseUrl: v.optional(v.string("baseUrl must be a string")),
+    fetch: v.optional(v.function("fetch must be a function")),
+    timeout: duration("timeout"),
+    maxRetries: v.optional(v.pipe(
+      v.number("maxRetries must be a number"),
+      v.integer("maxRetries must be an integer"),
+      v.minValue(0, "maxRetries must be at least 0"),
+      v.maxValue(100, "maxRetries must be at most 100"),
+    )),
+    headers: v.optional(v.record(
+      v.pipe(
+        v.string(),
+        v.regex(
+          /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/,
+          "header names must be HTTP tokens",
+        ),
+      ),
+      headerValue,
+      "headers must be an object of strings",
+    )),
+    signal: v.optional(
+      v.instance(AbortSignal, "signal must be an AbortSignal"),
+    ),
+    idempotencyKey: v.optional(safeString("idempotencyKey", 255)),
+    maxWait: duration("maxWait"),
+    pollInterval: duration("pollInterval"),
+    maxPollInterval: duration("maxPollInterval"),
+    onPoll: v.optional(v.function("onPoll must be a function")),
+  },
+  "config must be an object",
+);
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname.endsWith(".localhost") ||
+    hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+function checkBaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ValidationError([{
+      path: "baseUrl",
+      message: "baseUrl must be an absolute URL",
+    }]);
+  }
+  const refuse = (message: string) => {
+    throw new ValidationError([{ path: "baseUrl", message }]);
+  };
+  if (
+    url.protocol !== "https:" &&
+    !(url.protocol === "http:" && isLoopback(url.hostname))
+  ) {
+    refuse(
+      "baseUrl must use https: (plain http: is allowed only for loopback hosts)",
+    );
+  }
+  if (url.username || url.password) {
+    refuse("baseUrl must not contain credentials");
+  }
+  if (url.search || url.hash) {
+    refuse("baseUrl must not have a query or fragment");
+  }
+  return url.href.replace(/\/+$/, "");
+}
+
+/** Merges call options over client options, applies defaults and validates everything. */
+export function resolveConfig(
+  ...layers: (CallOptions | undefined)[]
+): ResolvedConfig {
+  const merged: Record<string, unknown> = {};
+  for (const [i, layer] of layers.entries()) {
+    if (layer === undefined) continue;
+    const checked = validate(configSchema, layer);
+    for (const [k, value] of Object.entries(checked)) {
+      // A per-call `headers` adds to the client's instead of replacing them.
+      if (k === "headers" && i > 0 && merged.headers) {
+        merged.headers = {
+          ...(merged.headers as object),
+          ...(value as object),
+        };
+      } else if (value !== undefined) merged[k] = value;
+    }
+  }
+  const o = merged as CallOptions;
+  const apiKey = o.apiKey ?? readEnv("WORKOS_API_KEY");
+  const globalFetch = globalThis.fetch;
+  return {
+    apiKey,
+    baseUrl: checkBaseUrl(o.baseUrl ?? DEFAULT_BASE_URL),
+    fetch: o.fetch ?? ((request: Request) => globalFetch(request)),
+    timeout: o.timeout ?? 60_000,
+    maxRetries: o.maxRetries ?? 3,
+    headers: o.headers ?? {},
+    signal: o.signal,
+    idempotencyKey: o.idempotencyKey,
+    maxWait: o.maxWait ?? 600_000,
+    pollInterval: o.pollInterval ?? 1_000,
+    maxPollInterval: o.maxPollInterval ?? 10_000,
+    onPoll: o.onPoll,
+  };
+}
+
+/** The API key, or a `ValidationError` when there is none (checked before any request). */
+export function requireApiKey(config: ResolvedConfig): string {
+  const key = config.apiKey;
+  if (key === undefined || key === "") {
+    throw new ValidationError([{
+      path: "apiKey",
+      message: "an API key is required: pass apiKey or set WORKOS_API_KEY",
+    }]);
+  }
+  if (!/^[\x21-\x7e]+$/.test(key)) {
+    throw new ValidationError([{
+      path: "apiKey",
+      message: "apiKey must be printable ASCII with no spaces",
+    }]);
+  }
+  return key;
+}

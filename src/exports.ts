@@ -1,0 +1,221 @@
+/**
+ * Creating, reading and waiting for exports.
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import {
+  type CallOptions,
+  type ClientConfig,
+  type RequestOptions,
+  requireApiKey,
+  resolveConfig,
+  type ResolvedConfig,
+  type WaitOptions,
+} from "./config.ts";
+import {
+  ExportFailedError,
+  InvalidResponseError,
+  TimeoutError,
+} from "./errors.ts";
+import {
+  checkCreateExportOptions,
+  type CreateExportOptions,
+  EXPORT_ID_SCHEMA,
+  fromWire,
+  toCreateExportBody,
+  WIRE_EXPORT_SCHEMA,
+} from "./schemas.ts";
+import { linkSignal, sleep } from "./signals.ts";
+import { send, type TransportResponse } from "./transport.ts";
+import type { AuditLogExport } from "./types.ts";
+import { validate } from "./validation.ts";
+
+function toExport(answer: TransportResponse): AuditLogExport {
+  const parsed = v.safeParse(WIRE_EXPORT_SCHEMA, answer.data);
+  if (!parsed.success) {
+    const where = parsed.issues.map((i) => v.getDotPath(i) ?? "body").join(
+      ", ",
+    );
+    throw new InvalidResponseError(
+      `The response is not an audit_log_export (bad ${where})`,
+      answer.response.status,
+      answer.request,
+      answer.requestId,
+    );
+  }
+  return fromWire(parsed.output);
+}
+
+/** Creates an export with an already resolved config. */
+export async function createExportWith(
+  config: ResolvedConfig,
+  options: CreateExportOptions,
+): Promise<AuditLogExport> {
+  const valid = checkCreateExportOptions(options);
+  const apiKey = requireApiKey(config);
+  const answer = await send(config, {
+    method: "POST",
+    url: `${config.baseUrl}/audit_logs/exports`,
+    body: toCreateExportBody(valid),
+    apiKey,
+  });
+  return toExport(answer);
+}
+
+/** Reads an export with an already resolved config. */
+export async function getExportWith(
+  config: ResolvedConfig,
+  id: string,
+): Promise<AuditLogExport> {
+  const valid = validate(EXPORT_ID_SCHEMA, id, "id");
+  const apiKey = requireApiKey(config);
+  const answer = await send(config, {
+    method: "GET",
+    url: `${config.baseUrl}/audit_logs/exports/${encodeURIComponent(valid)}`,
+    apiKey,
+  });
+  return toExport(answer);
+}
+
+/** Validates an export-or-id argument and returns the id (and the object, if given). */
+export function exportRef(
+  exportOrId: AuditLogExport | string,
+): { id: string; known?: AuditLogExport } {
+  if (typeof exportOrId === "string") {
+    return { id: validate(EXPORT_ID_SCHEMA, exportOrId, "id") };
+  }
+  const id = validate(
+    v.object(
+      { id: EXPORT_ID_SCHEMA },
+      "expected an export object or an export id",
+    ),
+    exportOrId,
+  ).id;
+  return { id, known: exportOrId };
+}
+
+/** Waits for an export with an already resolved config. */
+export async function waitForExportWith(
+  config: ResolvedConfig,
+  exportOrId: AuditLogExport | string,
+): Promise<AuditLogExport> {
+  const { id, known } = exportRef(exportOrId);
+  if (known?.state === "ready" && known.url) return known;
+  requireApiKey(config);
+  const started = Date.now();
+  const budget = linkSignal(config.signal, config.maxWait);
+  const polling = { ...config, signal: budget.signal };
+  try {
+    // A freshly created export is pending: give it the first interval before asking.
+    if (known) {
+      await sleep(Math.min(config.pollInterval, config.maxWait), budget.signal);
+    }
+    for (;;) {
+      const current = await getExportWith(polling, id);
+      config.onPoll?.(current);
+      if (current.state === "ready") return current;
+      if (current.state === "error" || current.state === "expired") {
+        throw new ExportFailedError(current);
+      }
+      // Polling a quarter of the time already waited keeps the detection delay
+      // near 25% of the time-to-ready with far fewer requests than a fixed poll.
+      const waited = Date.now() - started;
+      const interval = Math.min(
+        config.maxPollInterval,
+        Math.max(config.pollInterval, waited / 4),
+      );
+      await sleep(interval, budget.signal);
+    }
+  } catch (error) {
+    if (budget.timedOut && !config.signal?.aborted) {
+      throw new TimeoutError(
+        `Export ${id} was not ready within ${config.maxWait} ms`,
+        config.maxWait,
+      );
+    }
+    throw error;
+  } finally {
+    budget.dispose();
+  }
+}
+
+/**
+ * Creates an audit log export: validates the options (every problem at once,
+ * no request sent when any), then `POST /audit_logs/exports`. The export
+ * starts `pending`; see {@link waitForExport}.
+ *
+ * @example
+ * ```ts
+ * import { createExport } from "@audit-log/export";
+ * const auditLogExport = await createExport({
+ *   organizationId: "org_01EHZNVPK3SFK441A1RGBFSHRT",
+ *   rangeStart: new Date("2026-09-02T18:09:06.996Z"),
+ *   rangeEnd: new Date("2026-11-02T18:09:06.996Z"),
+ *   actions: ["user.signed_in"],
+ *   actor_ids: ["user_01GBZK5MP7TD1YCFQHFR22180V"],
+ *   targets: ["team"],
+ * });
+ * console.log(auditLogExport.id, auditLogExport.state); // "audit_log_export_…" "pending"
+ * ```
+ */
+export function createExport(
+  options: CreateExportOptions,
+  config?: ClientConfig & RequestOptions,
+): Promise<AuditLogExport> {
+  return run(() => createExportWith(resolveConfig(config), options));
+}
+
+/**
+ * Reads an export by id (`GET /audit_logs/exports/{id}`). A ready export has
+ * a fresh `url`, valid for 10 minutes.
+ *
+ * @example
+ * ```ts
+ * import { getExport } from "@audit-log/export";
+ * const auditLogExport = await getExport("audit_log_export_01GBZK5MP7TD1YCFQHFR22180V");
+ * if (auditLogExport.state === "ready") console.log(auditLogExport.url);
+ * ```
+ */
+export function getExport(
+  id: string,
+  config?: ClientConfig & RequestOptions,
+): Promise<AuditLogExport> {
+  return run(() => getExportWith(resolveConfig(config), id));
+}
+
+/**
+ * Polls an export until it is `ready` and returns it. Rejects with
+ * `ExportFailedError` if it ends in `error` or `expired`, and with
+ * `TimeoutError` when `maxWait` (default 10 min) passes. An export object
+ * that is already ready is returned without a request.
+ *
+ * @example
+ * ```ts
+ * import { createExport, waitForExport } from "@audit-log/export";
+ * const created = await createExport({
+ *   organizationId: "org_01EHZNVPK3SFK441A1RGBFSHRT",
+ *   rangeStart: "2026-09-01T00:00:00Z",
+ *   rangeEnd: "2026-10-01T00:00:00Z",
+ * });
+ * const ready = await waitForExport(created, {
+ *   maxWait: 120_000,
+ *   onPoll: (e) => console.error(`export is ${e.state}`),
+ * });
+ * console.log(ready.url);
+ * ```
+ */
+export function waitForExport(
+  exportOrId: AuditLogExport | string,
+  config?: ClientConfig & WaitOptions,
+): Promise<AuditLogExport> {
+  return run(() => waitForExportWith(resolveConfig(config), exportOrId));
+}
+
+/** Runs a call so that synchronous validation failures become rejections, never throws. */
+export async function run<T>(fn: () => Promise<T>): Promise<T> {
+  return await fn();
+}
+
+export type { CallOptions };

@@ -1,0 +1,187 @@
+/**
+ * What `createExport` accepts and what the API returns, as valibot schemas.
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import { parseInstant } from "./instant.ts";
+import type { AuditLogExport } from "./types.ts";
+import type { ValidationIssue } from "./errors.ts";
+import { safeString, validate } from "./validation.ts";
+
+/** A `Date` or an ISO-8601 date-time string with a zone. */
+export type Instant = Date | string;
+
+/**
+ * Options of `createExport`. Filters are combined with AND between kinds and
+ * OR within one list; an empty list filters nothing and is left out.
+ */
+export interface CreateExportOptions {
+  /** The organization whose events to export, e.g. `"org_01EHZNVPK3SFK441A1RGBFSHRT"`. */
+  organizationId: string;
+  /** Start of the range (inclusive): a `Date` or an ISO-8601 date-time with a zone. */
+  rangeStart: Instant;
+  /** End of the range (inclusive), after `rangeStart`. */
+  rangeEnd: Instant;
+  /** Only these actions, e.g. `["user.signed_in"]`. */
+  actions?: readonly string[];
+  /** Only events by these actor ids. */
+  actorIds?: readonly string[];
+  /** Only events by actors with these names. */
+  actorNames?: readonly string[];
+  /** Only events with a target of these types, e.g. `["team"]`. */
+  targets?: readonly string[];
+  /** The spelling of the official JS reference for `actorIds`. */
+  actor_ids?: readonly string[];
+  /** The spelling of the official JS reference for `actorNames`. */
+  actor_names?: readonly string[];
+  /** @deprecated The API's old name for `actorNames`. */
+  actors?: readonly string[];
+}
+
+/** The body of `POST /audit_logs/exports`, exactly as sent. */
+export interface CreateExportBody {
+  organization_id: string;
+  range_start: string;
+  range_end: string;
+  actions?: string[];
+  actor_names?: string[];
+  actor_ids?: string[];
+  targets?: string[];
+}
+
+const MAX_STRING = 1_000;
+
+const stringList = v.array(
+  safeString("each value", MAX_STRING),
+  "must be an array of strings",
+);
+
+const instant = v.custom<Instant>(
+  (x) =>
+    (x instanceof Date && !Number.isNaN(x.getTime())) ||
+    (typeof x === "string" && parseInstant(x) !== undefined),
+  "must be a valid Date or an ISO-8601 date-time with a time zone, e.g. 2026-01-31T00:00:00Z",
+);
+
+const toMs = (x: Instant): number =>
+  x instanceof Date ? x.getTime() : parseInstant(x)!;
+
+const ALIASES = [["actorIds", "actor_ids"], [
+  "actorNames",
+  "actor_names",
+  "actors",
+]] as const;
+
+const createExportSchema = v.pipe(
+  v.strictObject(
+    {
+      organizationId: safeString("organizationId", MAX_STRING),
+      rangeStart: instant,
+      rangeEnd: instant,
+      actions: v.optional(stringList),
+      actorIds: v.optional(stringList),
+      actorNames: v.optional(stringList),
+      targets: v.optional(stringList),
+      actor_ids: v.optional(stringList),
+      actor_names: v.optional(stringList),
+      actors: v.optional(stringList),
+    },
+    "options must be an object",
+  ),
+  v.forward(
+    v.partialCheck(
+      [["rangeStart"], ["rangeEnd"]],
+      (o) => toMs(o.rangeStart) < toMs(o.rangeEnd),
+      "must be after rangeStart",
+    ),
+    ["rangeEnd"],
+  ),
+);
+
+/**
+ * Validates `createExport` options, reporting every problem at once:
+ * schema issues and filters given under two spellings.
+ */
+export function checkCreateExportOptions(input: unknown): CreateExportOptions {
+  const conflicts: ValidationIssue[] = [];
+  if (typeof input === "object" && input !== null) {
+    const o = input as Record<string, unknown>;
+    for (const names of ALIASES) {
+      const given = names.filter((n) => o[n] !== undefined);
+      if (given.length > 1) {
+        conflicts.push({
+          path: given[1],
+          message: `use only one of ${
+            given.join(", ")
+          }: they are the same filter`,
+        });
+      }
+    }
+  }
+  return validate(
+    createExportSchema,
+    input,
+    "",
+    conflicts,
+  ) as CreateExportOptions;
+}
+
+const iso = (x: Instant): string => new Date(toMs(x)).toISOString();
+
+const nonEmpty = (list: readonly string[] | undefined): string[] | undefined =>
+  list && list.length > 0 ? [...list] : undefined;
+
+/** The wire body for validated options: snake_case, ISO strings, no empty lists. */
+export function toCreateExportBody(o: CreateExportOptions): CreateExportBody {
+  const body: CreateExportBody = {
+    organization_id: o.organizationId,
+    range_start: iso(o.rangeStart),
+    range_end: iso(o.rangeEnd),
+  };
+  const lists: [keyof CreateExportBody, string[] | undefined][] = [
+    ["actions", nonEmpty(o.actions)],
+    ["actor_names", nonEmpty(o.actorNames ?? o.actor_names ?? o.actors)],
+    ["actor_ids", nonEmpty(o.actorIds ?? o.actor_ids)],
+    ["targets", nonEmpty(o.targets)],
+  ];
+  for (const [key, list] of lists) {
+    if (list) (body as unknown as Record<string, string[]>)[key] = list;
+  }
+  return body;
+}
+
+/** Export ids go into a URL path: no control characters, and never a dot segment. */
+export const EXPORT_ID_SCHEMA: v.GenericSchema<unknown, string> = v.pipe(
+  safeString("export id", MAX_STRING),
+  v.check(
+    (s) => s !== "." && s !== "..",
+    "export id must not be a dot segment",
+  ),
+);
+
+/** The `audit_log_export` object on the wire; unknown fields are ignored, unknown states kept. */
+export const WIRE_EXPORT_SCHEMA = v.object({
+  object: v.literal("audit_log_export"),
+  id: v.pipe(v.string(), v.nonEmpty()),
+  state: v.pipe(v.string(), v.nonEmpty()),
+  url: v.nullish(v.unknown()),
+  created_at: v.string(),
+  updated_at: v.string(),
+});
+
+/** The camelCase export of a validated wire object; `url` only when the API sent a string. */
+export function fromWire(
+  wire: v.InferOutput<typeof WIRE_EXPORT_SCHEMA>,
+): AuditLogExport {
+  const out: AuditLogExport = {
+    object: "audit_log_export",
+    id: wire.id,
+    state: wire.state,
+    createdAt: wire.created_at,
+    updatedAt: wire.updated_at,
+  };
+  if (typeof wire.url === "string") out.url = wire.url;
+  return out;
+}

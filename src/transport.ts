@@ -1,0 +1,250 @@
+/**
+ * The one function every request goes through: headers, idempotency,
+ * per-attempt time-outs, retries with backoff, `Retry-After`, and the
+ * mapping of failures to typed errors.
+ *
+ * @module
+ */
+
+import type { ResolvedConfig } from "./config.ts";
+import {
+  ApiError,
+  type ApiErrorInit,
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
+  ConnectionError,
+  InternalServerError,
+  InvalidResponseError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
+  type RequestInfo,
+  TimeoutError,
+  UnprocessableEntityError,
+} from "./errors.ts";
+import { linkSignal, sleep } from "./signals.ts";
+import { VERSION } from "./version.ts";
+
+/** One logical request; it may take several attempts. */
+export interface TransportRequest {
+  method: "GET" | "POST";
+  /** Absolute URL. */
+  url: string;
+  /** JSON body. */
+  body?: unknown;
+  /** The API key to send; omitted for presigned download URLs. */
+  apiKey?: string;
+  /** Return a 2xx response with its body unread (downloads); the attempt time-out then ends at the headers. */
+  stream?: boolean;
+}
+
+/** A 2xx answer: the parsed JSON (or the unread response when streaming). */
+export interface TransportResponse {
+  response: Response;
+  data: unknown;
+  requestId: string | undefined;
+  request: RequestInfo;
+}
+
+const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+/** Longest wait between attempts; a longer `Retry-After` is thrown, not slept. */
+export const MAX_RETRY_DELAY_MS = 60_000;
+const BASE_DELAY_MS = 500;
+const MAX_BACKOFF_MS = 8_000;
+/** Largest JSON body read from the API; anything bigger is not an API answer. */
+export const MAX_RESPONSE_BYTES = 4 << 20;
+
+const ERROR_CLASSES: Record<number, new (init: ApiErrorInit) => ApiError> = {
+  400: BadRequestError,
+  401: AuthenticationError,
+  403: PermissionDeniedError,
+  404: NotFoundError,
+  409: ConflictError,
+  422: UnprocessableEntityError,
+  429: RateLimitError,
+};
+
+/** Milliseconds the server asked to wait (`retry-after-ms`, `Retry-After` seconds or HTTP date). */
+export function retryAfterMs(
+  headers: Headers,
+  now = Date.now(),
+): number | undefined {
+  const ms = headers.get("retry-after-ms");
+  if (ms !== null && /^\s*\d+(\.\d+)?\s*$/.test(ms)) return Number(ms);
+  const value = headers.get("retry-after");
+  if (value === null) return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function backoff(attempt: number): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, BASE_DELAY_MS * 2 ** attempt);
+  // Half fixed, half random: spreads a retry storm without ever retrying at once.
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/** Reads a body as text, refusing more than `max` bytes. */
+async function readText(
+  response: Response,
+  max: number,
+): Promise<string | undefined> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function apiError(
+  status: number,
+  body: unknown,
+  request: RequestInfo,
+  response: Response,
+): ApiError {
+  const b = typeof body === "object" && body !== null
+    ? body as Record<string, unknown>
+    : {};
+  const wait = retryAfterMs(response.headers);
+  const init: ApiErrorInit = {
+    status,
+    message: typeof b.message === "string" && b.message
+      ? b.message
+      : `${request.method} ${new URL(request.url).pathname} failed`,
+    code: typeof b.code === "string" ? b.code : undefined,
+    errors: Array.isArray(b.errors) ? b.errors : undefined,
+    requestId: response.headers.get("x-request-id") ?? undefined,
+    retryAfter: wait === undefined ? undefined : wait / 1000,
+    request,
+    response,
+  };
+  const Class = ERROR_CLASSES[status] ??
+    (status >= 500 ? InternalServerError : ApiError);
+  return new Class(init);
+}
+
+function buildHeaders(
+  config: ResolvedConfig,
+  req: TransportRequest,
+  idempotencyKey: string | undefined,
+): Headers {
+  // Custom headers may carry secrets too: they go to the API host only.
+  const headers = new Headers(
+    req.apiKey === undefined ? undefined : config.headers,
+  );
+  headers.set("accept", req.stream ? "text/csv, */*" : "application/json");
+  headers.set("user-agent", `audit-log-export/${VERSION}`);
+  if (req.body !== undefined) headers.set("content-type", "application/json");
+  if (req.apiKey !== undefined) {
+    headers.set("authorization", `Bearer ${req.apiKey}`);
+  } else headers.delete("authorization");
+  if (idempotencyKey) headers.set("idempotency-key", idempotencyKey);
+  return headers;
+}
+
+/**
+ * Sends a request, retrying what is safe to retry, and returns the 2xx
+ * answer or throws the typed error of the last attempt.
+ */
+export async function send(
+  config: ResolvedConfig,
+  req: TransportRequest,
+): Promise<TransportResponse> {
+  // A presigned URL's query is a credential: errors keep only its path.
+  const request: RequestInfo = {
+    method: req.method,
+    url: req.apiKey === undefined ? req.url.replace(/[?#].*$/s, "") : req.url,
+  };
+  // One key per logical call, identical on every retry, so a POST that took
+  // effect before its answer was lost is not done twice.
+  const idempotencyKey = req.method === "POST"
+    ? config.idempotencyKey ?? crypto.randomUUID()
+    : undefined;
+  const headers = buildHeaders(config, req, idempotencyKey);
+  const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+  const caller = config.signal;
+
+  for (let attempt = 0;; attempt++) {
+    caller?.throwIfAborted();
+    const link = linkSignal(caller, config.timeout);
+    let failure: ApiError | ConnectionError | TimeoutError;
+    let wait: number | undefined;
+    let handedOver = false;
+    try {
+      const response = await config.fetch(
+        new Request(req.url, {
+          method: req.method,
+          headers,
+          body,
+          signal: link.signal,
+        }),
+      );
+      const requestId = response.headers.get("x-request-id") ?? undefined;
+      if (response.ok && req.stream) {
+        // The body belongs to the caller now; only their signal may stop it.
+        handedOver = true;
+        link.stopTimer();
+        return { response, data: undefined, requestId, request };
+      }
+      const text = await readText(response, MAX_RESPONSE_BYTES);
+      if (response.ok) {
+        const data = text === undefined ? undefined : parseJson(text);
+        if (data === undefined) {
+          throw new InvalidResponseError(
+            text === undefined
+              ? `The response body is larger than ${MAX_RESPONSE_BYTES} bytes`
+              : "The response body is not JSON",
+            response.status,
+            request,
+            requestId,
+          );
+        }
+        return { response, data, requestId, request };
+      }
+      failure = apiError(
+        response.status,
+        parseJson(text ?? ""),
+        request,
+        response,
+      );
+      if (!RETRYABLE.has(response.status)) throw failure;
+      wait = retryAfterMs(response.headers);
+    } catch (error) {
+      if (caller?.aborted) throw caller.reason;
+      if (error instanceof ApiError || error instanceof InvalidResponseError) {
+        throw error;
+      }
+      failure = link.timedOut
+        ? new TimeoutError(
+          `${req.method} ${req.url} took longer than ${config.timeout} ms`,
+          config.timeout,
+          request,
+        )
+        : new ConnectionError(request, error);
+    } finally {
+      if (!handedOver) link.dispose();
+    }
+    if (wait !== undefined && wait > MAX_RETRY_DELAY_MS) throw failure;
+    if (attempt >= config.maxRetries) throw failure;
+    await sleep(wait ?? backoff(attempt), caller);
+  }
+}
