@@ -9,7 +9,12 @@ import * as v from "valibot";
 import { readEnv } from "./env.ts";
 import { ValidationError } from "./errors.ts";
 import type { AuditLogExport } from "./types.ts";
-import { CONTROL_CHARS, safeString, validate } from "./validation.ts";
+import {
+  CONTROL_CHARS,
+  requireObject,
+  safeString,
+  validate,
+} from "./validation.ts";
 
 /** A `fetch` implementation: the global one, a wrapper, or an emulator's. */
 export type FetchLike = (input: Request) => Promise<Response>;
@@ -99,7 +104,7 @@ const configSchema = v.strictObject(
     apiKey: v.optional(v.pipe(
       v.string("apiKey must be a string"),
       v.check(
-        (s) => /^[\x21-\x7e]+$/.test(s),
+        (s) => /^[\x21-\x7e]*$/.test(s),
         "apiKey must be printable ASCII with no spaces",
       ),
     )),
@@ -177,6 +182,7 @@ export function resolveConfig(
   const merged: Record<string, unknown> = {};
   for (const [i, layer] of layers.entries()) {
     if (layer === undefined) continue;
+    requireObject(layer, "config");
     const checked = validate(configSchema, layer);
     for (const [k, value] of Object.entries(checked)) {
       // A per-call `headers` adds to the client's instead of replacing them.

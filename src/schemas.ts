@@ -8,7 +8,7 @@ import * as v from "valibot";
 import { parseInstant } from "./instant.ts";
 import type { AuditLogExport } from "./types.ts";
 import type { ValidationIssue } from "./errors.ts";
-import { safeString, validate } from "./validation.ts";
+import { requireObject, safeString, validate } from "./validation.ts";
 
 /** A `Date` or an ISO-8601 date-time string with a zone. */
 export type Instant = Date | string;
@@ -105,6 +105,7 @@ const createExportSchema = v.pipe(
  * schema issues and filters given under two spellings.
  */
 export function checkCreateExportOptions(input: unknown): CreateExportOptions {
+  requireObject(input, "options");
   const conflicts: ValidationIssue[] = [];
   if (typeof input === "object" && input !== null) {
     const o = input as Record<string, unknown>;

@@ -36,6 +36,16 @@ export function validate<S extends AnySchema>(
   throw new ValidationError([...issues, ...extra]);
 }
 
+/** Throws a whole-input `ValidationError` unless `input` is a plain (non-array) object. */
+export function requireObject(input: unknown, what: string): void {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new ValidationError([{
+      path: "",
+      message: `${what} must be an object`,
+    }]);
+  }
+}
+
 /** Characters that must never reach a header or a URL: C0 controls and DEL. */
 // deno-lint-ignore no-control-regex
 export const CONTROL_CHARS: RegExp = /[\u0000-\u001f\u007f]/;

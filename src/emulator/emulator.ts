@@ -179,6 +179,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
   async function readJson(
     request: Request,
+    record: RecordedRequest,
   ): Promise<Record<string, unknown> | Response> {
     const type = request.headers.get("content-type") ?? "";
     if (!/^application\/json\s*(;|$)/i.test(type)) {
@@ -212,9 +213,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     let body: unknown;
     try {
-      body = JSON.parse(
-        new TextDecoder("utf-8", { fatal: true }).decode(bytes),
-      );
+      record.body = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      body = JSON.parse(record.body);
     } catch {
       return json(400, { message: "Request body is not valid JSON." });
     }
@@ -421,7 +421,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     return response;
   }
 
-  async function route(request: Request, url: URL): Promise<Response> {
+  async function route(
+    request: Request,
+    url: URL,
+    record: RecordedRequest,
+  ): Promise<Response> {
     const path = url.pathname;
     if (path.startsWith(DOWNLOAD_PREFIX)) {
       return download(
@@ -442,7 +446,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       if (method !== "POST") {
         return json(405, { message: "Method not allowed." }, { allow: "POST" });
       }
-      const body = await readJson(request);
+      const body = await readJson(request, record);
       if (body instanceof Response) return body;
       return path === "/audit_logs/events"
         ? idempotent(request, path, body, () => createEvent(body))
@@ -472,12 +476,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     const url = new URL(request.url);
     const headers: Record<string, string> = {};
     request.headers.forEach((v, k) => (headers[k] = v));
-    requests.push({
+    const record: RecordedRequest = {
       method: request.method,
       path: url.pathname,
       headers,
       time: now(),
-    });
+    };
+    requests.push(record);
     const fault = faults.take(request.method, url.pathname);
     if (fault?.delayMs) await sleep(fault.delayMs, request.signal);
     if (fault?.drop) throw new DroppedConnection();
@@ -499,7 +504,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         headers: { "content-type": type, ...fault.headers },
       });
     } else {
-      response = await route(request, url);
+      response = await route(request, url, record);
       if (
         fault && (fault.truncate || fault.nonJson || fault.dripMs !== undefined)
       ) {

@@ -104,6 +104,8 @@ export interface RecordedRequest {
   path: string;
   /** Request headers, lower-case names. */
   headers: Record<string, string>;
+  /** The JSON body as received, for POST routes that read one. */
+  body?: string;
   /** The emulator clock when it arrived. */
   time: number;
 }
