@@ -1,0 +1,298 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  createClient,
+  createExport,
+  CsvParseError,
+  downloadExport,
+  exportRows,
+  PermissionDeniedError,
+  ValidationError,
+} from "../mod.ts";
+import { CSV_COLUMNS, type EmulatorEvent } from "../testing.ts";
+import { clock, DAY, daysAgo, withServer } from "./helpers.ts";
+
+const ORG = "org_download";
+
+function event(i: number, patch: Partial<EmulatorEvent> = {}): EmulatorEvent {
+  return {
+    id: `ev_${String(i).padStart(5, "0")}`,
+    organizationId: ORG,
+    action: "user.signed_in",
+    occurredAt: new Date(Date.now() - DAY + i * 1000).toISOString(),
+    actor: { id: `user_${i}`, type: "user", name: `User ${i}` },
+    targets: [{ id: "team_1", type: "team" }],
+    context: { location: "203.0.113.9" },
+    ...patch,
+  };
+}
+
+const range = () => ({
+  organizationId: ORG,
+  rangeStart: daysAgo(2),
+  rangeEnd: new Date(),
+});
+
+Deno.test("downloadExport waits for a pending export and fetches the file without Authorization", async () => {
+  const events = Array.from({ length: 25 }, (_, i) => event(i));
+  await withServer(
+    { events, organizations: [ORG], exportDelayMs: 200 },
+    async ({ url, emulator }) => {
+      const config = {
+        apiKey: emulator.apiKey,
+        baseUrl: url,
+        headers: { "x-secret-header": "s3cr3t" },
+      };
+      const created = await createExport(range(), config);
+      assert.equal(created.state, "pending");
+      const bytes = await downloadExport(created, {
+        ...config,
+        pollInterval: 50,
+      });
+      const text = await new Response(bytes).text();
+      const lines = text.trimEnd().split("\r\n");
+      assert.equal(lines[0], CSV_COLUMNS.join(","));
+      assert.equal(lines.length, 26);
+      const download = emulator.requests.find((r) =>
+        r.path.startsWith("/_emulator/downloads/")
+      )!;
+      assert.equal(download.headers.authorization, undefined);
+      assert.equal(
+        download.headers["x-secret-header"],
+        undefined,
+        "custom headers stay with the API",
+      );
+      assert.match(download.headers["user-agent"], /^audit-log-export\//);
+      const apiCalls = emulator.requests.filter((r) =>
+        r.path.startsWith("/audit_logs/")
+      );
+      assert.ok(
+        apiCalls.every((r) =>
+          r.headers.authorization === `Bearer ${emulator.apiKey}`
+        ),
+      );
+    },
+  );
+});
+
+Deno.test("an expired download URL is refreshed once by re-reading the export", async () => {
+  const time = clock(Date.now());
+  await withServer({
+    events: [event(1)],
+    organizations: [ORG],
+    exportDelayMs: 0,
+    now: time.now,
+  }, async ({ url, emulator }) => {
+    const config = { apiKey: emulator.apiKey, baseUrl: url };
+    const ready = await createExport(range(), config);
+    assert.equal(ready.state, "ready");
+    time.advance(11 * 60_000);
+    const rows = [];
+    for await (const row of exportRows(ready, config)) rows.push(row);
+    assert.deepEqual(rows.map((r) => r.id), ["ev_00001"]);
+    const paths = emulator.requests.map((r) =>
+      `${r.method} ${r.path.split("/").slice(0, 3).join("/")}`
+    );
+    assert.deepEqual(paths, [
+      "POST /audit_logs/exports",
+      "GET /_emulator/downloads",
+      "GET /audit_logs/exports",
+      "GET /_emulator/downloads",
+    ]);
+
+    emulator.inject({
+      path: /^\/_emulator\/downloads\//,
+      status: 403,
+      times: 2,
+      body: "<Error>AccessDenied</Error>",
+    });
+    const error = await downloadExport(ready, config).catch((e) => e);
+    assert.ok(error instanceof PermissionDeniedError, String(error));
+    assert.equal(error.status, 403);
+    assert.equal(
+      error.request.url.includes("?"),
+      false,
+      "the presigned query is kept out of errors",
+    );
+  });
+});
+
+Deno.test("network failures before the first byte of a download are retried", async () => {
+  await withServer({
+    events: [event(1), event(2)],
+    organizations: [ORG],
+    exportDelayMs: 0,
+  }, async ({ url, emulator }) => {
+    const config = { apiKey: emulator.apiKey, baseUrl: url };
+    const ready = await createExport(range(), config);
+    emulator.inject({
+      path: /^\/_emulator\/downloads\//,
+      status: 503,
+      headers: { "retry-after-ms": "1" },
+    });
+    emulator.inject({ path: /^\/_emulator\/downloads\//, drop: true });
+    const text = await new Response(await downloadExport(ready, config)).text();
+    assert.equal(text.trimEnd().split("\r\n").length, 3);
+  });
+});
+
+Deno.test("exportRows reads a stream, a Response, an export and an id alike", async () => {
+  const events = Array.from({ length: 7 }, (_, i) => event(i));
+  await withServer(
+    { events, organizations: [ORG], exportDelayMs: 0 },
+    async ({ url, emulator }) => {
+      const client = createClient({ apiKey: emulator.apiKey, baseUrl: url });
+      const ready = await client.createExport(range());
+      const collect = async (source: Parameters<typeof exportRows>[0]) => {
+        const ids: string[] = [];
+        for await (const row of client.exportRows(source)) ids.push(row.id);
+        return ids;
+      };
+      const expected = events.map((e) => e.id!);
+      assert.deepEqual(await collect(ready), expected);
+      assert.deepEqual(await collect(ready.id), expected);
+      assert.deepEqual(
+        await collect(await client.downloadExport(ready.id)),
+        expected,
+      );
+      assert.deepEqual(
+        await collect(await fetch((await client.getExport(ready.id)).url!)),
+        expected,
+      );
+
+      for (const bad of [42, null, undefined, true]) {
+        await assert.rejects(collect(bad as never), ValidationError);
+      }
+      const refused = await fetch(`${url}/_emulator/downloads/nope/x.csv`);
+      await assert.rejects(collect(refused), ValidationError);
+    },
+  );
+});
+
+Deno.test("leaving the loop early cancels the download", async () => {
+  const events = Array.from({ length: 5_000 }, (_, i) => event(i));
+  await withServer(
+    { events, organizations: [ORG], exportDelayMs: 0 },
+    async ({ url, emulator }) => {
+      let cancelled = false;
+      let bytes = 0;
+      // Only the download's body is wrapped, to observe what exportRows does with it.
+      const observing = async (request: Request) => {
+        const response = await fetch(request);
+        if (!request.url.includes("/_emulator/downloads/")) return response;
+        const reader = response.body!.getReader();
+        return new Response(
+          new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              const { done, value } = await reader.read();
+              if (done) return controller.close();
+              bytes += value.byteLength;
+              controller.enqueue(value);
+            },
+            cancel(reason) {
+              cancelled = true;
+              return reader.cancel(reason);
+            },
+          }),
+          response,
+        );
+      };
+      const config = {
+        apiKey: emulator.apiKey,
+        baseUrl: url,
+        fetch: observing,
+      };
+      const ready = await createExport(range(), config);
+      let seen = 0;
+      for await (const _ of exportRows(ready, config)) {
+        if (++seen === 3) break;
+      }
+      assert.equal(seen, 3);
+      assert.ok(cancelled, "the download was cancelled");
+      assert.ok(bytes < 1_000_000, `read ${bytes} bytes of a much larger file`);
+    },
+  );
+});
+
+Deno.test("a malformed file is a CsvParseError naming the line", async () => {
+  const bytes = (s: string) => new Response(s).body!;
+  const rows = async (s: string) => {
+    for await (const _ of exportRows(bytes(s))) { /* drain */ }
+  };
+  await assert.rejects(
+    rows("a,b\r\n1,2\r\n3\r\n"),
+    (e: unknown) => e instanceof CsvParseError && e.line === 3,
+  );
+  await assert.rejects(
+    rows('a,b\r\n"1\n2",3\r\n4,"open'),
+    (e: unknown) => e instanceof CsvParseError && e.line === 4,
+  );
+});
+
+Deno.test("any event text round-trips through the emulator's CSV and exportRows", async () => {
+  const text = fc.string({ unit: "grapheme", maxLength: 40 });
+  const rawText = fc.string({ unit: "binary", maxLength: 20 });
+  const anyText = fc.oneof(
+    text,
+    rawText,
+    fc.constantFrom('"', ",", "\r\n", "\n", "\r", '""', "=1+1", "\ufeff"),
+  );
+  await withServer(
+    { events: [], organizations: [ORG], exportDelayMs: 0 },
+    async ({ url, emulator }) => {
+      const config = { apiKey: emulator.apiKey, baseUrl: url };
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.record({
+              name: anyText,
+              location: anyText,
+              agent: anyText,
+              note: anyText,
+            }),
+            { minLength: 1, maxLength: 8 },
+          ),
+          async (cases) => {
+            const action = `prop.${crypto.randomUUID()}`;
+            for (const [i, c] of cases.entries()) {
+              const response = await fetch(`${url}/audit_logs/events`, {
+                method: "POST",
+                headers: {
+                  authorization: `Bearer ${emulator.apiKey}`,
+                  "content-type": "application/json",
+                },
+                body: JSON.stringify({
+                  organization_id: ORG,
+                  event: {
+                    action,
+                    occurred_at: new Date(Date.now() - DAY + i).toISOString(),
+                    actor: { id: `a${i}`, type: "user", name: c.name },
+                    targets: [{ id: "t", type: "team", name: c.note }],
+                    context: { location: c.location, user_agent: c.agent },
+                    metadata: { note: c.note },
+                  },
+                }),
+              });
+              assert.equal(response.status, 200, await response.text());
+            }
+            const ready = await createExport(
+              { ...range(), actions: [action] },
+              config,
+            );
+            const rows = [];
+            for await (const row of exportRows(ready, config)) rows.push(row);
+            assert.equal(rows.length, cases.length);
+            rows.forEach((row, i) => {
+              assert.equal(row.actor_name, cases[i].name);
+              assert.equal(row.location, cases[i].location);
+              assert.equal(row.user_agent, cases[i].agent);
+              assert.equal(JSON.parse(row.metadata).note, cases[i].note);
+              assert.equal(JSON.parse(row.targets)[0].name, cases[i].note);
+            });
+          },
+        ),
+        { numRuns: 60 },
+      );
+    },
+  );
+});
