@@ -11,7 +11,12 @@ import {
   type WaitOptions,
 } from "./config.ts";
 import { parseCsvRows } from "./csv.ts";
-import { ApiError, ValidationError } from "./errors.ts";
+import {
+  ApiError,
+  ConnectionError,
+  InvalidResponseError,
+  ValidationError,
+} from "./errors.ts";
 import { exportRef, getExportWith, run, waitForExportWith } from "./exports.ts";
 import { send } from "./transport.ts";
 import type { AuditLogExport } from "./types.ts";
@@ -32,8 +37,39 @@ async function fetchFile(
   url: string,
 ): Promise<ReadableStream<Uint8Array>> {
   // No apiKey: a presigned URL lives on another host and must not see the key.
-  const { response } = await send(config, { method: "GET", url, stream: true });
-  return response.body ?? new ReadableStream({ start: (c) => c.close() });
+  const { response, request, requestId } = await send(config, {
+    method: "GET",
+    url,
+    stream: true,
+  });
+  // A proxy or captive portal answers 200 with a page; no export is HTML.
+  if (/^text\/html/i.test(response.headers.get("content-type") ?? "")) {
+    await response.body?.cancel();
+    throw new InvalidResponseError(
+      "The download answered an HTML page, not a CSV file",
+      response.status,
+      request,
+      requestId,
+    );
+  }
+  if (!response.body) return new ReadableStream({ start: (c) => c.close() });
+  const reader = response.body.getReader();
+  const signal = config.signal;
+  // A connection lost mid-file surfaces as a typed error, like one lost before it.
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        controller.error(
+          signal?.aborted ? signal.reason : new ConnectionError(request, error),
+        );
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
 }
 
 /** Downloads with an already resolved config. */
