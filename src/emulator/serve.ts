@@ -71,6 +71,8 @@ async function send(response: Response, res: ServerResponse): Promise<void> {
   response.headers.forEach((v, k) => (headers[k] = v));
   res.writeHead(response.status, headers);
   if (!response.body) return void res.end();
+  // Headers go out before the body, so a body cut later is seen as a cut body.
+  res.flushHeaders();
   const reader = response.body.getReader();
   try {
     for (;;) {
