@@ -1,0 +1,142 @@
+/**
+ * The API commands: `create`, `get`, `wait`, `download` and `export`. Each
+ * checks all of its input before the first request and returns exit code 0;
+ * failures are thrown and turned into messages and exit codes by `main`.
+ *
+ * @module
+ */
+
+import type { ClientConfig, WaitOptions } from "../config.ts";
+import { createExport, getExport } from "../exports.ts";
+import { checkCreateExportOptions } from "../schemas.ts";
+import type { AuditLogExport } from "../types.ts";
+import { UsageError } from "./args.ts";
+import {
+  clientConfig,
+  type Context,
+  exportOptions,
+  printJson,
+  withApiKey,
+} from "./context.ts";
+import { AtomicFile } from "./output.ts";
+import { formatBytes } from "./progress.ts";
+import { awaitReady, saveExport, streamExport } from "./transfer.ts";
+
+/** `create`: POST the export and print it. */
+export async function runCreate(ctx: Context): Promise<number> {
+  const options = exportOptions(ctx);
+  // Every bad value is reported before the key is even looked at.
+  checkCreateExportOptions(options);
+  const config = withApiKey(ctx, clientConfig(ctx));
+  await printJson(ctx, await createExport(options, config));
+  return 0;
+}
+
+/** `get <id>`: read the export and print it. */
+export async function runGet(ctx: Context): Promise<number> {
+  const config = withApiKey(ctx, clientConfig(ctx));
+  await printJson(ctx, await getExport(ctx.args.positionals[0], config));
+  return 0;
+}
+
+/** `wait <id>`: poll until ready, with progress, and print it. */
+export async function runWait(ctx: Context): Promise<number> {
+  const config = withApiKey(ctx, clientConfig(ctx));
+  await printJson(
+    ctx,
+    await awaitReady(ctx, config, ctx.args.positionals[0]),
+  );
+  return 0;
+}
+
+/** `download <id>`: wait if needed, then the CSV to stdout or `--out`. */
+export function runDownload(ctx: Context): Promise<number> {
+  const config = withApiKey(ctx, clientConfig(ctx));
+  return deliver(
+    ctx,
+    config,
+    () => awaitReady(ctx, config, ctx.args.positionals[0]),
+  );
+}
+
+/** `export`: create, wait and download in one go. */
+export function runExport(ctx: Context): Promise<number> {
+  const options = exportOptions(ctx);
+  checkCreateExportOptions(options);
+  const config = withApiKey(ctx, clientConfig(ctx));
+  return deliver(
+    ctx,
+    config,
+    async () => {
+      const created = await createExport(options, config);
+      ctx.progress.done(`Created ${created.id} (${created.state})`);
+      return awaitReady(ctx, config, created);
+    },
+  );
+}
+
+/** The `--out` target: a file path, or `undefined` for stdout (`-` or absent). */
+function outPath(ctx: Context): string | undefined {
+  const out = ctx.args.string("out");
+  const target = out === "-" ? undefined : out;
+  if (target === undefined && ctx.json) {
+    throw new UsageError(
+      "--json needs --out <file>: without it stdout carries the CSV itself",
+      ctx.spec,
+    );
+  }
+  if (target === "") throw new UsageError("--out needs a file name", ctx.spec);
+  return target;
+}
+
+/**
+ * The tail of `download` and `export`: opens the `--out` file first (so a
+ * bad path fails before any request), gets the ready export, then streams it.
+ */
+async function deliver(
+  ctx: Context,
+  config: ClientConfig & WaitOptions,
+  ready: () => Promise<AuditLogExport>,
+): Promise<number> {
+  const path = outPath(ctx);
+  if (path === undefined) {
+    await streamExport(ctx, config, await ready());
+    return 0;
+  }
+  const file = await openOut(ctx, path);
+  try {
+    const exported = await ready();
+    const saved = await saveExport(ctx, config, exported, file);
+    if (ctx.json) {
+      await printJson(ctx, {
+        export: exported,
+        file: file.path,
+        bytes: saved.bytes,
+        rows: saved.rows,
+      });
+    } else {
+      ctx.progress.done(
+        `Saved ${saved.rows} rows, ${
+          formatBytes(saved.bytes)
+        }, to ${file.path}`,
+      );
+    }
+    return 0;
+  } finally {
+    await file.discard();
+  }
+}
+
+/** Opens the atomic `--out` file; a path that cannot be written is bad input (exit 2). */
+export async function openOut(ctx: Context, path: string): Promise<AtomicFile> {
+  try {
+    return await AtomicFile.open(path, ctx.io.cwd);
+  } catch (error) {
+    throw new UsageError(
+      `--out: cannot write ${path}: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      ctx.spec,
+    );
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Where the CLI reads and writes. By default the real process (through
+ * `node:process`, which Deno, Node and Bun all provide); tests inject their
+ * own writers, environment and terminal flag to run `main` in-process.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { readEnv } from "../env.ts";
+
+/** The CLI's view of its process. Every member can be replaced. */
+export interface CliIO {
+  /** Writes data to stdout; resolves when the chunk is accepted, so large downloads respect backpressure. */
+  stdout(chunk: string | Uint8Array): Promise<void>;
+  /** Writes messages and progress to stderr. */
+  stderr(text: string): void;
+  /** Reads an environment variable (`WORKOS_API_KEY`, `WORKOS_BASE_URL`). */
+  env(name: string): string | undefined;
+  /** Whether stderr is a terminal: progress is redrawn in place only then. */
+  isTTY: boolean;
+  /** The directory relative `--out` paths are resolved against. */
+  cwd: string;
+  /** The clock, in epoch ms: relative times and elapsed seconds. */
+  now(): number;
+  /**
+   * Cancels the running command. When absent, `main` wires SIGINT and
+   * SIGTERM of the real process to its own signal.
+   */
+  signal?: AbortSignal;
+}
+
+/** stdout was closed by the reader (e.g. `| head`). */
+export class StdoutClosed extends Error {
+  constructor() {
+    super("stdout was closed");
+    this.name = "StdoutClosed";
+  }
+}
+
+let stdoutGuarded = false;
+
+function writeStdout(chunk: string | Uint8Array): Promise<void> {
+  if (!stdoutGuarded) {
+    // Without a listener, an EPIPE 'error' event would crash Node outright;
+    // the write callback below reports it instead.
+    process.stdout.on("error", () => {});
+    stdoutGuarded = true;
+  }
+  return new Promise((resolve, reject) => {
+    process.stdout.write(chunk, (error) => {
+      if (!error) return resolve();
+      const code = (error as { code?: string }).code;
+      reject(code === "EPIPE" ? new StdoutClosed() : error);
+    });
+  });
+}
+
+/** The real process's IO, with any given member overriding it. */
+export function processIO(overrides: Partial<CliIO> = {}): CliIO {
+  return {
+    stdout: overrides.stdout ?? writeStdout,
+    stderr: overrides.stderr ?? ((text) => void process.stderr.write(text)),
+    env: overrides.env ?? readEnv,
+    isTTY: overrides.isTTY ?? process.stderr.isTTY === true,
+    cwd: overrides.cwd ?? currentDir(),
+    now: overrides.now ?? Date.now,
+    signal: overrides.signal,
+  };
+}
+
+function currentDir(): string {
+  try {
+    return process.cwd();
+  } catch {
+    // Deno without read permission: relative paths still resolve against ".".
+    return ".";
+  }
+}
+
+/** Replaces every occurrence of the secrets in text, as a last line of defence. */
+export function redactor(
+  secrets: readonly (string | undefined)[],
+): (text: string) => string {
+  // Short strings would blank out ordinary words; real keys are long.
+  const list = secrets.filter((s): s is string => !!s && s.length >= 8);
+  return (text) => list.reduce((t, s) => t.replaceAll(s, "[redacted]"), text);
+}

@@ -1,0 +1,178 @@
+/**
+ * The entry point of the `audit-log-export` command: picks the command,
+ * parses its flags, runs it, and maps the outcome to an exit code. Runs in
+ * Deno, Node and Bun alike (only `node:` modules and web APIs).
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { VERSION } from "../version.ts";
+import { parseArgs, suggest, UsageError } from "./args.ts";
+import {
+  runCreate,
+  runDownload,
+  runExport,
+  runGet,
+  runWait,
+} from "./commands.ts";
+import type { Context } from "./context.ts";
+import { runDemo } from "./demo.ts";
+import { commandHelp, mainHelp } from "./help.ts";
+import { type CliIO, processIO, redactor, StdoutClosed } from "./io.ts";
+import { Progress } from "./progress.ts";
+import { Interrupted, report } from "./report.ts";
+import { COMMANDS, type CommandSpec, findCommand, PROGRAM } from "./spec.ts";
+
+export type { CliIO } from "./io.ts";
+
+const RUNNERS: Record<string, (ctx: Context) => Promise<number>> = {
+  create: runCreate,
+  get: runGet,
+  wait: runWait,
+  download: runDownload,
+  export: runExport,
+  demo: runDemo,
+};
+
+/**
+ * Routes SIGINT and SIGTERM to `controller`, so a running download stops
+ * and removes its temporary file instead of dying mid-write. A second
+ * signal exits at once. Returns the function that removes the handlers.
+ */
+function trapSignals(controller: AbortController): () => void {
+  const installed: [string, () => void][] = [];
+  for (const name of ["SIGINT", "SIGTERM"] as const) {
+    const handler = () => {
+      const code = new Interrupted(name).exitCode;
+      if (controller.signal.aborted) process.exit(code);
+      controller.abort(new Interrupted(name));
+    };
+    try {
+      process.on(name, handler);
+      installed.push([name, handler]);
+    } catch {
+      // Some platforms (Deno on Windows) cannot listen for SIGTERM.
+    }
+  }
+  return () => {
+    for (const [name, handler] of installed) process.off(name, handler);
+  };
+}
+
+/** Text written through `io` with the API key scrubbed; CSV bytes pass untouched. */
+function scrubbed(io: CliIO): CliIO {
+  const redact = redactor([io.env("WORKOS_API_KEY")]);
+  return {
+    ...io,
+    stdout: (chunk) =>
+      io.stdout(typeof chunk === "string" ? redact(chunk) : chunk),
+    stderr: (text) => io.stderr(redact(text)),
+  };
+}
+
+async function dispatch(
+  args: readonly string[],
+  io: CliIO,
+  signal: AbortSignal,
+  current: { spec?: CommandSpec },
+): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === undefined) {
+    io.stderr(mainHelp());
+    return 2;
+  }
+  if (first === "--help" || first === "-h") {
+    await io.stdout(mainHelp());
+    return 0;
+  }
+  if (first === "--version") {
+    await io.stdout(`${PROGRAM} ${VERSION}\n`);
+    return 0;
+  }
+  if (first === "help") {
+    const topic = rest[0] === undefined ? undefined : findCommand(rest[0]);
+    if (rest[0] !== undefined && !topic) {
+      throw new UsageError(`no help for unknown command '${rest[0]}'`);
+    }
+    await io.stdout(topic ? commandHelp(topic) : mainHelp());
+    return 0;
+  }
+  const spec = findCommand(first);
+  if (!spec) {
+    const names = COMMANDS.map((c) => c.name);
+    throw new UsageError(
+      first.startsWith("-")
+        ? `expected a command before ${first}`
+        : `unknown command '${first}'${suggest(first, names)}`,
+    );
+  }
+  current.spec = spec;
+  const parsed = parseArgs(rest, spec);
+  if (parsed.bool("help")) {
+    await io.stdout(commandHelp(spec));
+    return 0;
+  }
+  const json = parsed.bool("json");
+  const progress = new Progress(io.stderr, {
+    tty: io.isTTY,
+    quiet: json || parsed.bool("quiet"),
+    now: io.now,
+  });
+  return await RUNNERS[spec.name]({
+    io,
+    args: parsed,
+    spec,
+    signal,
+    progress,
+    json,
+  });
+}
+
+/**
+ * Runs the CLI with `args` (the arguments after the program name) and
+ * resolves with the exit code: 0 success, 1 API/network/file failure,
+ * 2 bad usage or invalid input, 130/143 interrupted. Never rejects and
+ * never exits the process itself, so it can run in-process in tests.
+ *
+ * @param args The command line, e.g. `["export", "--org", "org_1", "--from", "30d"]`.
+ * @param io Overrides of the process's stdout, stderr, environment, TTY flag, cwd, clock and cancel signal.
+ *
+ * @example
+ * ```ts
+ * import { main } from "@audit-log/export/cli";
+ * const code = await main(["get", "audit_log_export_123", "--json"]);
+ * console.error("exit code", code);
+ * ```
+ */
+export async function main(
+  args: string[],
+  io: Partial<CliIO> = {},
+): Promise<number> {
+  const full = scrubbed(processIO(io));
+  const controller = new AbortController();
+  const release = io.signal ? undefined : trapSignals(controller);
+  const signal = io.signal ?? controller.signal;
+  const current: { spec?: CommandSpec } = {};
+  try {
+    return await dispatch(args, full, signal, current);
+  } catch (error) {
+    if (error instanceof StdoutClosed) return 0;
+    if (signal.aborted && !(error instanceof Interrupted)) {
+      // Whatever broke on the way out, the cause is the interruption.
+      const reason = signal.reason;
+      return report(
+        reason instanceof Interrupted ? reason : new Interrupted(),
+        full.stderr,
+      );
+    }
+    return report(error, full.stderr, current.spec);
+  } finally {
+    release?.();
+  }
+}
+
+/** Runs `main` with the real process's arguments and exits with its code. */
+export function runAsProcess(): void {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

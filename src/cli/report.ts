@@ -1,0 +1,133 @@
+/**
+ * Turns whatever a command threw into a message on stderr and an exit code:
+ * 2 for bad usage or invalid input, 1 for API, network and file failures,
+ * 128 + the signal number when interrupted.
+ *
+ * @module
+ */
+
+import {
+  ApiError,
+  AuthenticationError,
+  ExportFailedError,
+  InvalidResponseError,
+  ValidationError,
+} from "../errors.ts";
+import { UsageError } from "./args.ts";
+import { usageHint } from "./help.ts";
+import { PROGRAM } from "./spec.ts";
+import type { CommandSpec } from "./spec.ts";
+
+/** Exit codes of the CLI. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** The command was stopped by a signal. */
+export class Interrupted extends Error {
+  /** The exit code a shell expects: 128 + the signal number. */
+  readonly exitCode: number;
+
+  /** @param signal The signal's name, e.g. `"SIGINT"`; none when the caller's own signal cancelled the run. */
+  constructor(signal?: string) {
+    super(signal ? `interrupted by ${signal}` : "interrupted");
+    this.name = "Interrupted";
+    this.exitCode = signal === "SIGTERM" ? 143 : 130;
+  }
+}
+
+/** Library option names as the CLI spells them, so an issue names the flag to fix. */
+const FLAG_OF: Record<string, string> = {
+  organizationId: "--org",
+  rangeStart: "--from",
+  rangeEnd: "--to",
+  actions: "--action",
+  actorIds: "--actor-id",
+  actorNames: "--actor-name",
+  targets: "--target",
+  id: "<id>",
+  apiKey: "WORKOS_API_KEY",
+  baseUrl: "--base-url (or WORKOS_BASE_URL)",
+  maxRetries: "--max-retries",
+  timeout: "--timeout",
+  maxWait: "--max-wait",
+};
+
+// "id" is left out: as a word in a message it is plain English, not the option.
+const NAMES = new RegExp(
+  `\\b(${Object.keys(FLAG_OF).filter((k) => k !== "id").join("|")})\\b`,
+  "g",
+);
+
+/** `"actions.1"` → `"--action (value 2)"`. */
+function flagOf(path: string): string {
+  const [head, index] = path.split(".");
+  const flag = FLAG_OF[head] ?? head;
+  return index !== undefined && /^\d+$/.test(index)
+    ? `${flag} (value ${Number(index) + 1})`
+    : flag;
+}
+
+/** The message lines of an API-side failure: message, HTTP status and request id, field errors. */
+function failureLines(error: unknown): string[] {
+  if (error instanceof ApiError) {
+    const lines = [
+      error.code ? `${error.message} [${error.code}]` : error.message,
+    ];
+    for (const e of error.errors ?? []) {
+      const f = e as {
+        field?: unknown;
+        code?: unknown;
+        instancePath?: unknown;
+      };
+      const where = f.field ?? f.instancePath;
+      lines.push(
+        `  ${where ?? JSON.stringify(e)}${f.code ? `: ${f.code}` : ""}`,
+      );
+    }
+    if (error instanceof AuthenticationError) {
+      lines.push("  Check WORKOS_API_KEY and --base-url.");
+    }
+    return lines;
+  }
+  if (error instanceof InvalidResponseError) {
+    return [
+      `${error.message} (HTTP ${error.status}${
+        error.requestId ? `, request id ${error.requestId}` : ""
+      })`,
+    ];
+  }
+  if (error instanceof ExportFailedError) {
+    return [`${error.message}; create a new export to try again`];
+  }
+  return [error instanceof Error ? error.message : String(error)];
+}
+
+/** Writes the message of `error` to stderr and returns the exit code. */
+export function report(
+  error: unknown,
+  stderr: (text: string) => void,
+  spec?: CommandSpec,
+): number {
+  if (error instanceof UsageError) {
+    stderr(`${PROGRAM}: ${error.message}\n${usageHint(error.command ?? spec)}`);
+    return EXIT.usage;
+  }
+  if (error instanceof ValidationError) {
+    const lines = error.issues.map((i) => {
+      const message = i.message.replace(NAMES, (name) => FLAG_OF[name]);
+      const flag = i.path ? flagOf(i.path) : "";
+      // "--org must not be empty" names its flag already; don't say it twice.
+      const named = !flag || message.startsWith(FLAG_OF[i.path] ?? "\0");
+      return `  ${named ? "" : `${flag}: `}${message}`;
+    });
+    stderr(
+      `${PROGRAM}: invalid input:\n${lines.join("\n")}\n${usageHint(spec)}`,
+    );
+    return EXIT.usage;
+  }
+  if (error instanceof Interrupted) {
+    stderr(`${PROGRAM}: ${error.message}\n`);
+    return error.exitCode;
+  }
+  stderr(`${PROGRAM}: error: ${failureLines(error).join("\n")}\n`);
+  return EXIT.failure;
+}

@@ -1,0 +1,276 @@
+/**
+ * The CLI's commands and flags as data: the parser, the help text and the
+ * error messages are all derived from this one table, so they cannot drift.
+ *
+ * @module
+ */
+
+/** How a flag takes its value. */
+export type FlagKind = "string" | "list" | "boolean";
+
+/** One flag of a command. */
+export interface FlagSpec {
+  /** Long name without dashes, e.g. `"actor-id"`. */
+  readonly name: string;
+  /** `string`: one value; `list`: repeatable, each use adds one value; `boolean`: no value. */
+  readonly kind: FlagKind;
+  /** One-letter alias without the dash, e.g. `"h"`. */
+  readonly short?: string;
+  /** Placeholder of the value in help, e.g. `"<id>"`. */
+  readonly arg?: string;
+  /** One line of help. */
+  readonly help: string;
+}
+
+/** One command of the CLI. */
+export interface CommandSpec {
+  /** The word that selects it, e.g. `"create"`. */
+  readonly name: string;
+  /** One line shown in the command list. */
+  readonly summary: string;
+  /** The usage line after the program name. */
+  readonly usage: string;
+  /** Names of the positional arguments it requires, in order. */
+  readonly positionals: readonly string[];
+  /** Every flag it accepts. */
+  readonly flags: readonly FlagSpec[];
+  /** Paragraphs after the flag list: output format, notes. */
+  readonly details: readonly string[];
+  /** Example invocations (without the program name). */
+  readonly examples: readonly string[];
+}
+
+/** The program name, as installed. */
+export const PROGRAM = "audit-log-export";
+
+const HELP: FlagSpec = {
+  name: "help",
+  kind: "boolean",
+  short: "h",
+  help: "Show this help and exit.",
+};
+
+const JSON_FLAG: FlagSpec = {
+  name: "json",
+  kind: "boolean",
+  help: "Print machine-readable JSON on stdout; no progress on stderr.",
+};
+
+const QUIET: FlagSpec = {
+  name: "quiet",
+  kind: "boolean",
+  short: "q",
+  help: "No progress on stderr (errors are still printed).",
+};
+
+const CONNECTION: readonly FlagSpec[] = [
+  {
+    name: "base-url",
+    kind: "string",
+    arg: "<url>",
+    help: "API origin. Default: $WORKOS_BASE_URL, else https://api.workos.com.",
+  },
+  {
+    name: "max-retries",
+    kind: "string",
+    arg: "<n>",
+    help: "Retries of a failed request (0-100). Default 3.",
+  },
+  {
+    name: "timeout",
+    kind: "string",
+    arg: "<duration>",
+    help: "Time budget of one request attempt. Default 60s.",
+  },
+];
+
+const FILTERS: readonly FlagSpec[] = [
+  {
+    name: "org",
+    kind: "string",
+    arg: "<id>",
+    help:
+      "Organization to export, e.g. org_01EHZNVPK3SFK441A1RGBFSHRT. Required.",
+  },
+  {
+    name: "from",
+    kind: "string",
+    arg: "<time>",
+    help: "Start of the range (inclusive). Required.",
+  },
+  {
+    name: "to",
+    kind: "string",
+    arg: "<time>",
+    help: "End of the range (inclusive). Default: now.",
+  },
+  {
+    name: "action",
+    kind: "list",
+    arg: "<action>",
+    help: "Only this action, e.g. user.signed_in. Repeatable.",
+  },
+  {
+    name: "actor-id",
+    kind: "list",
+    arg: "<id>",
+    help: "Only events by this actor id. Repeatable.",
+  },
+  {
+    name: "actor-name",
+    kind: "list",
+    arg: "<name>",
+    help: "Only events by an actor with this name. Repeatable.",
+  },
+  {
+    name: "target",
+    kind: "list",
+    arg: "<type>",
+    help: "Only events with a target of this type, e.g. team. Repeatable.",
+  },
+];
+
+const MAX_WAIT: FlagSpec = {
+  name: "max-wait",
+  kind: "string",
+  arg: "<duration>",
+  help: "Give up waiting for the export after this long. Default 10m.",
+};
+
+const OUT: FlagSpec = {
+  name: "out",
+  kind: "string",
+  short: "o",
+  arg: "<file>",
+  help:
+    "Write the CSV to this file (atomically) instead of stdout. Use - for stdout.",
+};
+
+const TIME_NOTE =
+  "A <time> is an ISO-8601 date-time with a zone (2026-10-01T00:00:00Z, " +
+  "2026-10-01T02:00:00+02:00), 'now', or an age relative to now: a number " +
+  "and a unit s, m, h, d or w (30d = 30 days ago, 12h, 2w).";
+
+const DURATION_NOTE =
+  "A <duration> is a number of milliseconds, or a number and a unit ms, s, " +
+  "m, h or d (90s, 10m, 1h).";
+
+const FILTER_NOTE =
+  "Filters of different kinds are combined with AND; repeating a flag gives " +
+  "a list, combined with OR (--action a --action b). Values are never split " +
+  "on commas.";
+
+const EXPORT_JSON =
+  'Output: stdout carries the export as JSON: {"object":"audit_log_export",' +
+  '"id":"audit_log_export_…","state":"pending|ready|error|expired",' +
+  '"url":"…" (only when ready),"createdAt":"…","updatedAt":"…"}, ' +
+  "indented, or on one line with --json.";
+
+const FILE_JSON =
+  "Output: without --out the CSV bytes go to stdout (--json then is a usage " +
+  "error). With --out the file is written to a temporary .<name>.<random>.part " +
+  "file in the same directory and renamed onto <file> only once the whole " +
+  "download succeeded and parsed as CSV; on failure or Ctrl-C it is removed " +
+  "and an existing <file> is left untouched. A summary goes to stderr; with " +
+  '--json stdout gets {"export": {…}, "file": "/absolute/path.csv", "bytes": N, ' +
+  '"rows": N} (rows = data rows, header excluded).';
+
+const AUTH_NOTE =
+  "The API key is read from $WORKOS_API_KEY (there is no flag, so it never " +
+  "lands in shell history) and is never printed.";
+
+/** Every command, in the order of the help text. */
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "create",
+    summary: "Create an export (POST /audit_logs/exports) and print it.",
+    usage:
+      "create --org <id> --from <time> [--to <time>] [--action <a>]… [flags]",
+    positionals: [],
+    flags: [...FILTERS, JSON_FLAG, ...CONNECTION, HELP],
+    details: [EXPORT_JSON, TIME_NOTE, FILTER_NOTE, DURATION_NOTE, AUTH_NOTE],
+    examples: [
+      "create --org org_01EHZNVPK3SFK441A1RGBFSHRT --from 30d",
+      "create --org org_123 --from 2026-10-01T00:00:00Z --to 2026-11-01T00:00:00Z --action user.signed_in --action user.signed_out",
+    ],
+  },
+  {
+    name: "get",
+    summary: "Read an export by id and print it.",
+    usage: "get <id> [flags]",
+    positionals: ["id"],
+    flags: [JSON_FLAG, ...CONNECTION, HELP],
+    details: [EXPORT_JSON, DURATION_NOTE, AUTH_NOTE],
+    examples: ["get audit_log_export_01GBZK5MP7TD1YCFQHFR22180V --json"],
+  },
+  {
+    name: "wait",
+    summary: "Wait until an export is ready and print it.",
+    usage: "wait <id> [--max-wait <duration>] [flags]",
+    positionals: ["id"],
+    flags: [MAX_WAIT, JSON_FLAG, QUIET, ...CONNECTION, HELP],
+    details: [
+      EXPORT_JSON,
+      "Progress (state and seconds waited) goes to stderr. An export that " +
+      "ends in error or expired is a failure (exit 1).",
+      DURATION_NOTE,
+      AUTH_NOTE,
+    ],
+    examples: [
+      "wait audit_log_export_01GBZK5MP7TD1YCFQHFR22180V --max-wait 5m",
+    ],
+  },
+  {
+    name: "download",
+    summary: "Download an export's CSV (waiting for it first if pending).",
+    usage: "download <id> [--out <file>] [flags]",
+    positionals: ["id"],
+    flags: [OUT, MAX_WAIT, JSON_FLAG, QUIET, ...CONNECTION, HELP],
+    details: [FILE_JSON, DURATION_NOTE, AUTH_NOTE],
+    examples: [
+      "download audit_log_export_01GBZK5MP7TD1YCFQHFR22180V --out audit.csv",
+      "download audit_log_export_01GBZK5MP7TD1YCFQHFR22180V > audit.csv",
+    ],
+  },
+  {
+    name: "export",
+    summary: "Create, wait for and download an export in one go.",
+    usage:
+      "export --org <id> --from <time> [--to <time>] [--out <file>] [flags]",
+    positionals: [],
+    flags: [...FILTERS, OUT, MAX_WAIT, JSON_FLAG, QUIET, ...CONNECTION, HELP],
+    details: [FILE_JSON, TIME_NOTE, FILTER_NOTE, DURATION_NOTE, AUTH_NOTE],
+    examples: [
+      "export --org org_01EHZNVPK3SFK441A1RGBFSHRT --from 30d --out audit.csv",
+      "export --org org_123 --from 7d --target team --json --out teams.csv",
+    ],
+  },
+  {
+    name: "demo",
+    summary:
+      "Run the whole job against a built-in emulator on loopback (no key, no network).",
+    usage: "demo [--out <file>] [--json]",
+    positionals: [],
+    flags: [
+      { ...OUT, help: "Where to write the CSV. Default ./audit-log-demo.csv." },
+      JSON_FLAG,
+      QUIET,
+      HELP,
+    ],
+    details: [
+      "Starts the emulator on 127.0.0.1 with its sample data, exports the " +
+      "last 30 days of its first organization, writes the CSV, prints a " +
+      "summary (rows, bytes, time, the first 5 rows) and stops the emulator. " +
+      "Needs no input, no API key and no network besides loopback.",
+      'With --json stdout gets {"export": {…}, "file": "…", "bytes": N, "rows": N, ' +
+      '"elapsedMs": N, "organizationId": "…", "from": "…", "to": "…", "preview": ' +
+      "[first 5 rows as objects keyed by the CSV header]}.",
+    ],
+    examples: ["demo", "demo --out /tmp/demo.csv --json"],
+  },
+];
+
+/** The command with this name, if any. */
+export function findCommand(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
