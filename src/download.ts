@@ -64,7 +64,9 @@ async function fetchFile(
         else controller.enqueue(value);
       } catch (error) {
         controller.error(
-          signal?.aborted ? signal.reason : new ConnectionError(request, error),
+          signal?.aborted
+            ? signal.reason
+            : new ConnectionError(request, error, true),
         );
       }
     },

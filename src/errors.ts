@@ -255,13 +255,15 @@ export class ConnectionError extends AuditLogError {
 
   /**
    * @param request The request that failed.
-   * @param cause The error raised by `fetch`.
+   * @param cause The error raised by `fetch` or by reading the body.
+   * @param midBody True when the connection broke after the response began.
    */
-  constructor(request: RequestInfo, cause: unknown) {
+  constructor(request: RequestInfo, cause: unknown, midBody = false) {
+    const why = cause instanceof Error ? cause.message : String(cause);
     super(
-      `Could not reach ${request.method} ${request.url}: ${
-        cause instanceof Error ? cause.message : String(cause)
-      }`,
+      midBody
+        ? `Connection lost while reading ${request.method} ${request.url}: ${why}`
+        : `Could not reach ${request.method} ${request.url}: ${why}`,
       { cause },
     );
     this.request = request;
