@@ -356,3 +356,87 @@ export async function runMatrix(modules, concurrency = 12) {
   await Promise.all(Array.from({ length: concurrency }, worker));
   return results;
 }
+
+/**
+ * The CLI's `export` command against one fault on the download: exit code 0
+ * when the library call would succeed, 1 when it would fail, and never a file
+ * under the final name after a failure, nor a leftover partial file.
+ *
+ * @param {{ cli: any, testing: any }} modules
+ * @param {FaultCase} faultCase
+ * @param {string} dir a scratch directory of this scenario's own
+ * @param {{ readdir: (dir: string) => Promise<string[]> }} fs
+ */
+export async function runCliScenario({ cli, testing }, faultCase, dir, fs) {
+  const server = await testing.serveEmulator({
+    apiKey: SECRET_KEY,
+    exportDelayMs: 0,
+  });
+  const problems = [];
+  try {
+    const { emulator } = server;
+    emulator.inject({
+      method: "GET",
+      path: DOWNLOADS,
+      ...faultCase.fault({ exportId: "x", file: true }),
+    });
+    let output = "";
+    const decoder = new TextDecoder();
+    const io = {
+      stdout: (chunk) => {
+        output += typeof chunk === "string" ? chunk : decoder.decode(chunk);
+        return Promise.resolve();
+      },
+      stderr: (text) => void (output += text),
+      env: (name) => (name === "WORKOS_API_KEY" ? SECRET_KEY : undefined),
+      isTTY: false,
+      cwd: dir,
+      now: Date.now,
+      signal: new AbortController().signal,
+    };
+    const code = await cli.main([
+      "export",
+      "--org",
+      emulator.organizations[0],
+      "--from",
+      "7d",
+      "--out",
+      "audit.csv",
+      "--base-url",
+      server.url,
+      "--max-retries",
+      "2",
+      "--timeout",
+      "300ms",
+      "--json",
+    ], io);
+    const expected = faultCase.file === "ok" ? 0 : 1;
+    if (code !== expected) {
+      problems.push(
+        `exit ${code}, expected ${expected}: ${output.slice(-300)}`,
+      );
+    }
+    const files = await fs.readdir(dir);
+    const wanted = code === 0 ? ["audit.csv"] : [];
+    if (JSON.stringify(files) !== JSON.stringify(wanted)) {
+      problems.push(`files left: ${files.join(", ")}`);
+    }
+    if (output.includes(SECRET_KEY)) {
+      problems.push("the API key leaked into the CLI output");
+    }
+    for (const r of emulator.requests) {
+      if (DOWNLOADS.test(r.path) && r.headers.authorization !== undefined) {
+        problems.push("Authorization was sent to the download host");
+      }
+    }
+    return {
+      call: "cli export",
+      fault: faultCase.name,
+      outcome: `exit ${code}`,
+      requests: emulator.requests.length,
+      problems,
+    };
+  } finally {
+    await server.close();
+  }
+}

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import * as cli from "../../cli.ts";
 import * as pkg from "../../mod.ts";
 import * as testing from "../../testing.ts";
-import { runMatrix } from "./matrix.js";
+import { FAULTS, runCliScenario, runMatrix } from "./matrix.js";
 
 Deno.test("fault matrix: every call × every fault ends in its expected outcome", async () => {
   const results = await runMatrix({ pkg, testing });
@@ -17,4 +21,19 @@ Deno.test("fault matrix: every call × every fault ends in its expected outcome"
   console.log(
     `fault matrix: ${results.length} scenarios, ${requests} requests, 0 failed`,
   );
+});
+
+Deno.test("fault matrix: the CLI export exits 0 or 1 as the call would, leaving no partial file", async () => {
+  const root = await mkdtemp(join(tmpdir(), "ale-matrix-"));
+  try {
+    const results = await Promise.all(FAULTS.map(async (faultCase, i) => {
+      const dir = join(root, String(i));
+      await Deno.mkdir(dir);
+      return runCliScenario({ cli, testing }, faultCase, dir, { readdir });
+    }));
+    assert.deepEqual(results.filter((r) => r.problems.length > 0), []);
+    console.log(`fault matrix (CLI): ${results.length} scenarios, 0 failed`);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });
