@@ -25,6 +25,8 @@ import type { AuditLogExport } from "./types.ts";
  */
 export class AuditLogError extends Error {
   /**
+   * Creates the error.
+   *
    * @param message What went wrong, in one sentence.
    * @param options `cause`, the underlying error where there is one.
    */
@@ -62,7 +64,11 @@ export class ValidationError extends AuditLogError {
   /** Every problem found, in input order. */
   readonly issues: readonly ValidationIssue[];
 
-  /** @param issues The problems found; the message summarises them. */
+  /**
+   * Creates the error.
+   *
+   * @param issues The problems found; the message summarises them.
+   */
   constructor(issues: readonly ValidationIssue[]) {
     super(
       `Invalid input: ${
@@ -132,7 +138,11 @@ export class ApiError extends AuditLogError {
   /** The response; its body has been consumed. */
   readonly response: Response | undefined;
 
-  /** @param init Status, body fields and the request/response pair. */
+  /**
+   * Creates the error.
+   *
+   * @param init Status, body fields and the request/response pair.
+   */
   constructor(init: ApiErrorInit) {
     super(
       `${init.message} (HTTP ${init.status}${
@@ -254,6 +264,8 @@ export class ConnectionError extends AuditLogError {
   readonly request: RequestInfo;
 
   /**
+   * Creates the error.
+   *
    * @param request The request that failed.
    * @param cause The error raised by `fetch` or by reading the body.
    * @param midBody True when the connection broke after the response began.
@@ -286,6 +298,8 @@ export class TimeoutError extends AuditLogError {
   readonly request: RequestInfo | undefined;
 
   /**
+   * Creates the error.
+   *
    * @param message What timed out.
    * @param timeout The budget, in milliseconds.
    * @param request The request, when one attempt timed out.
@@ -316,6 +330,8 @@ export class InvalidResponseError extends AuditLogError {
   readonly request: RequestInfo;
 
   /**
+   * Creates the error.
+   *
    * @param message What is wrong with the body.
    * @param status The response status.
    * @param request The request.
@@ -347,7 +363,11 @@ export class ExportFailedError extends AuditLogError {
   /** The export as last read from the API. */
   readonly export: AuditLogExport;
 
-  /** @param auditLogExport The export in its final, failed state. */
+  /**
+   * Creates the error.
+   *
+   * @param auditLogExport The export in its final, failed state.
+   */
   constructor(auditLogExport: AuditLogExport) {
     super(
       `Audit log export ${auditLogExport.id} ended in state "${auditLogExport.state}"`,
@@ -372,6 +392,8 @@ export class CsvParseError extends AuditLogError {
   readonly line: number;
 
   /**
+   * Creates the error.
+   *
    * @param message What is wrong.
    * @param line The 1-based line where the bad record starts.
    */
