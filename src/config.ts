@@ -5,19 +5,13 @@
  * @module
  */
 
-import * as v from "valibot";
 import { readEnv } from "./env.ts";
-import { ValidationError } from "./errors.ts";
+import { ValidationError, type ValidationIssue } from "./errors.ts";
 import type { AuditLogExport } from "./types.ts";
-import {
-  CONTROL_CHARS,
-  requireObject,
-  safeString,
-  validate,
-} from "./validation.ts";
+import { CONTROL_CHARS, requireObject, textProblem } from "./validation.ts";
 
 /** A `fetch` implementation: the global one, a wrapper, or an emulator's. */
-export type FetchLike = (input: Request) => Promise<Response>;
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 /** How a client reaches the API. Every field has a default. */
 export interface ClientConfig {
@@ -82,63 +76,79 @@ export interface ResolvedConfig {
 export const DEFAULT_BASE_URL = "https://api.workos.com";
 const MAX_TIMER = 2_147_483_647;
 
-const duration = (what: string) =>
-  v.optional(v.pipe(
-    v.number(`${what} must be a number of milliseconds`),
-    v.check(
-      (n) => n > 0 && n <= MAX_TIMER,
-      `${what} must be > 0 and at most ${MAX_TIMER} ms`,
-    ),
-  ));
+/** A check of one option: the problem, or `undefined` when the value is fine. */
+type Check = (value: unknown) => string | undefined;
 
-const headerValue = v.pipe(
-  v.string("header values must be strings"),
-  v.check(
-    (s) => !CONTROL_CHARS.test(s),
-    "header values must not contain control characters",
-  ),
-);
+const duration = (what: string): Check => (n) =>
+  typeof n !== "number" || Number.isNaN(n)
+    ? `${what} must be a number of milliseconds`
+    : n > 0 && n <= MAX_TIMER
+    ? undefined
+    : `${what} must be > 0 and at most ${MAX_TIMER} ms`;
 
-const configSchema = v.strictObject(
-  {
-    apiKey: v.optional(v.pipe(
-      v.string("apiKey must be a string"),
-      v.check(
-        (s) => /^[\x21-\x7e]*$/.test(s),
-        "apiKey must be printable ASCII with no spaces",
-      ),
-    )),
-    baseUrl: v.optional(v.string("baseUrl must be a string")),
-    fetch: v.optional(v.function("fetch must be a function")),
-    timeout: duration("timeout"),
-    maxRetries: v.optional(v.pipe(
-      v.number("maxRetries must be a number"),
-      v.integer("maxRetries must be an integer"),
-      v.minValue(0, "maxRetries must be at least 0"),
-      v.maxValue(100, "maxRetries must be at most 100"),
-    )),
-    headers: v.optional(v.record(
-      v.pipe(
-        v.string(),
-        v.regex(
-          /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/,
-          "header names must be HTTP tokens",
-        ),
-      ),
-      headerValue,
-      "headers must be an object of strings",
-    )),
-    signal: v.optional(
-      v.instance(AbortSignal, "signal must be an AbortSignal"),
-    ),
-    idempotencyKey: v.optional(safeString("idempotencyKey", 255)),
-    maxWait: duration("maxWait"),
-    pollInterval: duration("pollInterval"),
-    maxPollInterval: duration("maxPollInterval"),
-    onPoll: v.optional(v.function("onPoll must be a function")),
-  },
-  "config must be an object",
-);
+const callable = (what: string): Check => (f) =>
+  typeof f === "function" ? undefined : `${what} must be a function`;
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+// Hand-written rather than a schema: this runs on every call, and stays out
+// of the bundle of an app that only creates exports.
+const CHECKS: Record<string, Check> = {
+  apiKey: (s) =>
+    typeof s !== "string"
+      ? "apiKey must be a string"
+      : /^[\x21-\x7e]*$/.test(s)
+      ? undefined
+      : "apiKey must be printable ASCII with no spaces",
+  baseUrl: (s) =>
+    typeof s === "string" ? undefined : "baseUrl must be a string",
+  fetch: callable("fetch"),
+  timeout: duration("timeout"),
+  maxRetries: (n) =>
+    typeof n !== "number"
+      ? "maxRetries must be a number"
+      : !Number.isInteger(n)
+      ? "maxRetries must be an integer"
+      : n < 0 || n > 100
+      ? "maxRetries must be between 0 and 100"
+      : undefined,
+  headers: (h) =>
+    typeof h === "object" && h !== null && !Array.isArray(h)
+      ? undefined
+      : "headers must be an object of strings",
+  signal: (s) =>
+    s instanceof AbortSignal ? undefined : "signal must be an AbortSignal",
+  idempotencyKey: (s) => textProblem("idempotencyKey", s, 255),
+  maxWait: duration("maxWait"),
+  pollInterval: duration("pollInterval"),
+  maxPollInterval: duration("maxPollInterval"),
+  onPoll: callable("onPoll"),
+};
+
+function checkLayer(layer: Record<string, unknown>): void {
+  const issues: ValidationIssue[] = [];
+  for (const [key, value] of Object.entries(layer)) {
+    if (value === undefined) continue;
+    const check = Object.hasOwn(CHECKS, key) ? CHECKS[key] : undefined;
+    const message = check ? check(value) : "is not a known option";
+    if (message) issues.push({ path: key, message });
+    else if (key === "headers") {
+      for (
+        const [name, v] of Object.entries(value as Record<string, unknown>)
+      ) {
+        const problem = !HEADER_NAME.test(name)
+          ? "header names must be HTTP tokens"
+          : typeof v !== "string"
+          ? "header values must be strings"
+          : CONTROL_CHARS.test(v)
+          ? "header values must not contain control characters"
+          : undefined;
+        if (problem) issues.push({ path: `headers.${name}`, message: problem });
+      }
+    }
+  }
+  if (issues.length) throw new ValidationError(issues);
+}
 
 function isLoopback(hostname: string): boolean {
   return hostname === "localhost" || hostname.endsWith(".localhost") ||
@@ -183,8 +193,8 @@ export function resolveConfig(
   for (const [i, layer] of layers.entries()) {
     if (layer === undefined) continue;
     requireObject(layer, "config");
-    const checked = validate(configSchema, layer);
-    for (const [k, value] of Object.entries(checked)) {
+    checkLayer(layer as Record<string, unknown>);
+    for (const [k, value] of Object.entries(layer)) {
       // A per-call `headers` adds to the client's instead of replacing them.
       if (k === "headers" && i > 0 && merged.headers) {
         merged.headers = {
@@ -200,7 +210,7 @@ export function resolveConfig(
   return {
     apiKey,
     baseUrl: checkBaseUrl(o.baseUrl ?? DEFAULT_BASE_URL),
-    fetch: o.fetch ?? ((request: Request) => globalFetch(request)),
+    fetch: o.fetch ?? ((input, init) => globalFetch(input, init)),
     timeout: o.timeout ?? 60_000,
     maxRetries: o.maxRetries ?? 3,
     headers: o.headers ?? {},

@@ -4,7 +4,6 @@
  * @module
  */
 
-import * as v from "valibot";
 import {
   type CallOptions,
   type ClientConfig,
@@ -18,34 +17,30 @@ import {
   ExportFailedError,
   InvalidResponseError,
   TimeoutError,
+  ValidationError,
 } from "./errors.ts";
 import {
   checkCreateExportOptions,
+  checkExportId,
   type CreateExportOptions,
-  EXPORT_ID_SCHEMA,
   fromWire,
   toCreateExportBody,
-  WIRE_EXPORT_SCHEMA,
 } from "./schemas.ts";
 import { linkSignal, sleep } from "./signals.ts";
 import { send, type TransportResponse } from "./transport.ts";
 import type { AuditLogExport } from "./types.ts";
-import { validate } from "./validation.ts";
 
 function toExport(answer: TransportResponse): AuditLogExport {
-  const parsed = v.safeParse(WIRE_EXPORT_SCHEMA, answer.data);
-  if (!parsed.success) {
-    const where = parsed.issues.map((i) => v.getDotPath(i) ?? "body").join(
-      ", ",
-    );
+  const parsed = fromWire(answer.data);
+  if ("bad" in parsed) {
     throw new InvalidResponseError(
-      `The response is not an audit_log_export (bad ${where})`,
+      `The response is not an audit_log_export (bad ${parsed.bad.join(", ")})`,
       answer.response.status,
       answer.request,
       answer.requestId,
     );
   }
-  return fromWire(parsed.output);
+  return parsed;
 }
 
 /** Creates an export with an already resolved config. */
@@ -69,7 +64,7 @@ export async function getExportWith(
   config: ResolvedConfig,
   id: string,
 ): Promise<AuditLogExport> {
-  const valid = validate(EXPORT_ID_SCHEMA, id, "id");
+  const valid = checkExportId(id);
   const apiKey = requireApiKey(config);
   const answer = await send(config, {
     method: "GET",
@@ -83,17 +78,14 @@ export async function getExportWith(
 export function exportRef(
   exportOrId: AuditLogExport | string,
 ): { id: string; known?: AuditLogExport } {
-  if (typeof exportOrId === "string") {
-    return { id: validate(EXPORT_ID_SCHEMA, exportOrId, "id") };
+  if (typeof exportOrId === "string") return { id: checkExportId(exportOrId) };
+  if (typeof exportOrId !== "object" || exportOrId === null) {
+    throw new ValidationError([{
+      path: "",
+      message: "expected an export object or an export id",
+    }]);
   }
-  const id = validate(
-    v.object(
-      { id: EXPORT_ID_SCHEMA },
-      "expected an export object or an export id",
-    ),
-    exportOrId,
-  ).id;
-  return { id, known: exportOrId };
+  return { id: checkExportId(exportOrId.id), known: exportOrId };
 }
 
 /** Waits for an export with an already resolved config. */

@@ -7,8 +7,13 @@
 import * as v from "valibot";
 import { parseInstant } from "./instant.ts";
 import type { AuditLogExport } from "./types.ts";
-import type { ValidationIssue } from "./errors.ts";
-import { requireObject, safeString, validate } from "./validation.ts";
+import { ValidationError, type ValidationIssue } from "./errors.ts";
+import {
+  requireObject,
+  safeString,
+  textProblem,
+  validate,
+} from "./validation.ts";
 
 /** A `Date` or an ISO-8601 date-time string with a zone. */
 export type Instant = Date | string;
@@ -153,36 +158,44 @@ export function toCreateExportBody(o: CreateExportOptions): CreateExportBody {
   return body;
 }
 
-/** Export ids go into a URL path: no control characters, and never a dot segment. */
-export const EXPORT_ID_SCHEMA: v.GenericSchema<unknown, string> = v.pipe(
-  safeString("export id", MAX_STRING),
-  v.check(
-    (s) => s !== "." && s !== "..",
-    "export id must not be a dot segment",
-  ),
-);
+/** Export ids go into a URL path: plain text, and never a dot segment. */
+export function checkExportId(id: unknown): string {
+  const message = textProblem("export id", id, MAX_STRING) ??
+    (id === "." || id === ".."
+      ? "export id must not be a dot segment"
+      : undefined);
+  if (message) throw new ValidationError([{ path: "id", message }]);
+  return id as string;
+}
 
-/** The `audit_log_export` object on the wire; unknown fields are ignored, unknown states kept. */
-export const WIRE_EXPORT_SCHEMA = v.object({
-  object: v.literal("audit_log_export"),
-  id: v.pipe(v.string(), v.nonEmpty()),
-  state: v.pipe(v.string(), v.nonEmpty()),
-  url: v.nullish(v.unknown()),
-  created_at: v.string(),
-  updated_at: v.string(),
-});
+const isText = (x: unknown, nonEmpty = false): x is string =>
+  typeof x === "string" && (!nonEmpty || x.length > 0);
 
-/** The camelCase export of a validated wire object; `url` only when the API sent a string. */
-export function fromWire(
-  wire: v.InferOutput<typeof WIRE_EXPORT_SCHEMA>,
-): AuditLogExport {
+/**
+ * The camelCase export of an `audit_log_export` wire object, or the names of
+ * the fields that are wrong. Unknown fields are ignored and unknown states
+ * kept; `url` is set only when the API sent a string.
+ */
+export function fromWire(data: unknown): AuditLogExport | { bad: string[] } {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    return { bad: ["body"] };
+  }
+  const w = data as Record<string, unknown>;
+  const bad = [
+    w.object === "audit_log_export" ? "" : "object",
+    isText(w.id, true) ? "" : "id",
+    isText(w.state, true) ? "" : "state",
+    isText(w.created_at) ? "" : "created_at",
+    isText(w.updated_at) ? "" : "updated_at",
+  ].filter(Boolean);
+  if (bad.length) return { bad };
   const out: AuditLogExport = {
     object: "audit_log_export",
-    id: wire.id,
-    state: wire.state,
-    createdAt: wire.created_at,
-    updatedAt: wire.updated_at,
+    id: w.id as string,
+    state: w.state as string,
+    createdAt: w.created_at as string,
+    updatedAt: w.updated_at as string,
   };
-  if (typeof wire.url === "string") out.url = wire.url;
+  if (typeof w.url === "string") out.url = w.url;
   return out;
 }

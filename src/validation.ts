@@ -50,25 +50,31 @@ export function requireObject(input: unknown, what: string): void {
 // deno-lint-ignore no-control-regex
 export const CONTROL_CHARS: RegExp = /[\u0000-\u001f\u007f]/;
 
-/** A non-empty string of at most `max` characters with no control characters. */
+/** What is wrong with a text option: not a string, empty, too long, or holding control characters. */
+export function textProblem(
+  what: string,
+  value: unknown,
+  max: number,
+): string | undefined {
+  if (typeof value !== "string") return `${what} must be a string`;
+  if (value.length === 0) return `${what} must not be empty`;
+  if (value.length > max) return `${what} must be at most ${max} characters`;
+  if (CONTROL_CHARS.test(value)) {
+    return `${what} must not contain control characters`;
+  }
+  return undefined;
+}
+
+/** A valibot schema for {@link textProblem}'s rules. */
 export function safeString(
   what: string,
   max: number,
-): v.SchemaWithPipe<
-  readonly [
-    v.StringSchema<string>,
-    v.NonEmptyAction<string, string>,
-    v.MaxLengthAction<string, number, string>,
-    v.CheckAction<string, string>,
-  ]
-> {
+): v.GenericSchema<unknown, string> {
   return v.pipe(
-    v.string(`${what} must be a string`),
-    v.nonEmpty(`${what} must not be empty`),
-    v.maxLength(max, `${what} must be at most ${max} characters`),
-    v.check(
-      (s) => !CONTROL_CHARS.test(s),
-      `${what} must not contain control characters`,
-    ),
-  );
+    v.unknown(),
+    v.rawCheck(({ dataset, addIssue }) => {
+      const message = textProblem(what, dataset.value, max);
+      if (message) addIssue({ message });
+    }),
+  ) as v.GenericSchema<unknown, string>;
 }

@@ -177,9 +177,9 @@ Deno.test("leaving the loop early cancels the download", async () => {
       let cancelled = false;
       let bytes = 0;
       // Only the download's body is wrapped, to observe what exportRows does with it.
-      const observing = async (request: Request) => {
-        const response = await fetch(request);
-        if (!request.url.includes("/_emulator/downloads/")) return response;
+      const observing = async (url: string, init: RequestInit) => {
+        const response = await fetch(url, init);
+        if (!url.includes("/_emulator/downloads/")) return response;
         const reader = response.body!.getReader();
         return new Response(
           new ReadableStream<Uint8Array>({
