@@ -22,7 +22,7 @@ import {
   VERSION,
   waitForExport,
 } from "../mod.ts";
-import { type Emulator } from "../testing.ts";
+import type { Emulator } from "../testing.ts";
 import { daysAgo, withServer } from "./helpers.ts";
 
 const KEY = "sk_test_SECRET_d41d8cd98f00b204e980";

@@ -1,0 +1,33 @@
+/**
+ * Node runner (`node --test`): the package through `require`, i.e. its
+ * CommonJS build. The suite itself is an ES module, loaded with `import()`.
+ *
+ * @module
+ */
+
+"use strict";
+
+const { test } = require("node:test");
+const pkg = require("audit-log-export");
+const testing = require("audit-log-export/testing");
+
+const major = process.versions.node.split(".")[0];
+
+test(`conformance: require("audit-log-export") on Node ${process.version}`, async (t) => {
+  const { runSuite, serveForSuite } = await import("./suite.js");
+  const { saveResults } = await import("./results.js");
+  const server = await serveForSuite(testing);
+  const results = [];
+  try {
+    await runSuite({
+      test: (name, fn) => t.test(name, fn),
+      pkg,
+      testing,
+      baseUrl: server.url,
+      results,
+    });
+  } finally {
+    await server.close();
+    saveResults(`node${major}-require`, results);
+  }
+});

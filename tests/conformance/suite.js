@@ -1,0 +1,816 @@
+/**
+ * The behaviour a user relies on, written once and run unchanged in every
+ * runtime: Deno (sources and npm build), Node 18/20/22 (import and
+ * require), Bun, Cloudflare workerd and the Vercel edge runtime.
+ *
+ * This file imports nothing. A thin runner per runtime imports the package
+ * by its name (`audit-log-export`, `audit-log-export/testing`) and passes the
+ * namespaces in, with the URL of an emulator served on loopback by the test
+ * process ({@link serveForSuite}). Cases reach that emulator only over HTTP,
+ * including its control routes (`/_conformance/*`: inject a fault, count
+ * requests), so a case runs the same in the test process and inside a worker.
+ *
+ * @module
+ */
+
+const DAY = 86_400_000;
+const CONTROL = "/_conformance";
+const EXPORTS = "/audit_logs/exports";
+
+/** How the served emulator behaves: exports stay pending briefly, so waits really poll. */
+export const EMULATOR_OPTIONS = { exportDelayMs: 250 };
+
+// --- assertions (no node:assert: workerd and the edge runtime have none) ---
+
+class AssertionError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "AssertionError";
+  }
+}
+
+const json = (body) =>
+  new Response(JSON.stringify(body), {
+    headers: { "content-type": "application/json" },
+  });
+
+const show = (value) => {
+  if (typeof value === "string") return JSON.stringify(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+};
+
+function ok(value, message) {
+  if (!value) {
+    throw new AssertionError(message ?? `expected truthy, got ${show(value)}`);
+  }
+}
+
+function equal(actual, expected, what) {
+  if (!Object.is(actual, expected)) {
+    throw new AssertionError(
+      `${what}: expected ${show(expected)}, got ${show(actual)}`,
+    );
+  }
+}
+
+function deepEqual(actual, expected, what) {
+  const a = show(actual);
+  const e = show(expected);
+  if (a !== e) throw new AssertionError(`${what}: expected ${e}, got ${a}`);
+}
+
+function instanceOf(value, Class, what) {
+  if (!(value instanceof Class)) {
+    const got = value?.constructor?.name ?? typeof value;
+    throw new AssertionError(
+      `${what}: expected an instance of ${Class.name}, got ${got}: ${
+        value?.message ?? show(value)
+      }`,
+    );
+  }
+}
+
+/** Awaits a promise that must reject, and returns the rejection. */
+async function rejection(promise, what) {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new AssertionError(`${what}: expected a rejection, but it resolved`);
+}
+
+// --- the emulator, served by the test process ------------------------------
+
+/**
+ * Serves an emulator from the package's `./testing` entry on loopback, with
+ * the control routes the cases use. Runs in the test process (Deno, Node,
+ * Bun), never inside a worker.
+ *
+ * @param {typeof import("audit-log-export/testing")} testing
+ * @returns {Promise<{ url: string, close(): Promise<void> }>}
+ */
+export async function serveForSuite(testing) {
+  const emulator = testing.createEmulator(EMULATOR_OPTIONS);
+  const control = {
+    async fetch(input, init) {
+      const request = input instanceof Request
+        ? input
+        : new Request(input, init);
+      const path = new URL(request.url).pathname;
+      if (path === `${CONTROL}/info`) {
+        return json({
+          apiKey: emulator.apiKey,
+          organizations: emulator.organizations,
+        });
+      }
+      if (path === `${CONTROL}/inject`) {
+        emulator.inject(await request.json());
+        return json({ ok: true });
+      }
+      if (path === `${CONTROL}/requests`) {
+        return json(
+          emulator.requests
+            .filter((r) => !r.path.startsWith(CONTROL))
+            .map((r) => ({
+              method: r.method,
+              path: r.path,
+              authorization: "authorization" in r.headers,
+              idempotencyKey: r.headers["idempotency-key"] ?? null,
+            })),
+        );
+      }
+      return emulator.fetch(request);
+    },
+  };
+  const served = await testing.serveEmulator({
+    emulator: {
+      get apiKey() {
+        return emulator.apiKey;
+      },
+      get organizations() {
+        return emulator.organizations;
+      },
+      get requests() {
+        return emulator.requests;
+      },
+      fetch: control.fetch,
+      inject: (fault) => emulator.inject(fault),
+      listExports: () => emulator.listExports(),
+      listEvents: (org) => emulator.listEvents(org),
+      setExportState: (id, state) => emulator.setExportState(id, state),
+    },
+  });
+  return { url: served.url, close: () => served.close() };
+}
+
+async function controlCall(baseUrl, route, body) {
+  const response = await fetch(`${baseUrl}${CONTROL}/${route}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) {
+    throw new Error(`control ${route}: HTTP ${response.status}`);
+  }
+  return response.json();
+}
+
+// --- the cases -------------------------------------------------------------
+
+/**
+ * What a case gets: the package, the emulator's coordinates and controls.
+ *
+ * @typedef {object} CaseContext
+ * @property {typeof import("audit-log-export")} pkg
+ * @property {typeof import("audit-log-export/testing") | undefined} testing
+ * @property {string} baseUrl
+ * @property {string} apiKey
+ * @property {string} org
+ * @property {{ apiKey: string, baseUrl: string }} config
+ * @property {(fault: object) => Promise<void>} inject
+ * @property {() => Promise<Array<{ method: string, path: string, authorization: boolean, idempotencyKey: string | null }>>} requests
+ * @property {() => Promise<() => Promise<Array<object>>>} since  requests made after this call
+ */
+
+const lastDays = (days) => ({
+  rangeStart: new Date(Date.now() - days * DAY),
+  rangeEnd: new Date(),
+});
+
+const fast = { pollInterval: 20, maxPollInterval: 100, maxWait: 20_000 };
+
+async function readAll(iterable) {
+  const rows = [];
+  for await (const row of iterable) rows.push(row);
+  return rows;
+}
+
+/** @type {Array<{ name: string, run(t: CaseContext): Promise<void> }>} */
+export const cases = [
+  {
+    name: "VERSION is the package's semver version",
+    async run({ pkg }) {
+      equal(typeof pkg.VERSION, "string", "typeof VERSION");
+      ok(
+        /^\d+\.\d+\.\d+(-[\w.]+)?$/.test(pkg.VERSION),
+        `VERSION ${pkg.VERSION}`,
+      );
+    },
+  },
+  {
+    name: "createExport returns a pending audit_log_export",
+    async run({ pkg, org, config, since }) {
+      const seen = await since();
+      const created = await pkg.createExport(
+        { organizationId: org, ...lastDays(7), actions: ["user.signed_in"] },
+        config,
+      );
+      equal(created.object, "audit_log_export", "object");
+      ok(/^audit_log_export_\w+$/.test(created.id), `id ${created.id}`);
+      equal(created.state, "pending", "state");
+      equal("url" in created, false, "has url");
+      ok(
+        !Number.isNaN(Date.parse(created.createdAt)),
+        `createdAt ${created.createdAt}`,
+      );
+      ok(
+        !Number.isNaN(Date.parse(created.updatedAt)),
+        `updatedAt ${created.updatedAt}`,
+      );
+      const requests = await seen();
+      equal(requests.length, 1, "requests sent");
+      equal(requests[0].method, "POST", "method");
+      equal(requests[0].path, EXPORTS, "path");
+      ok(requests[0].authorization, "sent Authorization");
+      ok(requests[0].idempotencyKey, "sent Idempotency-Key");
+    },
+  },
+  {
+    name:
+      "the seed's JS call (Dates, actor_ids, actor_names, targets) works as written",
+    async run({ pkg, org, config }) {
+      const actorId = `user_ada_0`;
+      const created = await pkg.createExport({
+        organizationId: org,
+        rangeStart: new Date(Date.now() - 80 * DAY),
+        rangeEnd: new Date(),
+        actions: ["user.signed_in", "document.updated"],
+        actor_ids: [actorId],
+        actor_names: ["Ada Lovelace"],
+        targets: ["user", "document"],
+      }, config);
+      const rows = await readAll(
+        pkg.exportRows(created, { ...config, ...fast }),
+      );
+      ok(rows.length > 0, "some rows match");
+      for (const row of rows) {
+        equal(row.actor_id, actorId, "actor_id");
+        equal(row.actor_name, "Ada Lovelace", "actor_name");
+        ok(
+          ["user.signed_in", "document.updated"].includes(row.action),
+          `action ${row.action}`,
+        );
+      }
+    },
+  },
+  {
+    name: "getExport reads an export by id",
+    async run({ pkg, org, config }) {
+      const created = await pkg.createExport({
+        organizationId: org,
+        ...lastDays(3),
+      }, config);
+      const read = await pkg.getExport(created.id, config);
+      equal(read.id, created.id, "id");
+      equal(read.object, "audit_log_export", "object");
+      ok(["pending", "ready"].includes(read.state), `state ${read.state}`);
+    },
+  },
+  {
+    name: "waitForExport polls until ready and returns a download url",
+    async run({ pkg, org, config }) {
+      const created = await pkg.createExport({
+        organizationId: org,
+        ...lastDays(3),
+      }, config);
+      const polled = [];
+      const ready = await pkg.waitForExport(created, {
+        ...config,
+        ...fast,
+        onPoll: (e) => polled.push(e.state),
+      });
+      equal(ready.id, created.id, "id");
+      equal(ready.state, "ready", "state");
+      equal(typeof ready.url, "string", "typeof url");
+      ok(polled.length >= 1 && polled.at(-1) === "ready", `polls ${polled}`);
+      // An export already ready is returned as is, without a request.
+      equal(
+        await pkg.waitForExport(ready, config),
+        ready,
+        "ready export returned as is",
+      );
+    },
+  },
+  {
+    name: "downloadExport streams the CSV without sending the API key",
+    async run({ pkg, org, config, since }) {
+      const created = await pkg.createExport({
+        organizationId: org,
+        ...lastDays(30),
+      }, config);
+      const seen = await since();
+      const stream = await pkg.downloadExport(created, { ...config, ...fast });
+      const text = await new Response(stream).text();
+      const header = text.slice(0, text.search(/\r?\n/));
+      for (const column of ["id", "occurred_at", "action", "actor_id"]) {
+        ok(
+          header.split(",").includes(column),
+          `header ${header} has ${column}`,
+        );
+      }
+      const downloads = (await seen()).filter((r) =>
+        !r.path.startsWith(EXPORTS)
+      );
+      equal(downloads.length, 1, "file requests");
+      equal(
+        downloads[0].authorization,
+        false,
+        "file request carried Authorization",
+      );
+    },
+  },
+  {
+    name:
+      "exportRows yields rows keyed by the header row, filters applied, values intact",
+    async run({ pkg, org, config }) {
+      const created = await pkg.createExport({
+        organizationId: org,
+        ...lastDays(89),
+      }, config);
+      const rows = await readAll(
+        pkg.exportRows(created.id, { ...config, ...fast }),
+      );
+      ok(rows.length > 100, `rows ${rows.length}`);
+      const names = new Set(rows.map((r) => r.actor_name));
+      // Quotes, non-ASCII and newlines survive the CSV round trip in every runtime.
+      ok(names.has('Søren "Sam" Kierkegaard'), `names ${[...names]}`);
+      ok(names.has("李小龍"), `names ${[...names]}`);
+      const targetNames = rows.flatMap((r) =>
+        JSON.parse(r.targets).map((t) => t.name)
+      );
+      ok(targetNames.includes("notes\nline 2"), "a target name with a newline");
+      ok(
+        targetNames.includes("=SUM(A1:A9)"),
+        "a formula-like value, unescaped",
+      );
+      const filtered = await readAll(
+        pkg.exportRows(
+          await pkg.createExport(
+            {
+              organizationId: org,
+              ...lastDays(89),
+              actions: ["document.created"],
+            },
+            config,
+          ),
+          { ...config, ...fast },
+        ),
+      );
+      ok(filtered.length > 0, "filtered rows");
+      deepEqual([...new Set(filtered.map((r) => r.action))], [
+        "document.created",
+      ], "actions");
+      equal(
+        filtered.length,
+        rows.filter((r) => r.action === "document.created").length,
+        "filtered count",
+      );
+    },
+  },
+  {
+    name:
+      "exportRows parses RFC 4180 from a Response (BOM, quotes, CRLF, newlines)",
+    async run({ pkg }) {
+      const csv =
+        '\uFEFFid,note\r\n1,"say ""hi"""\r\n2,"two\nlines"\n3,plain\r4,"a,b"';
+      const rows = await readAll(pkg.exportRows(new Response(csv)));
+      deepEqual(rows, [
+        { id: "1", note: 'say "hi"' },
+        { id: "2", note: "two\nlines" },
+        { id: "3", note: "plain" },
+        { id: "4", note: "a,b" },
+      ], "rows");
+    },
+  },
+  {
+    name: "createClient binds the configuration to the five calls",
+    async run({ pkg, org, config }) {
+      const client = pkg.createClient(config);
+      const created = await client.createExport({
+        organizationId: org,
+        ...lastDays(10),
+      });
+      const ready = await client.waitForExport(created, fast);
+      equal(ready.state, "ready", "state");
+      equal(
+        (await client.getExport(created.id)).id,
+        created.id,
+        "getExport id",
+      );
+      const text = await new Response(await client.downloadExport(ready))
+        .text();
+      const rows = await readAll(client.exportRows(ready));
+      ok(rows.length > 0, "rows");
+      deepEqual(
+        rows,
+        await readAll(pkg.exportRows(new Response(text))),
+        "rows of the same file",
+      );
+    },
+  },
+  {
+    name:
+      "invalid options: one ValidationError listing every issue, no request sent",
+    async run({ pkg, config, since }) {
+      const seen = await since();
+      const error = await rejection(
+        pkg.createExport({
+          organizationId: "",
+          rangeStart: "yesterday",
+          rangeEnd: new Date(),
+          actoins: ["user.signed_in"],
+          actions: ["ok", 7],
+        }, config),
+        "createExport",
+      );
+      instanceOf(error, pkg.ValidationError, "error");
+      instanceOf(error, pkg.AuditLogError, "error");
+      instanceOf(error, Error, "error");
+      equal(error.name, "ValidationError", "name");
+      const paths = error.issues.map((i) => i.path);
+      for (
+        const path of ["organizationId", "rangeStart", "actoins", "actions.1"]
+      ) {
+        ok(
+          paths.includes(path),
+          `issues ${JSON.stringify(error.issues)} name ${path}`,
+        );
+      }
+      for (const issue of error.issues) {
+        equal(typeof issue.message, "string", "message");
+      }
+      const order = await rejection(
+        pkg.createExport({
+          organizationId: "org_1",
+          rangeStart: "2026-02-01T00:00:00Z",
+          rangeEnd: "2026-01-01T00:00:00Z",
+        }, config),
+        "reversed range",
+      );
+      instanceOf(order, pkg.ValidationError, "reversed range");
+      deepEqual(
+        order.issues.map((i) => i.path),
+        ["rangeEnd"],
+        "reversed range paths",
+      );
+      equal((await seen()).length, 0, "requests sent");
+    },
+  },
+  {
+    name: "a refused baseUrl or a missing export id is a ValidationError",
+    async run({ pkg, org, apiKey, config, since }) {
+      const seen = await since();
+      const refused = await rejection(
+        pkg.createExport({ organizationId: org, ...lastDays(1) }, {
+          apiKey,
+          baseUrl: "http://api.example.com",
+        }),
+        "plain http to a public host",
+      );
+      instanceOf(refused, pkg.ValidationError, "refused");
+      deepEqual(refused.issues.map((i) => i.path), ["baseUrl"], "paths");
+      const empty = await rejection(pkg.getExport("", config), "empty id");
+      instanceOf(empty, pkg.ValidationError, "empty id");
+      equal((await seen()).length, 0, "requests sent");
+    },
+  },
+  {
+    name:
+      "an unknown organization is a NotFoundError with status and request id",
+    async run({ pkg, apiKey, config }) {
+      const error = await rejection(
+        pkg.createExport({
+          organizationId: "org_does_not_exist",
+          ...lastDays(1),
+        }, config),
+        "createExport",
+      );
+      instanceOf(error, pkg.NotFoundError, "error");
+      instanceOf(error, pkg.ApiError, "error");
+      instanceOf(error, pkg.AuditLogError, "error");
+      equal(error.status, 404, "status");
+      equal(error.name, "NotFoundError", "name");
+      ok(
+        typeof error.requestId === "string" && error.requestId.length > 0,
+        "requestId",
+      );
+      ok(
+        error.message.includes("Organization not found"),
+        `message ${error.message}`,
+      );
+      for (const text of [error.message, String(error), error.stack ?? ""]) {
+        ok(!text.includes(apiKey), "the API key leaked into the error");
+      }
+    },
+  },
+  {
+    name: "an unknown export id is a NotFoundError",
+    async run({ pkg, config }) {
+      const error = await rejection(
+        pkg.getExport("audit_log_export_01NOPE", config),
+        "getExport",
+      );
+      instanceOf(error, pkg.NotFoundError, "error");
+      equal(error.status, 404, "status");
+      ok(
+        error.message.includes("Audit Log Export not found"),
+        `message ${error.message}`,
+      );
+    },
+  },
+  {
+    name: "an injected 503 is retried with the same Idempotency-Key",
+    async run({ pkg, org, config, inject, since }) {
+      await inject({ method: "POST", path: EXPORTS, status: 503, times: 1 });
+      const seen = await since();
+      const created = await pkg.createExport({
+        organizationId: org,
+        ...lastDays(2),
+      }, config);
+      equal(created.object, "audit_log_export", "object");
+      const posts = (await seen()).filter((r) => r.method === "POST");
+      equal(posts.length, 2, "attempts");
+      ok(posts[0].idempotencyKey, "Idempotency-Key");
+      equal(
+        posts[1].idempotencyKey,
+        posts[0].idempotencyKey,
+        "Idempotency-Key on retry",
+      );
+    },
+  },
+  {
+    name: "retries exhausted: the status's error class",
+    async run({ pkg, org, config, inject, since }) {
+      const created = await pkg.createExport({
+        organizationId: org,
+        ...lastDays(2),
+      }, config);
+      const path = `${EXPORTS}/${created.id}`;
+      await inject({ method: "GET", path, status: 503, times: 2 });
+      const seen = await since();
+      const error = await rejection(
+        pkg.getExport(created.id, { ...config, maxRetries: 1 }),
+        "getExport",
+      );
+      instanceOf(error, pkg.InternalServerError, "error");
+      equal(error.status, 503, "status");
+      equal((await seen()).length, 2, "attempts");
+    },
+  },
+  {
+    name: "a 429 asking for a long wait is thrown at once as RateLimitError",
+    async run({ pkg, org, config, inject, since }) {
+      await inject({
+        method: "POST",
+        path: EXPORTS,
+        status: 429,
+        headers: { "retry-after": "120" },
+      });
+      const seen = await since();
+      const started = Date.now();
+      const error = await rejection(
+        pkg.createExport({ organizationId: org, ...lastDays(2) }, config),
+        "createExport",
+      );
+      instanceOf(error, pkg.RateLimitError, "error");
+      equal(error.status, 429, "status");
+      equal(error.retryAfter, 120, "retryAfter");
+      equal(error.code, "rate_limit_exceeded", "code");
+      equal((await seen()).length, 1, "attempts");
+      ok(Date.now() - started < 5_000, "not slept");
+    },
+  },
+  {
+    name: "a dropped connection is retried",
+    async run({ pkg, org, config, inject, since }) {
+      const created = await pkg.createExport({
+        organizationId: org,
+        ...lastDays(2),
+      }, config);
+      await inject({
+        method: "GET",
+        path: `${EXPORTS}/${created.id}`,
+        drop: true,
+      });
+      const seen = await since();
+      const read = await pkg.getExport(created.id, config);
+      equal(read.id, created.id, "id");
+      equal((await seen()).length, 2, "attempts");
+    },
+  },
+  {
+    name: "an attempt that outlives timeout is a TimeoutError",
+    async run({ pkg, org, config, inject }) {
+      const created = await pkg.createExport({
+        organizationId: org,
+        ...lastDays(2),
+      }, config);
+      await inject({
+        method: "GET",
+        path: `${EXPORTS}/${created.id}`,
+        hang: true,
+      });
+      const error = await rejection(
+        pkg.getExport(created.id, { ...config, timeout: 150, maxRetries: 0 }),
+        "getExport",
+      );
+      instanceOf(error, pkg.TimeoutError, "error");
+      equal(error.timeout, 150, "timeout");
+    },
+  },
+  {
+    name: "an aborted signal rejects with its reason and sends nothing",
+    async run({ pkg, org, config, since }) {
+      const seen = await since();
+      const reason = new Error("stop before starting");
+      const controller = new AbortController();
+      controller.abort(reason);
+      const error = await rejection(
+        pkg.createExport({ organizationId: org, ...lastDays(2) }, {
+          ...config,
+          signal: controller.signal,
+        }),
+        "createExport",
+      );
+      equal(error, reason, "rejection is the signal's reason");
+      equal((await seen()).length, 0, "requests sent");
+    },
+  },
+  {
+    name:
+      "aborting a request in flight rejects at once with the signal's reason",
+    async run({ pkg, org, config, inject }) {
+      const created = await pkg.createExport({
+        organizationId: org,
+        ...lastDays(2),
+      }, config);
+      await inject({
+        method: "GET",
+        path: `${EXPORTS}/${created.id}`,
+        hang: true,
+      });
+      const controller = new AbortController();
+      const reason = new Error("user cancelled");
+      const started = Date.now();
+      setTimeout(() => controller.abort(reason), 100);
+      const error = await rejection(
+        pkg.getExport(created.id, { ...config, signal: controller.signal }),
+        "getExport",
+      );
+      equal(error, reason, "rejection is the signal's reason");
+      ok(Date.now() - started < 5_000, "stopped at once");
+    },
+  },
+  {
+    name: "aborting a wait stops polling with the signal's reason",
+    async run({ pkg, org, config }) {
+      const created = await pkg.createExport({
+        organizationId: org,
+        ...lastDays(2),
+      }, config);
+      const controller = new AbortController();
+      const reason = new Error("no longer needed");
+      setTimeout(() => controller.abort(reason), 60);
+      const error = await rejection(
+        pkg.waitForExport(created, {
+          ...config,
+          ...fast,
+          pollInterval: 10,
+          signal: controller.signal,
+        }),
+        "waitForExport",
+      );
+      equal(error, reason, "rejection is the signal's reason");
+    },
+  },
+  {
+    name: "the testing entry's emulator runs in-process as a client's fetch",
+    async run({ pkg, testing }) {
+      if (!testing) {
+        throw new AssertionError("the runner passed no testing entry");
+      }
+      const emulator = testing.createEmulator({ exportDelayMs: 0 });
+      const config = {
+        apiKey: emulator.apiKey,
+        baseUrl: "https://emulator.invalid",
+        fetch: (request) => emulator.fetch(request),
+      };
+      const created = await pkg.createExport(
+        { organizationId: emulator.organizations[0], ...lastDays(30) },
+        config,
+      );
+      const rows = await readAll(
+        pkg.exportRows(created, { ...config, ...fast }),
+      );
+      ok(rows.length > 0, "rows");
+      ok(Object.keys(rows[0]).length >= 5, "columns");
+    },
+  },
+];
+
+// --- the runner side -------------------------------------------------------
+
+/**
+ * One case's outcome, as the runners report it.
+ *
+ * @typedef {{ name: string, ok: boolean, ms: number, error?: string }} CaseResult
+ */
+
+function describe(error) {
+  if (error instanceof Error) {
+    return `${error.name}: ${error.message}${
+      error.stack ? `\n${error.stack}` : ""
+    }`;
+  }
+  return String(error);
+}
+
+/**
+ * Registers (or runs) every case with the runtime's `test` function.
+ *
+ * @param {object} options
+ * @param {(name: string, fn: () => Promise<void>) => unknown} options.test
+ *   registers a case (bun:test, Deno.test) or runs it (t.test, t.step); a
+ *   returned promise is awaited, so cases run one at a time.
+ * @param {typeof import("audit-log-export")} options.pkg  the package, imported by name
+ * @param {typeof import("audit-log-export/testing")} [options.testing]  its testing entry
+ * @param {string} options.baseUrl  the emulator served by {@link serveForSuite}
+ * @param {CaseResult[]} [options.results]  collects outcomes
+ * @param {string} [options.only]  run only cases whose name contains this
+ */
+export async function runSuite(
+  { test, pkg, testing, baseUrl, results = [], only },
+) {
+  let context;
+  const contextFor = async () => {
+    if (!context) {
+      context = controlCall(baseUrl, "info").then(
+        ({ apiKey, organizations }) => {
+          const requests = () => controlCall(baseUrl, "requests");
+          return {
+            pkg,
+            testing,
+            baseUrl,
+            apiKey,
+            org: organizations[0],
+            config: { apiKey, baseUrl },
+            inject: (fault) => controlCall(baseUrl, "inject", fault),
+            requests,
+            since: async () => {
+              const before = (await requests()).length;
+              return async () => (await requests()).slice(before);
+            },
+          };
+        },
+      );
+    }
+    return context;
+  };
+  for (const c of cases) {
+    if (only && !c.name.includes(only)) continue;
+    await test(c.name, async () => {
+      const started = Date.now();
+      try {
+        await c.run(await contextFor());
+        results.push({ name: c.name, ok: true, ms: Date.now() - started });
+      } catch (error) {
+        results.push({
+          name: c.name,
+          ok: false,
+          ms: Date.now() - started,
+          error: describe(error),
+        });
+        throw error;
+      }
+    });
+  }
+  return results;
+}
+
+/**
+ * Runs every case without a test framework (inside a worker or an edge VM)
+ * and returns the outcomes.
+ *
+ * @param {Omit<Parameters<typeof runSuite>[0], "test" | "results">} options
+ * @returns {Promise<CaseResult[]>}
+ */
+export async function runCases(options) {
+  const results = [];
+  await runSuite({
+    ...options,
+    results,
+    test: async (_name, fn) => {
+      try {
+        await fn();
+      } catch {
+        // recorded in results
+      }
+    },
+  });
+  return results;
+}

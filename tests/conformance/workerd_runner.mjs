@@ -1,0 +1,50 @@
+/**
+ * Cloudflare workerd runner (`node --test`, via miniflare): a module worker
+ * bundling the package by its name runs the suite; the emulator it calls is
+ * served on loopback by this Node process from the package's `./testing`.
+ * No `nodejs_compat` flag: the client must need nothing from Node.
+ *
+ * @module
+ */
+
+import { test } from "node:test";
+import { Miniflare } from "miniflare";
+import * as testing from "audit-log-export/testing";
+import { bundleEntry, reportResults } from "./bundle.mjs";
+import { saveResults } from "./results.js";
+import { serveForSuite } from "./suite.js";
+
+export const COMPATIBILITY_DATE = "2026-04-01";
+
+test("conformance: audit-log-export on Cloudflare workerd", async (t) => {
+  const script = await bundleEntry("worker_entry.js", {
+    format: "esm",
+    conditions: ["workerd", "worker", "browser"],
+  });
+  const server = await serveForSuite(testing);
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    compatibilityDate: COMPATIBILITY_DATE,
+  });
+  let results = [];
+  try {
+    const response = await mf.dispatchFetch("http://worker.test/", {
+      method: "POST",
+      body: JSON.stringify({
+        baseUrl: server.url,
+        only: process.env.CONFORMANCE_ONLY,
+      }),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new Error(`worker answered ${response.status}: ${text}`);
+    }
+    results = JSON.parse(text);
+    await reportResults(t, results);
+  } finally {
+    await mf.dispose();
+    await server.close();
+    saveResults("workerd", results);
+  }
+});
