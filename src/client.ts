@@ -9,6 +9,7 @@ import {
   type RequestOptions,
   resolveConfig,
   type WaitOptions,
+  withCall,
 } from "./config.ts";
 import {
   downloadExportWith,
@@ -67,9 +68,8 @@ export interface AuditLogsClient {
  * ```
  */
 export function createClient(config: ClientConfig = {}): AuditLogsClient {
-  // Fail at construction on a bad config, not at the first call.
-  resolveConfig(config);
-  const bound = (call?: WaitOptions) => resolveConfig(config, call);
+  const base = resolveConfig(config);
+  const bound = (call?: WaitOptions) => withCall(base, call);
   return {
     createExport: (options, call) =>
       run(() => createExportWith(bound(call), options)),

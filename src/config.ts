@@ -185,35 +185,33 @@ function checkBaseUrl(raw: string): string {
   return url.href.replace(/\/+$/, "");
 }
 
-/** Merges call options over client options, applies defaults and validates everything. */
-export function resolveConfig(
-  ...layers: (CallOptions | undefined)[]
-): ResolvedConfig {
-  const merged: Record<string, unknown> = {};
-  for (const [i, layer] of layers.entries()) {
-    if (layer === undefined) continue;
-    requireObject(layer, "config");
-    checkLayer(layer as Record<string, unknown>);
-    for (const [k, value] of Object.entries(layer)) {
-      // A per-call `headers` adds to the client's instead of replacing them.
-      if (k === "headers" && i > 0 && merged.headers) {
-        merged.headers = {
-          ...(merged.headers as object),
-          ...(value as object),
-        };
-      } else if (value !== undefined) merged[k] = value;
-    }
+/** Header names are case-insensitive: lower-case them so a later layer replaces, never duplicates. */
+function lowerHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name.toLowerCase()] = value;
   }
-  const o = merged as CallOptions;
-  const apiKey = o.apiKey ?? readEnv("WORKOS_API_KEY");
+  return out;
+}
+
+function checked(layer: CallOptions | undefined): Record<string, unknown> {
+  if (layer === undefined) return {};
+  requireObject(layer, "config");
+  checkLayer(layer as Record<string, unknown>);
+  return layer as Record<string, unknown>;
+}
+
+/** Validates a config and applies the defaults. */
+export function resolveConfig(config?: CallOptions): ResolvedConfig {
+  const o = checked(config) as CallOptions;
   const globalFetch = globalThis.fetch;
   return {
-    apiKey,
+    apiKey: o.apiKey ?? readEnv("WORKOS_API_KEY"),
     baseUrl: checkBaseUrl(o.baseUrl ?? DEFAULT_BASE_URL),
     fetch: o.fetch ?? ((input, init) => globalFetch(input, init)),
     timeout: o.timeout ?? 60_000,
     maxRetries: o.maxRetries ?? 3,
-    headers: o.headers ?? {},
+    headers: lowerHeaders(o.headers ?? {}),
     signal: o.signal,
     idempotencyKey: o.idempotencyKey,
     maxWait: o.maxWait ?? 600_000,
@@ -221,6 +219,30 @@ export function resolveConfig(
     maxPollInterval: o.maxPollInterval ?? 10_000,
     onPoll: o.onPoll,
   };
+}
+
+/**
+ * A resolved config with per-call options laid over it; only the call's own
+ * options are validated, so a client pays for its config once.
+ */
+export function withCall(
+  base: ResolvedConfig,
+  call?: CallOptions,
+): ResolvedConfig {
+  const layer = checked(call);
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(layer)) {
+    if (value === undefined) continue;
+    // A per-call `headers` adds to the client's instead of replacing them.
+    if (key === "headers") {
+      out.headers = {
+        ...base.headers,
+        ...lowerHeaders(value as Record<string, string>),
+      };
+    } else if (key === "baseUrl") out.baseUrl = checkBaseUrl(value as string);
+    else out[key] = value;
+  }
+  return out as unknown as ResolvedConfig;
 }
 
 /** The API key, or a `ValidationError` when there is none (checked before any request). */

@@ -134,7 +134,8 @@ export function checkCreateExportOptions(input: unknown): CreateExportOptions {
   ) as CreateExportOptions;
 }
 
-const iso = (x: Instant): string => new Date(toMs(x)).toISOString();
+const iso = (x: Instant): string =>
+  x instanceof Date ? x.toISOString() : new Date(toMs(x)).toISOString();
 
 const nonEmpty = (list: readonly string[] | undefined): string[] | undefined =>
   list && list.length > 0 ? [...list] : undefined;

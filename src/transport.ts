@@ -150,18 +150,17 @@ function buildHeaders(
   config: ResolvedConfig,
   req: TransportRequest,
   idempotencyKey: string | undefined,
-): Headers {
+): Record<string, string> {
   // Custom headers may carry secrets too: they go to the API host only.
-  const headers = new Headers(
-    req.apiKey === undefined ? undefined : config.headers,
-  );
-  headers.set("accept", req.stream ? "text/csv, */*" : "application/json");
-  headers.set("user-agent", `audit-log-export/${VERSION}`);
-  if (req.body !== undefined) headers.set("content-type", "application/json");
-  if (req.apiKey !== undefined) {
-    headers.set("authorization", `Bearer ${req.apiKey}`);
-  } else headers.delete("authorization");
-  if (idempotencyKey) headers.set("idempotency-key", idempotencyKey);
+  // Their names are already lower-case, so the ones set below always win.
+  const headers: Record<string, string> = req.apiKey === undefined
+    ? {}
+    : { ...config.headers };
+  headers.accept = req.stream ? "text/csv, */*" : "application/json";
+  headers["user-agent"] = `audit-log-export/${VERSION}`;
+  if (req.body !== undefined) headers["content-type"] = "application/json";
+  if (req.apiKey !== undefined) headers.authorization = `Bearer ${req.apiKey}`;
+  if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
   return headers;
 }
 
