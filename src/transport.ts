@@ -23,6 +23,7 @@ import {
   TimeoutError,
   UnprocessableEntityError,
 } from "./errors.ts";
+import { randomUUID } from "./random.ts";
 import { linkSignal, sleep } from "./signals.ts";
 import { VERSION } from "./version.ts";
 
@@ -180,7 +181,7 @@ export async function send(
   // One key per logical call, identical on every retry, so a POST that took
   // effect before its answer was lost is not done twice.
   const idempotencyKey = req.method === "POST"
-    ? config.idempotencyKey ?? crypto.randomUUID()
+    ? config.idempotencyKey ?? randomUUID()
     : undefined;
   const headers = buildHeaders(config, req, idempotencyKey);
   const body = req.body === undefined ? undefined : JSON.stringify(req.body);

@@ -5,6 +5,7 @@
  */
 
 import { parseInstant } from "../instant.ts";
+import { randomBytes } from "../random.ts";
 import { CSV_COLUMNS, csvRecord, eventCells } from "./csv_writer.ts";
 import {
   DroppedConnection,
@@ -46,7 +47,7 @@ const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /** A ULID-looking random id, as WorkOS ids are. */
 function randomId(prefix: string): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(26));
+  const bytes = randomBytes(26);
   let id = "";
   for (const b of bytes) id += CROCKFORD[b & 31];
   return `${prefix}_${id}`;

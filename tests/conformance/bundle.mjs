@@ -1,12 +1,28 @@
 /**
- * Bundles a conformance entry the way an app on an edge platform would
- * bundle the package: by its name, with the platform's export conditions.
+ * Helpers of the workerd and edge runners: bundling a conformance entry the
+ * way an app on an edge platform bundles the package (by its name, with the
+ * platform's export conditions), and loading the dev tools that do it.
  *
  * @module
  */
 
-import * as esbuild from "esbuild";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import process from "node:process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+/**
+ * Loads a dev tool (esbuild, miniflare, @edge-runtime/vm) from the
+ * repository's node_modules: the matrix runs these runners from a scratch
+ * project that has only the packed package installed, and names the
+ * repository in `$CONFORMANCE_TOOLS_FROM`.
+ *
+ * @param {string} name
+ */
+export async function importTool(name) {
+  const from = process.env.CONFORMANCE_TOOLS_FROM ?? import.meta.url;
+  const resolved = createRequire(from).resolve(name);
+  return await import(pathToFileURL(resolved).href);
+}
 
 /**
  * @param {string} entry  file name next to this module
@@ -14,6 +30,7 @@ import { fileURLToPath } from "node:url";
  * @returns {Promise<string>} the bundled code
  */
 export async function bundleEntry(entry, { format, conditions }) {
+  const esbuild = await importTool("esbuild");
   const result = await esbuild.build({
     entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
     bundle: true,

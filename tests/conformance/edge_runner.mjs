@@ -8,11 +8,12 @@
  */
 
 import { test } from "node:test";
-import { EdgeVM } from "@edge-runtime/vm";
 import * as testing from "audit-log-export/testing";
-import { bundleEntry, reportResults } from "./bundle.mjs";
+import { bundleEntry, importTool, reportResults } from "./bundle.mjs";
 import { saveResults } from "./results.js";
 import { serveForSuite } from "./suite.js";
+
+const { EdgeVM } = await importTool("@edge-runtime/vm");
 
 test("conformance: audit-log-export on the Vercel edge runtime", async (t) => {
   const script = await bundleEntry("edge_entry.js", {

@@ -1,18 +1,20 @@
 /**
  * Cloudflare workerd runner (`node --test`, via miniflare): a module worker
- * bundling the package by its name runs the suite; the emulator it calls is
- * served on loopback by this Node process from the package's `./testing`.
- * No `nodejs_compat` flag: the client must need nothing from Node.
+ * bundling the package by its name, with workerd's export conditions, runs
+ * the suite; the emulator it calls is served on loopback by this Node
+ * process from the package's `./testing`. No `nodejs_compat` flag: the
+ * package must need nothing from Node there.
  *
  * @module
  */
 
 import { test } from "node:test";
-import { Miniflare } from "miniflare";
 import * as testing from "audit-log-export/testing";
-import { bundleEntry, reportResults } from "./bundle.mjs";
+import { bundleEntry, importTool, reportResults } from "./bundle.mjs";
 import { saveResults } from "./results.js";
 import { serveForSuite } from "./suite.js";
+
+const { Miniflare } = await importTool("miniflare");
 
 export const COMPATIBILITY_DATE = "2026-04-01";
 
@@ -22,13 +24,14 @@ test("conformance: audit-log-export on Cloudflare workerd", async (t) => {
     conditions: ["workerd", "worker", "browser"],
   });
   const server = await serveForSuite(testing);
-  const mf = new Miniflare({
-    modules: true,
-    script,
-    compatibilityDate: COMPATIBILITY_DATE,
-  });
+  let mf;
   let results = [];
   try {
+    mf = new Miniflare({
+      modules: true,
+      script,
+      compatibilityDate: COMPATIBILITY_DATE,
+    });
     const response = await mf.dispatchFetch("http://worker.test/", {
       method: "POST",
       body: JSON.stringify({
@@ -43,7 +46,7 @@ test("conformance: audit-log-export on Cloudflare workerd", async (t) => {
     results = JSON.parse(text);
     await reportResults(t, results);
   } finally {
-    await mf.dispose();
+    await mf?.dispose();
     await server.close();
     saveResults("workerd", results);
   }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ApiError, createExport, ValidationError } from "../../mod.ts";
 import { createEmulator, DOWNLOAD_PREFIX } from "../../testing.ts";
+import { CONTROL_CHARS } from "../../src/validation.ts";
 
 const DAY = 86_400_000;
 const NOW = Date.now();
@@ -9,11 +10,8 @@ const NOW = Date.now();
 /** A generated value together with what a correct validator must make of it. */
 type Labelled<T = unknown> = { value: T; ok: boolean; ms?: number };
 
-// Built from a string so the pattern holds no literal control characters.
-const CONTROL = new RegExp("[\\u0000-\\u001f\\u007f]");
-
 const goodText = fc.string({ minLength: 1, maxLength: 30, unit: "grapheme" })
-  .filter((s) => !CONTROL.test(s));
+  .filter((s) => !CONTROL_CHARS.test(s));
 const badText = fc.oneof(
   fc.constant(""),
   fc.constant("x".repeat(1_001)),

@@ -1,0 +1,170 @@
+/**
+ * Row 1, bundle size, and the builds the other rows run: esbuild bundles of
+ * edge apps (minified, gzip -9) and plain ESM bundles of the package for Node
+ * and Deno, all under `.bench/`.
+ *
+ * @module
+ */
+
+import * as esbuild from "esbuild";
+import { gzipSync } from "node:zlib";
+import { benchFile, ROOT, WORK } from "./paths.ts";
+
+/** The edge apps compared, by key. */
+export const EDGE_APPS = {
+  createExport: {
+    file: "apps/create_export.ts",
+    label: "ours: app calling only `createExport`",
+  },
+  wholeClient: {
+    file: "apps/whole_client.ts",
+    label: "ours: app using the whole client",
+  },
+  sdk: {
+    file: "apps/workos_sdk.mjs",
+    label: "`@workos-inc/node` worker build, same `createExport` call",
+  },
+  floor: {
+    file: "apps/floor.ts",
+    label: "floor: hand-written valibot check + `fetch` POST",
+  },
+} as const;
+
+/** Key of an edge app. */
+export type EdgeApp = keyof typeof EDGE_APPS;
+
+/** Size of one edge bundle and what it is made of. */
+export interface BundleSize {
+  minified: number;
+  gzip: number;
+  /** Bytes in the minified output per input, largest first (node_modules grouped by package). */
+  inputs: [string, number][];
+  /** min+gzip with valibot left out (external): the app's and the package's own code. */
+  gzipWithoutValibot: number;
+}
+
+/** The size of every edge app, plus the paths of the runtime bundles. */
+export interface Builds {
+  edge: Record<EdgeApp, BundleSize>;
+  /** Plain ESM bundle of `mod.ts` (valibot inlined), as Node and Deno import it. */
+  mod: string;
+  /** Its size in bytes. */
+  modBytes: number;
+  /** CommonJS bundle of `mod.ts`, for Node's `require`. */
+  modCjs: string;
+  /** Plain ESM bundle of `src/schemas.ts`, for the validation micro-benchmark. */
+  schemas: string;
+  /** Entry files of the cold-start runs. */
+  cold: {
+    empty: string;
+    ours: string;
+    oursSource: string;
+    sdk: string;
+  };
+}
+
+/** The flags of the brief: `--bundle --minify --format=esm --conditions=workerd,worker --platform=neutral`. */
+const EDGE_OPTIONS: esbuild.BuildOptions = {
+  bundle: true,
+  minify: true,
+  format: "esm",
+  conditions: ["workerd", "worker"],
+  platform: "neutral",
+  mainFields: ["module", "main"],
+  target: "es2022",
+  write: false,
+  metafile: true,
+  logLevel: "silent",
+};
+
+function packageOf(input: string): string {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+  return m ? m[1] : input;
+}
+
+async function edgeBundle(file: string): Promise<BundleSize> {
+  const result = await esbuild.build({
+    ...EDGE_OPTIONS,
+    entryPoints: [benchFile(file)],
+    outfile: `${WORK}/edge/${file.replace(/^apps\/|\.m?[jt]s$/g, "")}.js`,
+  });
+  const out = result.outputFiles![0].contents;
+  await Deno.mkdir(`${WORK}/edge`, { recursive: true });
+  await Deno.writeFile(result.outputFiles![0].path, out);
+  const byInput = new Map<string, number>();
+  for (const output of Object.values(result.metafile!.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const key = packageOf(input);
+      byInput.set(key, (byInput.get(key) ?? 0) + bytesInOutput);
+    }
+  }
+  const own = await esbuild.build({
+    ...EDGE_OPTIONS,
+    entryPoints: [benchFile(file)],
+    external: ["valibot"],
+    metafile: false,
+  });
+  return {
+    minified: out.byteLength,
+    gzip: gzipSync(out, { level: 9 }).byteLength,
+    inputs: [...byInput].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]),
+    gzipWithoutValibot:
+      gzipSync(own.outputFiles![0].contents, { level: 9 }).byteLength,
+  };
+}
+
+async function plainBundle(
+  entry: string,
+  outfile: string,
+  format: "esm" | "cjs" = "esm",
+): Promise<string> {
+  await esbuild.build({
+    entryPoints: [`${ROOT}/${entry}`],
+    outfile,
+    bundle: true,
+    format,
+    platform: "neutral",
+    mainFields: ["module", "main"],
+    target: "es2022",
+    logLevel: "silent",
+  });
+  return outfile;
+}
+
+async function coldEntries(): Promise<Builds["cold"]> {
+  const dir = `${WORK}/cold`;
+  await Deno.mkdir(dir, { recursive: true });
+  const entries = {
+    empty: ["empty.mjs", ""],
+    ours: ["ours.mjs", 'import "../mod.mjs";\n'],
+    oursSource: ["ours_source.mjs", 'import "../../mod.ts";\n'],
+    sdk: ["sdk.mjs", 'import "@workos-inc/node";\n'],
+  } as const;
+  const paths = {} as Record<keyof typeof entries, string>;
+  for (const [key, [name, text]] of Object.entries(entries)) {
+    paths[key as keyof typeof entries] = `${dir}/${name}`;
+    await Deno.writeTextFile(`${dir}/${name}`, text);
+  }
+  return paths;
+}
+
+/** Builds everything the benchmarks need and measures the edge bundles. */
+export async function build(): Promise<Builds> {
+  try {
+    const edge = {} as Record<EdgeApp, BundleSize>;
+    for (const [key, app] of Object.entries(EDGE_APPS)) {
+      edge[key as EdgeApp] = await edgeBundle(app.file);
+    }
+    const mod = await plainBundle("mod.ts", `${WORK}/mod.mjs`);
+    return {
+      edge,
+      mod,
+      modBytes: (await Deno.stat(mod)).size,
+      modCjs: await plainBundle("mod.ts", `${WORK}/mod.cjs`, "cjs"),
+      schemas: await plainBundle("src/schemas.ts", `${WORK}/schemas.mjs`),
+      cold: await coldEntries(),
+    };
+  } finally {
+    await esbuild.stop();
+  }
+}

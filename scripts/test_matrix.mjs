@@ -1,0 +1,493 @@
+#!/usr/bin/env node
+/**
+ * Runs the conformance suite (tests/conformance/suite.js) in every runtime
+ * the package supports, against the packed npm package installed by name in
+ * a scratch project (and, for Deno, against the sources too), then prints a
+ * table of pass counts and exits non-zero on any failure.
+ *
+ * ```sh
+ * node scripts/test_matrix.mjs            # build if stale, run everything
+ * node scripts/test_matrix.mjs --only node22-import,workerd --keep
+ * ```
+ *
+ * Options: `--only a,b` (labels or label prefixes), `--jobs N` (parallel
+ * runtimes, default 2), `--no-build` (use npm/ as it is), `--keep` (leave the
+ * scratch project and logs), `--verbose` (print every log).
+ *
+ * Plain Node 18+ (inside npm scripts `node` is node_modules/.bin/node, which
+ * is the Node 18 of the `node18` alias package).
+ *
+ * @module
+ */
+
+import { spawn, spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import process from "node:process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CONFORMANCE = path.join(ROOT, "tests", "conformance");
+const NPM_DIR = path.join(ROOT, "npm");
+const BIN = path.join(ROOT, "node_modules", ".bin");
+const JOB_TIMEOUT_MS = 240_000;
+
+// --- options ---------------------------------------------------------------
+
+function parseArgs(argv) {
+  const o = { only: [], jobs: 2, build: true, keep: false, verbose: false };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s);
+    const value = () => inline ?? argv[++i];
+    if (flag === "--only") o.only.push(...value().split(",").filter(Boolean));
+    else if (flag === "--jobs") o.jobs = Math.max(1, Number(value()) || 1);
+    else if (flag === "--no-build") o.build = false;
+    else if (flag === "--keep") o.keep = true;
+    else if (flag === "--verbose") o.verbose = true;
+    else {
+      console.error(`test_matrix: unknown option ${argv[i]}`);
+      process.exit(2);
+    }
+  }
+  return o;
+}
+
+// --- tools -----------------------------------------------------------------
+
+function versionOf(node) {
+  const r = spawnSync(node, ["--version"], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** The `node` of the system PATH with this major version, skipping node_modules/.bin. */
+function systemNode(major) {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    if (!dir || dir.split(path.sep).includes("node_modules")) continue;
+    const candidate = path.join(dir, "node");
+    if (!existsSync(candidate)) continue;
+    if (versionOf(candidate)?.startsWith(`v${major}.`)) return candidate;
+  }
+  return undefined;
+}
+
+function nodeBinaries() {
+  const nodes = {
+    18: path.join(ROOT, "node_modules", "node18", "bin", "node"),
+    20: systemNode(20),
+    22: path.join(ROOT, "node_modules", "node22", "bin", "node"),
+  };
+  for (const [major, bin] of Object.entries(nodes)) {
+    if (!bin || !versionOf(bin)?.startsWith(`v${major}.`)) {
+      throw new Error(
+        `Node ${major} not found (${
+          bin ?? "no node on PATH"
+        }): run npm ci, and have Node 20 as the system node`,
+      );
+    }
+  }
+  return nodes;
+}
+
+function run(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    ...options,
+  });
+  if (r.status !== 0) {
+    throw new Error(
+      `${path.basename(cmd)} ${args.join(" ")} failed (${
+        r.error?.message ?? `exit ${r.status}`
+      }):\n${r.stdout ?? ""}${r.stderr ?? ""}`,
+    );
+  }
+  return r.stdout;
+}
+
+// --- build and scratch project ---------------------------------------------
+
+function newestMtime(entry) {
+  if (!existsSync(entry)) return 0;
+  const st = statSync(entry);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(
+    st.mtimeMs,
+    ...readdirSync(entry).map((e) => newestMtime(path.join(entry, e))),
+  );
+}
+
+function buildIfStale() {
+  const built = path.join(NPM_DIR, "package.json");
+  const inputs = [
+    "mod.ts",
+    "testing.ts",
+    "cli.ts",
+    "deno.json",
+    "README.md",
+    "LICENSE",
+    "src",
+    "scripts/build_npm.ts",
+  ].map((p) => path.join(ROOT, p));
+  const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0;
+  if (builtAt > Math.max(...inputs.map(newestMtime))) return false;
+  console.log("npm/ is missing or older than the sources: building");
+  run(path.join(BIN, "deno"), ["run", "-A", "scripts/build_npm.ts"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
+  return true;
+}
+
+/** A project that installs the packed package by name, as a user would. */
+function scratchProject() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "audit-log-export-matrix-"));
+  const packed = JSON.parse(
+    run("npm", ["pack", NPM_DIR, "--pack-destination", dir, "--json"], {
+      cwd: dir,
+    }),
+  )[0];
+  const typesNode = JSON.parse(
+    readFileSync(
+      path.join(ROOT, "node_modules", "@types", "node", "package.json"),
+      "utf8",
+    ),
+  ).version;
+  writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ private: true, type: "module" }, null, 2),
+  );
+  // Deno reads node_modules as npm left it; it type-checks the package's
+  // .d.ts, which (like any npm package) pulls in @types/node.
+  writeFileSync(
+    path.join(dir, "deno.json"),
+    JSON.stringify({ nodeModulesDir: "manual" }, null, 2),
+  );
+  run("npm", [
+    "install",
+    "--prefer-offline",
+    "--no-audit",
+    "--no-fund",
+    "--loglevel=error",
+    `./${packed.filename}`,
+    `@types/node@${typesNode}`,
+  ], { cwd: dir });
+  for (const file of readdirSync(CONFORMANCE)) {
+    // bun test only runs files named *.test.*; the sources keep other names
+    // so that `deno test tests/` does not pick the bun runners up.
+    const target = file.startsWith("bun_")
+      ? file.replace(/\.mjs$/, ".test.mjs")
+      : file;
+    copyFileSync(path.join(CONFORMANCE, file), path.join(dir, target));
+  }
+  return { dir, packed };
+}
+
+// --- jobs ------------------------------------------------------------------
+
+/**
+ * One process to run. `labels` are the result files it writes (one per
+ * runner file); `check` validates a job that writes none itself.
+ */
+function jobs({ dir, nodes }) {
+  const deno = path.join(BIN, "deno");
+  const bun = path.join(BIN, "bun");
+  const list = [
+    {
+      labels: ["deno-src"],
+      cmd: deno,
+      args: [
+        "test",
+        "--allow-net=127.0.0.1,localhost",
+        "--allow-env",
+        "--allow-read",
+        "--allow-write",
+        "tests/conformance/deno_test.ts",
+      ],
+      cwd: ROOT,
+      env: { CONFORMANCE_LABEL: "deno-src" },
+    },
+    {
+      labels: ["deno-npm"],
+      cmd: deno,
+      args: ["test", "-A", "--config", "deno.json", "deno_test.ts"],
+      cwd: dir,
+      env: { CONFORMANCE_LABEL: "deno-npm" },
+    },
+  ];
+  for (const [major, node] of Object.entries(nodes)) {
+    list.push({
+      labels: [`node${major}-import`, `node${major}-require`],
+      cmd: node,
+      args: ["--test", "node_import.mjs", "node_require.cjs"],
+      cwd: dir,
+    });
+  }
+  list.push(
+    {
+      labels: ["bun-import", "bun-require"],
+      cmd: bun,
+      args: ["test", "./bun_import.test.mjs", "./bun_require.test.mjs"],
+      cwd: dir,
+    },
+    {
+      labels: ["workerd"],
+      cmd: nodes[20],
+      args: ["--test", "workerd_runner.mjs"],
+      cwd: dir,
+    },
+    {
+      labels: ["edge-runtime"],
+      cmd: nodes[20],
+      args: ["--test", "edge_runner.mjs"],
+      cwd: dir,
+    },
+  );
+  for (const [major, node] of Object.entries(nodes)) {
+    list.push(cliJob(`node${major}-cli`, node, dir));
+  }
+  return list;
+}
+
+/** The installed bin: `demo` runs the whole job on loopback; a bad flag exits 2. */
+function cliJob(label, node, dir) {
+  const bin = path.join(
+    dir,
+    "node_modules",
+    "audit-log-export",
+    "bin",
+    "audit-log-export.js",
+  );
+  const work = path.join(dir, label);
+  return {
+    labels: [label],
+    custom: async (log) => {
+      mkdirSync(work, { recursive: true });
+      const results = [];
+      const check = async (name, args, expectCode, verify) => {
+        const started = Date.now();
+        const r = await spawnLogged(node, [bin, ...args], {
+          cwd: work,
+          env: { WORKOS_API_KEY: "" },
+        }, log);
+        let error = r.code === expectCode
+          ? undefined
+          : `exit code ${r.code}, expected ${expectCode}`;
+        if (!error && verify) error = verify(r);
+        results.push({ name, ok: !error, ms: Date.now() - started, error });
+      };
+      await check(
+        "bin: demo exports on loopback and exits 0",
+        ["demo"],
+        0,
+        () => {
+          const csv = readdirSync(work).find((f) => f.endsWith(".csv"));
+          if (!csv) return "no CSV file written";
+          const header =
+            readFileSync(path.join(work, csv), "utf8").split(/\r?\n/)[0];
+          return header.includes("occurred_at")
+            ? undefined
+            : `CSV header ${header}`;
+        },
+      );
+      await check("bin: an unknown flag exits 2", ["get", "--no-such-flag"], 2);
+      return results;
+    },
+  };
+}
+
+function spawnLogged(cmd, args, { cwd, env = {} }, log) {
+  return new Promise((resolve) => {
+    log.push(`$ ${[cmd, ...args].join(" ")}  (in ${cwd})\n`);
+    const child = spawn(cmd, args, {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    const timer = setTimeout(() => {
+      log.push(`\n[timed out after ${JOB_TIMEOUT_MS} ms: killed]\n`);
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch { /* already gone */ }
+    }, JOB_TIMEOUT_MS);
+    child.stdout.on("data", (d) => log.push(d.toString()));
+    child.stderr.on("data", (d) => log.push(d.toString()));
+    child.on("error", (e) => log.push(`\n[spawn failed: ${e.message}]\n`));
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1) });
+    });
+  });
+}
+
+function readResults(outDir, label) {
+  const file = path.join(outDir, `${label}.json`);
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, "utf8")).results;
+}
+
+async function runJob(job, ctx) {
+  const log = [];
+  const started = Date.now();
+  let rows;
+  if (job.custom) {
+    const results = await job.custom(log);
+    rows = [{ label: job.labels[0], results, code: 0 }];
+  } else {
+    const { code } = await spawnLogged(job.cmd, job.args, {
+      cwd: job.cwd,
+      env: {
+        CONFORMANCE_OUT: ctx.outDir,
+        CONFORMANCE_TOOLS_FROM: path.join(ROOT, "package.json"),
+        ...job.env,
+      },
+    }, log);
+    rows = job.labels.map((label) => ({
+      label,
+      results: readResults(ctx.outDir, label),
+      code,
+    }));
+  }
+  const ms = Date.now() - started;
+  const text = log.join("");
+  writeFileSync(path.join(ctx.logDir, `${job.labels.join("+")}.log`), text);
+  return rows.map((row) => ({ ...row, ms, log: text }));
+}
+
+async function pool(items, size, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: size }, worker));
+  return out;
+}
+
+// --- report ----------------------------------------------------------------
+
+function summarize(row, expected) {
+  const results = row.results ?? [];
+  const passed = results.filter((r) => r.ok).length;
+  let failed = results.length - passed;
+  const notes = [];
+  if (row.results === undefined) notes.push("no results written");
+  const want = expected(row.label);
+  if (results.length < want) {
+    failed += want - results.length;
+    notes.push(`${want - results.length} case(s) did not run`);
+  }
+  if (row.code !== 0 && failed === 0) {
+    failed += 1;
+    notes.push(`exit code ${row.code}`);
+  }
+  return { passed, failed, notes };
+}
+
+function printTable(lines) {
+  const header = ["runtime", "passed", "failed", "time", "notes"];
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...lines.map((l) => String(l[i]).length))
+  );
+  const fmt = (cells) =>
+    cells.map((c, i) =>
+      i === 0 || i === 4
+        ? String(c).padEnd(widths[i])
+        : String(c).padStart(widths[i])
+    ).join("  ").trimEnd();
+  console.log(fmt(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const line of lines) console.log(fmt(line));
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const { cases } = await import(
+    pathToFileURL(path.join(CONFORMANCE, "suite.js")).href
+  );
+  if (options.build) buildIfStale();
+  else if (!existsSync(path.join(NPM_DIR, "package.json"))) {
+    throw new Error("npm/ is not built: run npm run build");
+  }
+  const nodes = nodeBinaries();
+  const { dir, packed } = scratchProject();
+  const outDir = path.join(dir, "results");
+  const logDir = path.join(dir, "logs");
+  mkdirSync(outDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  console.log(
+    `conformance matrix: ${cases.length} cases, ${packed.filename} (${
+      (packed.size / 1000).toFixed(1)
+    } kB packed) installed in ${dir}`,
+  );
+
+  const selected = jobs({ dir, nodes }).filter((job) =>
+    options.only.length === 0 ||
+    job.labels.some((l) => options.only.some((o) => l.startsWith(o)))
+  );
+  const rows = (await pool(
+    selected,
+    options.jobs,
+    (job) => runJob(job, { outDir, logDir }),
+  )).flat();
+
+  const expected = (label) => label.endsWith("-cli") ? 2 : cases.length;
+  let passed = 0;
+  let failed = 0;
+  const lines = [];
+  for (const row of rows) {
+    const s = summarize(row, expected);
+    passed += s.passed;
+    failed += s.failed;
+    lines.push([
+      row.label,
+      s.passed,
+      s.failed,
+      `${(row.ms / 1000).toFixed(1)}s`,
+      s.notes.join("; "),
+    ]);
+    const failures = (row.results ?? []).filter((r) => !r.ok);
+    if (s.failed > 0 || options.verbose) {
+      console.log(`\n--- ${row.label} ---`);
+      for (const f of failures) {
+        console.log(`  ✗ ${f.name}\n    ${String(f.error).split("\n")[0]}`);
+      }
+      if (s.notes.length > 0 || options.verbose) {
+        console.log(row.log.split("\n").slice(-60).join("\n"));
+      }
+    }
+  }
+  console.log("");
+  printTable(lines);
+  console.log(
+    `\n${passed} passed, ${failed} failed (${rows.length} runtime runs, ${
+      ((Date.now() - started) / 1000).toFixed(1)
+    } s)`,
+  );
+  if (options.keep || failed > 0) {
+    console.log(`logs and scratch project kept in ${dir}`);
+  } else {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+main().catch((error) => {
+  console.error(`test_matrix: ${error.stack ?? error}`);
+  process.exit(1);
+});
