@@ -190,6 +190,13 @@ function scratchProject() {
       : file;
     copyFileSync(path.join(CONFORMANCE, file), path.join(dir, target));
   }
+  // The fault matrix is written once, for Deno and for Node alike.
+  for (const file of ["matrix.js", "node_faults.mjs"]) {
+    copyFileSync(
+      path.join(ROOT, "tests", "reliability", file),
+      path.join(dir, file),
+    );
+  }
   return { dir, packed };
 }
 
@@ -255,6 +262,12 @@ function jobs({ dir, nodes }) {
   );
   for (const [major, node] of Object.entries(nodes)) {
     list.push(cliJob(`node${major}-cli`, node, dir));
+    list.push({
+      labels: [`node${major}-faults`],
+      cmd: node,
+      args: ["--test", "node_faults.mjs"],
+      cwd: dir,
+    });
   }
   return list;
 }
@@ -446,7 +459,15 @@ async function main() {
     (job) => runJob(job, { outDir, logDir }),
   )).flat();
 
-  const expected = (label) => label.endsWith("-cli") ? 2 : cases.length;
+  const { FAULTS, CALLS } = await import(
+    pathToFileURL(path.join(ROOT, "tests", "reliability", "matrix.js")).href
+  );
+  const expected = (label) =>
+    label.endsWith("-cli")
+      ? 2
+      : label.endsWith("-faults")
+      ? FAULTS.length * (CALLS.length + 1)
+      : cases.length;
   let passed = 0;
   let failed = 0;
   const lines = [];

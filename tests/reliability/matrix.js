@@ -165,7 +165,7 @@ export const FAULTS = [
   // The attempt timeout covers a JSON body, but a file streams as long as it flows.
   {
     name: "body drips past the timeout",
-    fault: () => ({ dripMs: 60, times: 10 }),
+    fault: () => ({ dripMs: 150, times: 10 }),
     api: "TimeoutError",
     file: "ok",
   },
@@ -249,7 +249,7 @@ export async function runScenario({ pkg, testing }, call, faultCase) {
     const config = {
       apiKey: SECRET_KEY,
       baseUrl: server.url,
-      timeout: 300,
+      timeout: 1_000,
       maxRetries: 2,
       pollInterval: 20,
       maxWait: 20_000,
@@ -315,7 +315,12 @@ export async function runScenario({ pkg, testing }, call, faultCase) {
     }
     const expected = file ? faultCase.file : faultCase.api;
     if (outcome !== expected) {
-      problems.push(`expected ${expected}, got ${outcome}`);
+      const seen = emulator.requests.map((r) =>
+        `${r.method} ${r.path.slice(0, 40)}`
+      );
+      problems.push(
+        `expected ${expected}, got ${outcome}; requests: ${seen.join(", ")}`,
+      );
     }
     return {
       outcome,
@@ -407,7 +412,7 @@ export async function runCliScenario({ cli, testing }, faultCase, dir, fs) {
       "--max-retries",
       "2",
       "--timeout",
-      "300ms",
+      "1s",
       "--json",
     ], io);
     const expected = faultCase.file === "ok" ? 0 : 1;

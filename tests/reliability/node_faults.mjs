@@ -1,0 +1,70 @@
+/**
+ * Node runner (`node --test`) of the fault matrix against the installed
+ * package, run by `scripts/test_matrix.mjs` in its scratch project: every call and the CLI's `export` against every injectable fault,
+ * with unhandled rejections and timers left running counted as failures.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { test } from "node:test";
+import * as pkg from "audit-log-export";
+import * as testing from "audit-log-export/testing";
+import { FAULTS, runCliScenario, runMatrix } from "./matrix.js";
+// Both are found by path in the scratch project the matrix script builds:
+// the CLI is the package's bin, not one of its exports, and results.js is
+// copied there from tests/conformance/.
+const here = (file) => new URL(file, import.meta.url).href;
+const cli = await import(here("./node_modules/audit-log-export/esm/cli.js"));
+const { saveResults } = await import(here("./results.js"));
+
+const major = process.versions.node.split(".")[0];
+
+test(`fault matrix on Node ${process.version} against the package`, async () => {
+  const rejections = [];
+  const onRejection = (reason) => rejections.push(reason);
+  process.on("unhandledRejection", onRejection);
+  const timersBefore =
+    process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  const root = await mkdtemp(join(tmpdir(), "ale-faults-"));
+  const results = [];
+  try {
+    for (const r of await runMatrix({ pkg, testing })) {
+      results.push({
+        name: `${r.call} × ${r.fault}`,
+        ok: r.problems.length === 0,
+        problems: r.problems,
+      });
+    }
+    for (const [i, faultCase] of FAULTS.entries()) {
+      const dir = join(root, String(i));
+      await mkdir(dir);
+      const r = await runCliScenario({ cli, testing }, faultCase, dir, {
+        readdir,
+      });
+      results.push({
+        name: `cli export × ${r.fault}`,
+        ok: r.problems.length === 0,
+        problems: r.problems,
+      });
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+    saveResults(`node${major}-faults`, results);
+  }
+  // Let anything that was going to leak surface before counting.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  process.off("unhandledRejection", onRejection);
+  const timersAfter =
+    process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  assert.deepEqual(results.filter((r) => !r.ok), []);
+  assert.deepEqual(rejections, [], "unhandled rejections");
+  assert.equal(timersAfter, timersBefore, "timers left running");
+  console.log(
+    `fault matrix on Node ${process.version}: ${results.length} scenarios, 0 failed`,
+  );
+});
