@@ -22,10 +22,20 @@ import {
   run,
   waitForExportWith,
 } from "./exports.ts";
+import { ValidationError } from "./errors.ts";
 import type { CreateExportOptions } from "./schemas.ts";
 import type { AuditLogExport } from "./types.ts";
 
-/** The five calls of the package with a configuration bound; each still takes per-call options. */
+/**
+ * The five calls of the package with a configuration bound; each still takes per-call options.
+ *
+ * @example
+ * ```ts
+ * import { type AuditLogsClient, createClient } from "@audit-log/export";
+ * const client: AuditLogsClient = createClient({ apiKey: "sk_test_123" });
+ * const e = await client.getExport("audit_log_export_123");
+ * ```
+ */
 export interface AuditLogsClient {
   /** See the standalone `createExport`. */
   createExport(
@@ -68,6 +78,14 @@ export interface AuditLogsClient {
  * ```
  */
 export function createClient(config: ClientConfig = {}): AuditLogsClient {
+  // One key for every call of a client would make the second call a replay
+  // of the first: a key belongs to one logical call.
+  if ((config as RequestOptions | undefined)?.idempotencyKey !== undefined) {
+    throw new ValidationError([{
+      path: "idempotencyKey",
+      message: "is per call: pass it to the call, not to createClient",
+    }]);
+  }
   const base = resolveConfig(config);
   const bound = (call?: WaitOptions) => withCall(base, call);
   return {

@@ -10,10 +10,35 @@ import { ValidationError, type ValidationIssue } from "./errors.ts";
 import type { AuditLogExport } from "./types.ts";
 import { CONTROL_CHARS, requireObject, textProblem } from "./validation.ts";
 
-/** A `fetch` implementation: the global one, a wrapper, or an emulator's. */
+/**
+ * A `fetch` implementation: the global one, a wrapper, or an emulator's.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "@audit-log/export";
+ * const logging: typeof fetch = (input, init) => {
+ *   console.error(init?.method ?? "GET", String(input));
+ *   return fetch(input, init);
+ * };
+ * const client = createClient({ apiKey: "sk_test_123", fetch: logging });
+ * ```
+ */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
-/** How a client reaches the API. Every field has a default. */
+/**
+ * How a client reaches the API. Every field has a default.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "@audit-log/export";
+ * const client = createClient({
+ *   apiKey: "sk_test_123",
+ *   timeout: 30_000,
+ *   maxRetries: 5,
+ *   headers: { "x-request-source": "nightly-export" },
+ * });
+ * ```
+ */
 export interface ClientConfig {
   /** WorkOS API key (`sk_…`). Default: `WORKOS_API_KEY` from the environment, where the runtime has one. */
   apiKey?: string;
@@ -29,7 +54,17 @@ export interface ClientConfig {
   headers?: Record<string, string>;
 }
 
-/** Per-call options of every request. */
+/**
+ * Per-call options of every request.
+ *
+ * @example
+ * ```ts
+ * import { getExport } from "@audit-log/export";
+ * const controller = new AbortController();
+ * setTimeout(() => controller.abort(), 5_000);
+ * await getExport("audit_log_export_123", { signal: controller.signal, maxRetries: 0 });
+ * ```
+ */
 export interface RequestOptions {
   /** Aborts the call, including any retry sleep; the call rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -41,7 +76,19 @@ export interface RequestOptions {
   maxRetries?: number;
 }
 
-/** Options of waiting for an export to be ready. */
+/**
+ * Options of waiting for an export to be ready.
+ *
+ * @example
+ * ```ts
+ * import { waitForExport } from "@audit-log/export";
+ * const ready = await waitForExport("audit_log_export_123", {
+ *   maxWait: 120_000,
+ *   pollInterval: 500,
+ *   onPoll: (e) => console.error(`still ${e.state}`),
+ * });
+ * ```
+ */
 export interface WaitOptions extends RequestOptions {
   /** Budget of the whole wait, in ms. Default 600 000 (10 min). */
   maxWait?: number;
@@ -72,7 +119,15 @@ export interface ResolvedConfig {
   onPoll: ((auditLogExport: AuditLogExport) => void) | undefined;
 }
 
-/** The API's production origin. */
+/**
+ * The API's production origin.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_BASE_URL } from "@audit-log/export";
+ * console.log(DEFAULT_BASE_URL); // "https://api.workos.com"
+ * ```
+ */
 export const DEFAULT_BASE_URL = "https://api.workos.com";
 const MAX_TIMER = 2_147_483_647;
 
@@ -197,6 +252,11 @@ function lowerHeaders(headers: Record<string, string>): Record<string, string> {
 function checked(layer: CallOptions | undefined): Record<string, unknown> {
   if (layer === undefined) return {};
   requireObject(layer, "config");
+  // A Headers object is as good as a record, but has no own enumerable keys.
+  const headers: unknown = layer.headers;
+  if (headers instanceof Headers) {
+    layer = { ...layer, headers: Object.fromEntries(headers.entries()) };
+  }
   checkLayer(layer as Record<string, unknown>);
   return layer as Record<string, unknown>;
 }

@@ -14,6 +14,7 @@ import { parseCsvRows } from "./csv.ts";
 import {
   ApiError,
   ConnectionError,
+  ExportFailedError,
   InvalidResponseError,
   ValidationError,
 } from "./errors.ts";
@@ -21,7 +22,16 @@ import { exportRef, getExportWith, run, waitForExportWith } from "./exports.ts";
 import { send } from "./transport.ts";
 import type { AuditLogExport } from "./types.ts";
 
-/** What `exportRows` reads: bytes, a response, or an export to download. */
+/**
+ * What `exportRows` reads: bytes, a response, or an export to download.
+ *
+ * @example
+ * ```ts
+ * import { exportRows, type RowsSource } from "@audit-log/export";
+ * const source: RowsSource = await fetch("https://files.example/export.csv");
+ * for await (const row of exportRows(source)) console.log(row.action);
+ * ```
+ */
 export type RowsSource =
   | ReadableStream<Uint8Array>
   | Response
@@ -37,13 +47,14 @@ async function fetchFile(
   url: string,
 ): Promise<ReadableStream<Uint8Array>> {
   // No apiKey: a presigned URL lives on another host and must not see the key.
-  const { response, request, requestId } = await send(config, {
+  const { response, request, requestId, release } = await send(config, {
     method: "GET",
     url,
     stream: true,
   });
   // A proxy or captive portal answers 200 with a page; no export is HTML.
   if (/^text\/html/i.test(response.headers.get("content-type") ?? "")) {
+    release();
     await response.body?.cancel();
     throw new InvalidResponseError(
       "The download answered an HTML page, not a CSV file",
@@ -52,17 +63,25 @@ async function fetchFile(
       requestId,
     );
   }
-  if (!response.body) return new ReadableStream({ start: (c) => c.close() });
+  if (!response.body) {
+    release();
+    return new ReadableStream({ start: (c) => c.close() });
+  }
   const reader = response.body.getReader();
   const signal = config.signal;
-  // A connection lost mid-file surfaces as a typed error, like one lost before it.
+  // A connection lost mid-file surfaces as a typed error, like one lost
+  // before it; and once the file ends, however it ends, nothing of this call
+  // stays attached to the caller's signal.
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
+        if (done) {
+          release();
+          controller.close();
+        } else controller.enqueue(value);
       } catch (error) {
+        release();
         controller.error(
           signal?.aborted
             ? signal.reason
@@ -70,8 +89,29 @@ async function fetchFile(
         );
       }
     },
-    cancel: (reason) => reader.cancel(reason),
+    cancel(reason) {
+      release();
+      return reader.cancel(reason);
+    },
   }, { highWaterMark: 0 });
+}
+
+/** A ready export must carry its URL; one without is not a usable answer. */
+function fileUrl(
+  config: ResolvedConfig,
+  auditLogExport: AuditLogExport,
+): string {
+  if (auditLogExport.url) return auditLogExport.url;
+  throw new InvalidResponseError(
+    `Export ${auditLogExport.id} is ready but has no download url`,
+    200,
+    {
+      method: "GET",
+      url: `${config.baseUrl}/audit_logs/exports/${
+        encodeURIComponent(auditLogExport.id)
+      }`,
+    },
+  );
 }
 
 /** Downloads with an already resolved config. */
@@ -80,18 +120,22 @@ export async function downloadExportWith(
   exportOrId: AuditLogExport | string,
 ): Promise<ReadableStream<Uint8Array>> {
   const { id } = exportRef(exportOrId);
-  const ready = await waitForExportWith(config, exportOrId);
+  let ready = await waitForExportWith(config, exportOrId);
+  // A ready export read without a url is read once more before giving up.
+  if (!ready.url) ready = await getExportWith(config, id);
   try {
-    return await fetchFile(config, ready.url!);
+    return await fetchFile(config, fileUrl(config, ready));
   } catch (error) {
     if (!isExpired(error)) throw error;
+    // The URL outlived its 10 minutes: reading the export again presigns a
+    // fresh one, once. Anything but a ready export then is final.
+    const fresh = await getExportWith(config, id);
+    if (fresh.state === "error" || fresh.state === "expired") {
+      throw new ExportFailedError(fresh);
+    }
+    if (fresh.state !== "ready" || !fresh.url) throw error;
+    return fetchFile(config, fresh.url);
   }
-  // The URL outlived its 10 minutes: reading the export again presigns a fresh one, once.
-  const fresh = await getExportWith(config, id);
-  if (fresh.state !== "ready" || !fresh.url) {
-    return downloadExportWith(config, fresh);
-  }
-  return fetchFile(config, fresh.url);
 }
 
 /**
@@ -131,6 +175,8 @@ export async function* exportRowsWith(
   resolve: () => ResolvedConfig,
   source: RowsSource,
 ): AsyncGenerator<Record<string, string>, void, undefined> {
+  // The config is checked whatever the source, so a typo in it never passes.
+  const config = resolve();
   let stream: ReadableStream<Uint8Array>;
   if (isStream(source)) stream = source;
   else if (isResponse(source)) {
@@ -147,7 +193,7 @@ export async function* exportRowsWith(
     (typeof source === "object" && source !== null)
   ) {
     stream = await downloadExportWith(
-      resolve(),
+      config,
       source as AuditLogExport | string,
     );
   } else {

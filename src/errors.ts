@@ -36,7 +36,16 @@ export class AuditLogError extends Error {
   }
 }
 
-/** One problem found while validating input: where it is and what is wrong. */
+/**
+ * One problem found while validating input: where it is and what is wrong.
+ *
+ * @example
+ * ```ts
+ * import { ValidationError, type ValidationIssue } from "@audit-log/export";
+ * const describe = (issue: ValidationIssue) => `${issue.path || "input"}: ${issue.message}`;
+ * const problems = (e: unknown) => e instanceof ValidationError ? e.issues.map(describe) : [];
+ * ```
+ */
 export interface ValidationIssue {
   /** Dotted path of the offending value (`"rangeStart"`, `"actions.0"`), `""` for the whole input. */
   readonly path: string;
@@ -80,7 +89,17 @@ export class ValidationError extends AuditLogError {
   }
 }
 
-/** The request an error belongs to: method and URL, never headers. */
+/**
+ * The request an error belongs to: method and URL, never headers.
+ *
+ * @example
+ * ```ts
+ * import { ApiError, ConnectionError, type RequestInfo } from "@audit-log/export";
+ * const describe = ({ method, url }: RequestInfo) => `${method} ${url}`;
+ * const failedRequest = (e: unknown) =>
+ *   e instanceof ApiError || e instanceof ConnectionError ? describe(e.request) : undefined;
+ * ```
+ */
 export interface RequestInfo {
   /** HTTP method, e.g. `"POST"`. */
   readonly method: string;
@@ -88,7 +107,21 @@ export interface RequestInfo {
   readonly url: string;
 }
 
-/** What an {@link ApiError} is built from. */
+/**
+ * What an {@link ApiError} is built from.
+ *
+ * @example
+ * ```ts
+ * import { ApiError, type ApiErrorInit } from "@audit-log/export";
+ * const init: ApiErrorInit = {
+ *   status: 503,
+ *   message: "Service unavailable",
+ *   requestId: "req_01J9",
+ *   request: { method: "GET", url: "https://api.workos.com/audit_logs/exports/audit_log_export_123" },
+ * };
+ * console.log(new ApiError(init).message); // "Service unavailable (HTTP 503, request id req_01J9)"
+ * ```
+ */
 export interface ApiErrorInit {
   /** The HTTP status of the response. */
   status: number;

@@ -97,12 +97,24 @@ export async function waitForExportWith(
   if (known?.state === "ready" && known.url) return known;
   requireApiKey(config);
   const started = Date.now();
+  const deadline = started + config.maxWait;
+  // The last poll is made this long before the deadline, so that it can
+  // still answer "ready" within the budget.
+  const lastPoll = Math.min(1_000, config.maxWait / 10);
+  const timedOut = () =>
+    new TimeoutError(
+      `Export ${id} was not ready within ${config.maxWait} ms`,
+      config.maxWait,
+    );
   const budget = linkSignal(config.signal, config.maxWait);
   const polling = { ...config, signal: budget.signal };
   try {
     // A freshly created export is pending: give it the first interval before asking.
     if (known) {
-      await sleep(Math.min(config.pollInterval, config.maxWait), budget.signal);
+      await sleep(
+        Math.min(config.pollInterval, config.maxWait - lastPoll),
+        budget.signal,
+      );
     }
     for (;;) {
       const current = await getExportWith(polling, id);
@@ -111,6 +123,8 @@ export async function waitForExportWith(
       if (current.state === "error" || current.state === "expired") {
         throw new ExportFailedError(current);
       }
+      const remaining = deadline - Date.now();
+      if (remaining <= lastPoll) throw timedOut();
       // Polling a quarter of the time already waited keeps the detection delay
       // near 25% of the time-to-ready with far fewer requests than a fixed poll.
       const waited = Date.now() - started;
@@ -118,15 +132,10 @@ export async function waitForExportWith(
         config.maxPollInterval,
         Math.max(config.pollInterval, waited / 4),
       );
-      await sleep(interval, budget.signal);
+      await sleep(Math.min(interval, remaining - lastPoll), budget.signal);
     }
   } catch (error) {
-    if (budget.timedOut && !config.signal?.aborted) {
-      throw new TimeoutError(
-        `Export ${id} was not ready within ${config.maxWait} ms`,
-        config.maxWait,
-      );
-    }
+    if (budget.timedOut && !config.signal?.aborted) throw timedOut();
     throw error;
   } finally {
     budget.dispose();

@@ -15,12 +15,34 @@ import {
   validate,
 } from "./validation.ts";
 
-/** A `Date` or an ISO-8601 date-time string with a zone. */
+/**
+ * A `Date` or an ISO-8601 date-time string with a zone.
+ *
+ * @example
+ * ```ts
+ * import { createExport, type Instant } from "@audit-log/export";
+ * const rangeStart: Instant = "2026-10-01T00:00:00+02:00"; // a string needs a zone
+ * const rangeEnd: Instant = new Date();
+ * await createExport({ organizationId: "org_01EHZNVPK3SFK441A1RGBFSHRT", rangeStart, rangeEnd });
+ * ```
+ */
 export type Instant = Date | string;
 
 /**
  * Options of `createExport`. Filters are combined with AND between kinds and
  * OR within one list; an empty list filters nothing and is left out.
+ *
+ * @example
+ * ```ts
+ * import { createExport, type CreateExportOptions } from "@audit-log/export";
+ * const options: CreateExportOptions = {
+ *   organizationId: "org_01EHZNVPK3SFK441A1RGBFSHRT",
+ *   rangeStart: new Date(Date.now() - 30 * 86_400_000),
+ *   rangeEnd: new Date(),
+ *   actions: ["user.signed_in", "user.signed_out"], // either action
+ * };
+ * const created = await createExport(options);
+ * ```
  */
 export interface CreateExportOptions {
   /** The organization whose events to export, e.g. `"org_01EHZNVPK3SFK441A1RGBFSHRT"`. */

@@ -46,6 +46,8 @@ export interface TransportResponse {
   data: unknown;
   requestId: string | undefined;
   request: RequestInfo;
+  /** Stops following the caller's signal; a streaming caller calls it once the body is done. */
+  release(): void;
 }
 
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
@@ -125,6 +127,7 @@ function apiError(
   body: unknown,
   request: RequestInfo,
   response: Response,
+  presigned: boolean,
 ): ApiError {
   const b = typeof body === "object" && body !== null
     ? body as Record<string, unknown>
@@ -140,7 +143,8 @@ function apiError(
     requestId: response.headers.get("x-request-id") ?? undefined,
     retryAfter: wait === undefined ? undefined : wait / 1000,
     request,
-    response,
+    // A presigned response's url holds the signature: such errors keep none.
+    response: presigned ? undefined : response,
   };
   const Class = ERROR_CLASSES[status] ??
     (status >= 500 ? InternalServerError : ApiError);
@@ -207,7 +211,13 @@ export async function send(
         // The body belongs to the caller now; only their signal may stop it.
         handedOver = true;
         link.stopTimer();
-        return { response, data: undefined, requestId, request };
+        return {
+          response,
+          data: undefined,
+          requestId,
+          request,
+          release: () => link.dispose(),
+        };
       }
       const text = await readText(response, MAX_RESPONSE_BYTES);
       if (response.ok) {
@@ -222,13 +232,14 @@ export async function send(
             requestId,
           );
         }
-        return { response, data, requestId, request };
+        return { response, data, requestId, request, release: () => {} };
       }
       failure = apiError(
         response.status,
         parseJson(text ?? ""),
         request,
         response,
+        req.apiKey === undefined,
       );
       if (!RETRYABLE.has(response.status)) throw failure;
       wait = retryAfterMs(response.headers);
@@ -239,7 +250,7 @@ export async function send(
       }
       failure = link.timedOut
         ? new TimeoutError(
-          `${req.method} ${req.url} took longer than ${config.timeout} ms`,
+          `${request.method} ${request.url} took longer than ${config.timeout} ms`,
           config.timeout,
           request,
         )

@@ -8,6 +8,14 @@
  * The state of an export. `"pending"` until the file is built, then `"ready"`;
  * `"error"` and `"expired"` are final. Any other string is a state the API
  * added later and is passed through unchanged.
+ *
+ * @example
+ * ```ts
+ * import { type ExportState, getExport } from "@audit-log/export";
+ * const isFailed = (state: ExportState) => state === "error" || state === "expired";
+ * const auditLogExport = await getExport("audit_log_export_01GBZK5MP7TD1YCFQHFR22180V");
+ * if (isFailed(auditLogExport.state)) console.error(`export ended in ${auditLogExport.state}`);
+ * ```
  */
 export type ExportState =
   | "pending"
@@ -19,6 +27,17 @@ export type ExportState =
 /**
  * An audit log export, as returned by `createExport` and `getExport`
  * (compatible with `@workos-inc/node`'s `AuditLogExport`).
+ *
+ * @example
+ * ```ts
+ * import { type AuditLogExport, createExport } from "@audit-log/export";
+ * const created: AuditLogExport = await createExport({
+ *   organizationId: "org_01EHZNVPK3SFK441A1RGBFSHRT",
+ *   rangeStart: "2026-10-01T00:00:00Z",
+ *   rangeEnd: "2026-11-01T00:00:00Z",
+ * });
+ * console.log(created.id, created.state, created.url ?? "no URL until ready");
+ * ```
  */
 export interface AuditLogExport {
   /** Always `"audit_log_export"`. */

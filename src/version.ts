@@ -5,5 +5,13 @@
  * @module
  */
 
-/** The version of this package. */
+/**
+ * The version of this package.
+ *
+ * @example
+ * ```ts
+ * import { VERSION } from "@audit-log/export";
+ * const userAgent = `audit-log-export/${VERSION}`; // what the client sends, e.g. "audit-log-export/0.1.0"
+ * ```
+ */
 export const VERSION = "0.1.0";

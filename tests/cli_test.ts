@@ -207,10 +207,16 @@ Deno.test("bad usage and invalid input exit 2, name the flag, and send no reques
       assert.equal(run.stdout, "");
     }
     assert.equal(emulator.requests.length, 0, "no request was sent");
-    // Bare invocation: the help, on stderr, as a usage error.
-    const bare = await cli([]);
-    assert.equal(bare.code, 2);
-    assert.match(bare.stderr, /Commands:/);
+  });
+});
+
+Deno.test("a bare invocation runs the demo, the embedded default", async () => {
+  await withSetup(async ({ dir }) => {
+    const bare = await cli([], { cwd: dir });
+    assert.equal(bare.code, 0, bare.stderr);
+    assert.match(bare.stderr, /No command given: running the demo/);
+    assert.match(bare.stdout, /rows/);
+    assert.deepEqual(await listDir(dir), ["audit-log-demo.csv"]);
   });
 });
 

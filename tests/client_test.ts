@@ -363,7 +363,7 @@ Deno.test("the API key comes from WORKOS_API_KEY when not given", async () => {
   });
 });
 
-Deno.test("retryable statuses are retried with the same idempotency key; one export results", async () => {
+Deno.test("retryable statuses are retried with the same idempotency key", async () => {
   for (const status of [408, 429, 500, 502, 503, 504]) {
     await withApi(async ({ emulator, config }) => {
       emulator.inject({
@@ -831,4 +831,56 @@ Deno.test("createClient binds the config once and merges per-call options", asyn
     const ready = await client.waitForExport(created, { pollInterval: 10 });
     assert.equal(ready.state, "ready");
   });
+});
+
+Deno.test("retry-after-ms is honoured", async () => {
+  await withApi(async ({ emulator, config }) => {
+    emulator.inject({
+      method: "POST",
+      status: 503,
+      headers: { "retry-after-ms": "1500" },
+    });
+    await createExport(seedCall(emulator.organizations[0]), config);
+    const [a, b] = emulator.requests;
+    assert.ok(b.time - a.time >= 1_490, `retried after ${b.time - a.time} ms`);
+  });
+});
+
+Deno.test("an idempotency key belongs to a call, never to a client", () => {
+  const error = (() => {
+    try {
+      createClient({ idempotencyKey: "shared" } as never);
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.ok(error instanceof ValidationError);
+  assert.equal(error.issues[0].path, "idempotencyKey");
+});
+
+Deno.test("headers may be given as a Headers object", async () => {
+  await withApi(async ({ emulator, config }) => {
+    await createExport(seedCall(emulator.organizations[0]), {
+      ...config,
+      headers: new Headers({ "X-Trace": "t-1" }) as never,
+    });
+    assert.equal(emulator.requests[0].headers["x-trace"], "t-1");
+  });
+});
+
+Deno.test("waitForExport polls once more just before maxWait instead of sleeping past it", async () => {
+  await withApi(async ({ emulator, config }) => {
+    const created = await createExport(
+      seedCall(emulator.organizations[0]),
+      config,
+    );
+    // Polls at 2 s (pending), then at maxWait minus its reserve (2.7 s): ready since 2.5 s.
+    const ready = await waitForExport(created, {
+      ...config,
+      pollInterval: 2_000,
+      maxPollInterval: 2_000,
+      maxWait: 3_000,
+    });
+    assert.equal(ready.state, "ready");
+  }, { exportDelayMs: 2_500 });
 });

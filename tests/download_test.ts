@@ -6,7 +6,9 @@ import {
   CsvParseError,
   downloadExport,
   exportRows,
+  InvalidResponseError,
   PermissionDeniedError,
+  TimeoutError,
   ValidationError,
 } from "../mod.ts";
 import { CSV_COLUMNS, type EmulatorEvent } from "../testing.ts";
@@ -294,5 +296,115 @@ Deno.test("any event text round-trips through the emulator's CSV and exportRows"
         { numRuns: 60 },
       );
     },
+  );
+});
+
+Deno.test("a download that times out names no presigned query; a refused one carries no response", async () => {
+  await withServer({
+    events: [event(1)],
+    organizations: [ORG],
+    exportDelayMs: 0,
+  }, async ({ url, emulator }) => {
+    const config = { apiKey: emulator.apiKey, baseUrl: url };
+    const ready = await createExport(range(), config);
+    emulator.inject({ path: /^\/_emulator\/downloads\//, hang: true });
+    const slow = await downloadExport(ready, {
+      ...config,
+      timeout: 100,
+      maxRetries: 0,
+    }).catch((e) => e);
+    assert.ok(slow instanceof TimeoutError, String(slow));
+    assert.equal(slow.message.includes("?"), false, slow.message);
+    assert.equal(slow.message.includes("X-Expires"), false);
+    emulator.inject({
+      path: /^\/_emulator\/downloads\//,
+      status: 403,
+      times: 2,
+    });
+    const refused = await downloadExport(ready, config).catch((e) => e);
+    assert.ok(refused instanceof PermissionDeniedError);
+    assert.equal(refused.response, undefined);
+    assert.equal(JSON.stringify(refused).includes("X-Expires"), false);
+  });
+});
+
+Deno.test("a finished download leaves nothing attached to the caller's signal", async () => {
+  await withServer({
+    events: [event(1), event(2)],
+    organizations: [ORG],
+    exportDelayMs: 0,
+  }, async ({ url, emulator }) => {
+    const controller = new AbortController();
+    const signal = controller.signal;
+    let attached = 0;
+    // Counting on the instance only: what the client adds, it must remove.
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      attached++;
+      return add(...args);
+    }) as typeof add;
+    signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+      attached--;
+      return remove(...args);
+    }) as typeof remove;
+    const config = { apiKey: emulator.apiKey, baseUrl: url, signal };
+    const ready = await createExport(range(), config);
+    for (let i = 0; i < 3; i++) {
+      await new Response(await downloadExport(ready, config)).text();
+    }
+    for await (const _ of exportRows(ready, config)) break;
+    assert.equal(attached, 0, `${attached} listeners left on the signal`);
+  });
+});
+
+Deno.test("a ready export without a url is read again, then an InvalidResponseError", async () => {
+  await withServer({
+    events: [event(1)],
+    organizations: [ORG],
+    exportDelayMs: 0,
+  }, async ({ url, emulator }) => {
+    const config = { apiKey: emulator.apiKey, baseUrl: url };
+    const created = await createExport(range(), config);
+    const noUrl = {
+      object: "audit_log_export",
+      id: created.id,
+      state: "ready",
+      url: null,
+      created_at: created.createdAt,
+      updated_at: created.updatedAt,
+    };
+    emulator.inject({
+      method: "GET",
+      path: `/audit_logs/exports/${created.id}`,
+      status: 200,
+      body: noUrl,
+      times: 2,
+    });
+    const error = await downloadExport(created.id, config).catch((e) => e);
+    assert.ok(error instanceof InvalidResponseError, String(error));
+    assert.match(error.message, /no download url/);
+    emulator.inject({
+      method: "GET",
+      path: `/audit_logs/exports/${created.id}`,
+      status: 200,
+      body: noUrl,
+    });
+    const rows = [];
+    for await (const row of exportRows(created.id, config)) rows.push(row);
+    assert.equal(rows.length, 1, "the second read had a url");
+  });
+});
+
+Deno.test("exportRows checks its config whatever the source", async () => {
+  const stream = new Response("a\r\n1\r\n").body!;
+  await assert.rejects(
+    async () => {
+      for await (
+        const _ of exportRows(stream, { timeout: -5 } as never)
+      ) { /* drain */ }
+    },
+    (e: unknown) =>
+      e instanceof ValidationError && e.issues[0].path === "timeout",
   );
 });

@@ -8,6 +8,7 @@ import {
   SAMPLE_ORGANIZATIONS,
   sampleEvents,
 } from "../testing.ts";
+import { monthsBefore } from "../src/emulator/emulator.ts";
 import { call, clock, DAY, daysAgo, withServer } from "./helpers.ts";
 
 const ORG = "org_test";
@@ -794,4 +795,69 @@ Deno.test("emulator: works in-process as a fetch, with no server", async () => {
     "GET",
     "GET",
   ]);
+});
+
+Deno.test("emulator: concurrent requests with one Idempotency-Key create one export", async () => {
+  await withServer({ exportDelayMs: 0 }, async ({ url, emulator }) => {
+    const body = {
+      organization_id: emulator.organizations[0],
+      range_start: daysAgo(3),
+      range_end: daysAgo(1),
+    };
+    const answers = await Promise.all(
+      Array.from(
+        { length: 5 },
+        () =>
+          call(url, emulator, "POST", "/audit_logs/exports", body, {
+            "idempotency-key": "same",
+          }),
+      ),
+    );
+    assert.deepEqual(answers.map((a) => a.status), [201, 201, 201, 201, 201]);
+    assert.equal(new Set(answers.map((a) => a.body.id)).size, 1);
+    assert.equal(emulator.listExports().length, 1);
+  });
+});
+
+Deno.test("emulator: the retention window counts calendar months, clamped at month ends", async () => {
+  const now = Date.UTC(2026, 4, 31, 12); // May 31, 12:00 UTC: the window opens Feb 28, 12:00
+  assert.equal(
+    new Date(monthsBefore(now, 3)).toISOString(),
+    "2026-02-28T12:00:00.000Z",
+  );
+  assert.equal(
+    new Date(monthsBefore(Date.UTC(2028, 4, 31), 3)).toISOString(),
+    "2028-02-29T00:00:00.000Z",
+  );
+  assert.equal(
+    new Date(monthsBefore(Date.UTC(2026, 0, 15), 3)).toISOString(),
+    "2025-10-15T00:00:00.000Z",
+  );
+  await withServer({ now: () => now }, async ({ url, emulator }) => {
+    const post = (start: string) =>
+      call(url, emulator, "POST", "/audit_logs/exports", {
+        organization_id: emulator.organizations[0],
+        range_start: start,
+        range_end: new Date(now).toISOString(),
+      });
+    assert.equal((await post("2026-02-28T13:00:00Z")).status, 201);
+    assert.equal((await post("2026-02-28T11:00:00Z")).status, 400);
+  });
+});
+
+Deno.test("emulator: the default sample lies inside the retention window on any day", () => {
+  for (
+    const now of [
+      Date.UTC(2026, 4, 1, 9),
+      Date.UTC(2026, 2, 1),
+      Date.UTC(2026, 11, 31, 23),
+    ]
+  ) {
+    const emulator = createEmulator({ now: () => now });
+    const oldest = Math.min(
+      ...emulator.listEvents().map((e) => Date.parse(e.occurredAt)),
+    );
+    assert.ok(oldest >= monthsBefore(now, 3), new Date(oldest).toISOString());
+    assert.ok(oldest < now - 80 * DAY, "and still spans about three months");
+  }
 });

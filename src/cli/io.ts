@@ -9,7 +9,21 @@
 import process from "node:process";
 import { readEnv } from "../env.ts";
 
-/** The CLI's view of its process. Every member can be replaced. */
+/**
+ * The CLI's view of its process. Every member can be replaced.
+ *
+ * @example
+ * ```ts
+ * import { type CliIO, main } from "@audit-log/export/cli";
+ * let output = "";
+ * const io: Partial<CliIO> = {
+ *   stdout: async (chunk) => void (output += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk)),
+ *   env: (name) => (name === "WORKOS_API_KEY" ? "sk_test_emulator" : undefined),
+ * };
+ * const code = await main(["--version"], io);
+ * console.log(code, output); // 0 "audit-log-export 0.1.0\n" (the current version)
+ * ```
+ */
 export interface CliIO {
   /** Writes data to stdout; resolves when the chunk is accepted, so large downloads respect backpressure. */
   stdout(chunk: string | Uint8Array): Promise<void>;

@@ -79,8 +79,11 @@ async function dispatch(
 ): Promise<number> {
   const [first, ...rest] = args;
   if (first === undefined) {
-    io.stderr(mainHelp());
-    return 2;
+    // The demo is the embedded default: a first run shows the whole job.
+    io.stderr(
+      `No command given: running the demo against the built-in emulator (see ${PROGRAM} --help).\n`,
+    );
+    return dispatch(["demo"], io, signal, current);
   }
   if (first === "--help" || first === "-h") {
     await io.stdout(mainHelp());

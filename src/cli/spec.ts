@@ -248,7 +248,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "demo",
     summary:
-      "Run the whole job against a built-in emulator on loopback (no key, no network).",
+      "Run the whole job against a built-in emulator on loopback (no key, no network). The default when no command is given.",
     usage: "demo [--out <file>] [--json]",
     positionals: [],
     flags: [

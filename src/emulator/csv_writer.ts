@@ -22,7 +22,15 @@
 
 import type { EmulatorEvent } from "./types.ts";
 
-/** The header row of every export file, in order. */
+/**
+ * The header row of every export file, in order.
+ *
+ * @example
+ * ```ts
+ * import { CSV_COLUMNS } from "@audit-log/export/testing";
+ * console.log(CSV_COLUMNS.join(",")); // "id,occurred_at,action,actor_id,actor_type,actor_name,…"
+ * ```
+ */
 export const CSV_COLUMNS: readonly string[] = [
   "id",
   "occurred_at",

@@ -28,7 +28,16 @@ import {
   type ExportRequest,
 } from "./validate.ts";
 
-/** Where download URLs live; paths under it need no API key, as presigned URLs. */
+/**
+ * Where download URLs live; paths under it need no API key, as presigned URLs.
+ *
+ * @example
+ * ```ts
+ * import { createEmulator, DOWNLOAD_PREFIX } from "@audit-log/export/testing";
+ * const emulator = createEmulator();
+ * emulator.inject({ path: new RegExp(`^${DOWNLOAD_PREFIX}`), status: 403 }); // an expired URL
+ * ```
+ */
 export const DOWNLOAD_PREFIX = "/_emulator/downloads/";
 const URL_VALIDITY_MS = 10 * 60_000;
 const IDEMPOTENCY_MS = 24 * 3_600_000;
@@ -41,6 +50,39 @@ interface ExportRecord {
   readyAt: number;
   forced?: { state: string; at: number };
   rows: EmulatorEvent[];
+}
+
+const DAY = 86_400_000;
+
+/**
+ * The instant `months` calendar months before `t`, the day clamped to the
+ * target month's length (May 31 minus three months is February 28 or 29).
+ */
+export function monthsBefore(t: number, months: number): number {
+  const d = new Date(t);
+  const target = new Date(t);
+  target.setUTCDate(1);
+  target.setUTCMonth(d.getUTCMonth() - months);
+  const lastDay = new Date(
+    Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0),
+  ).getUTCDate();
+  target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
+  return target.getTime();
+}
+
+/** The default sample: up to 90 days back, but never before the retention window. */
+function sampleSpan(
+  organizations: readonly string[],
+  at: number,
+  retentionMonths: number,
+): EmulatorEvent[] {
+  const end = Math.floor(at / 3_600_000) * 3_600_000;
+  const window = (end - monthsBefore(end, retentionMonths)) / DAY;
+  return sampleEvents({
+    organizations,
+    now: end,
+    days: Math.max(1 / 24, Math.min(90, window - 1 / 24)),
+  });
 }
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -131,16 +173,15 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const organizations = [...(options.organizations ?? SAMPLE_ORGANIZATIONS)];
   const orgSet = new Set(organizations);
   const events: EmulatorEvent[] = (options.events ??
-    sampleEvents({
-      organizations,
-      now: Math.floor(now() / 3_600_000) * 3_600_000,
-    }))
+    sampleSpan(organizations, now(), retentionMonths))
     .map((e) => ({ ...e, id: e.id ?? randomId("event") }));
   const exports = new Map<string, ExportRecord>();
   const downloads = new Map<string, { exportId: string; expiresAt: number }>();
+  // The answer is kept as a promise, stored before any await, so concurrent
+  // requests with one key see the first one's slot and replay its answer.
   const idempotency = new Map<
     string,
-    { body: string; status: number; text: string; expiresAt: number }
+    { body: string; status: number; text: Promise<string>; expiresAt: number }
   >();
   const windows = new Map<string, { start: number; count: number }>();
   const requests: RecordedRequest[] = [];
@@ -172,6 +213,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       const token = randomId("dl").slice(3).toLowerCase();
       const expiresAt = now() + URL_VALIDITY_MS;
       downloads.set(token, { exportId: record.id, expiresAt });
+      // Every read presigns anew: forget expired grants before they pile up.
+      if (downloads.size > 1_000) {
+        for (const [key, grant] of downloads) {
+          if (now() > grant.expiresAt) downloads.delete(key);
+        }
+      }
       body.url =
         `${origin}${DOWNLOAD_PREFIX}${token}/${record.id}.csv?X-Expires=${expiresAt}`;
     }
@@ -257,8 +304,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     const q = checked.value;
     const start = parseInstant(q.rangeStart);
     const end = parseInstant(q.rangeEnd);
-    const oldest = new Date(now());
-    oldest.setUTCMonth(oldest.getUTCMonth() - retentionMonths);
+    const oldest = new Date(monthsBefore(now(), retentionMonths));
     if (
       start === undefined || end === undefined || start > end ||
       start < oldest.getTime()
@@ -403,7 +449,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
           code: "idempotency_key_reused",
         });
       }
-      return new Response(seen.text, {
+      return new Response(await seen.text, {
         status: seen.status,
         headers: { "content-type": JSON_TYPE, "idempotent-replayed": "true" },
       });
@@ -411,11 +457,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     const response = handle();
     // Only successes are remembered, so a request fixed after a 4xx may reuse its key.
     if (response.ok) {
-      const replay = await response.clone().text();
       idempotency.set(slot, {
         body: text,
         status: response.status,
-        text: replay,
+        text: response.clone().text(),
         expiresAt: now() + IDEMPOTENCY_MS,
       });
     }
@@ -520,7 +565,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     apiKey,
     organizations,
     requests,
-    fetch: (input, init) => handle(new Request(input, init)),
+    // async, so that even a malformed request rejects rather than throws.
+    fetch: async (input, init) => await handle(new Request(input, init)),
     inject: (fault) => faults.add(fault),
     listExports: (): EmulatorExport[] =>
       [...exports.values()].map((r) => ({

@@ -6,14 +6,32 @@
 
 import type { EmulatorEvent } from "./types.ts";
 
-/** The organizations of the sample data. */
+/**
+ * The organizations of the sample data.
+ *
+ * @example
+ * ```ts
+ * import { SAMPLE_ORGANIZATIONS, sampleEvents } from "@audit-log/export/testing";
+ * const [organizationId] = SAMPLE_ORGANIZATIONS; // "org_01EHZNVPK3SFK441A1RGBFSHRT"
+ * const events = sampleEvents({ organizations: [organizationId], perOrganization: 20 });
+ * ```
+ */
 export const SAMPLE_ORGANIZATIONS: readonly string[] = [
   "org_01EHZNVPK3SFK441A1RGBFSHRT",
   "org_01GBZK5MP7TD1YCFQHFR22180V",
   "org_01HQ3X8D4R7N2V5B9K6M1T0YWE",
 ];
 
-/** Options of {@link sampleEvents}. */
+/**
+ * Options of {@link sampleEvents}.
+ *
+ * @example
+ * ```ts
+ * import { createEmulator, sampleEvents, type SampleOptions } from "@audit-log/export/testing";
+ * const options: SampleOptions = { seed: 42, perOrganization: 50, days: 30 };
+ * const emulator = createEmulator({ events: sampleEvents(options) });
+ * ```
+ */
 export interface SampleOptions {
   /** Seed of the generator; the same seed gives the same events. Default 1. */
   seed?: number;

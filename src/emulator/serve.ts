@@ -16,7 +16,18 @@ import { createEmulator } from "./emulator.ts";
 import { DroppedConnection } from "./faults.ts";
 import type { Emulator, EmulatorOptions } from "./types.ts";
 
-/** Options of {@link serveEmulator}: the emulator's own, plus where to listen. */
+/**
+ * Options of {@link serveEmulator}: the emulator's own, plus where to listen.
+ *
+ * @example
+ * ```ts
+ * import { serveEmulator, type ServeOptions } from "@audit-log/export/testing";
+ * const options: ServeOptions = { port: 0, hostname: "127.0.0.1", exportDelayMs: 0 };
+ * const server = await serveEmulator(options);
+ * console.log(server.url); // e.g. "http://127.0.0.1:54321"
+ * await server.close();
+ * ```
+ */
 export interface ServeOptions extends EmulatorOptions {
   /** TCP port; 0 (the default) picks a free one. */
   port?: number;
@@ -26,7 +37,20 @@ export interface ServeOptions extends EmulatorOptions {
   emulator?: Emulator;
 }
 
-/** A running emulator server. */
+/**
+ * A running emulator server.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "@audit-log/export";
+ * import { serveEmulator, type ServedEmulator } from "@audit-log/export/testing";
+ * const server: ServedEmulator = await serveEmulator({ exportDelayMs: 0 });
+ * const client = createClient({ apiKey: server.emulator.apiKey, baseUrl: server.url });
+ * server.emulator.inject({ method: "POST", status: 503 }); // the client's retry then succeeds
+ * // … run the code under test with `client` …
+ * await server.close();
+ * ```
+ */
 export interface ServedEmulator {
   /** The base URL to give a client, e.g. `"http://127.0.0.1:54321"`. */
   url: string;
@@ -123,7 +147,10 @@ export async function serveEmulator(
           req.socket.destroy();
         } else {
           // Never reached by design; a 500 beats a hung client if it ever is.
-          res.writeHead(500, { "content-type": "application/json" });
+          res.writeHead(500, {
+            "content-type": "application/json",
+            "x-request-id": "req_emulator_failure",
+          });
           res.end(JSON.stringify({ message: "Emulator failure." }));
         }
       });

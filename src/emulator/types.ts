@@ -4,7 +4,20 @@
  * @module
  */
 
-/** Actor or target of an audit log event. */
+/**
+ * Actor or target of an audit log event.
+ *
+ * @example
+ * ```ts
+ * import type { EmulatorEntity } from "@audit-log/export/testing";
+ * const actor: EmulatorEntity = {
+ *   id: "user_01GBNJC3MX9ZZJW1FSTF4C5938",
+ *   type: "user",
+ *   name: "Ada Lovelace",
+ *   metadata: { email: "ada@example.com" },
+ * };
+ * ```
+ */
 export interface EmulatorEntity {
   /** The entity's id, e.g. `"user_01GBNJC3MX9ZZJW1FSTF4C5938"`. */
   id: string;
@@ -16,12 +29,32 @@ export interface EmulatorEntity {
   metadata?: Record<string, string>;
 }
 
-/** Scalar values allowed in event metadata (strings up to 500 characters). */
+/**
+ * Scalar values allowed in event metadata (strings up to 500 characters).
+ *
+ * @example
+ * ```ts
+ * import type { EmulatorMetadataValue } from "@audit-log/export/testing";
+ * const metadata: Record<string, EmulatorMetadataValue> = { plan: "pro", seats: 12, mfa: true };
+ * ```
+ */
 export type EmulatorMetadataValue = string | number | boolean;
 
 /**
  * An audit log event as the emulator stores it: the event of
  * `POST /audit_logs/events` with its organization and an id.
+ *
+ * @example
+ * ```ts
+ * import { createEmulator, type EmulatorEvent } from "@audit-log/export/testing";
+ * const signIn: EmulatorEvent = {
+ *   organizationId: "org_01EHZNVPK3SFK441A1RGBFSHRT",
+ *   action: "user.signed_in", occurredAt: "2026-10-01T09:30:00Z",
+ *   actor: { id: "user_ada", type: "user", name: "Ada Lovelace" },
+ *   targets: [{ id: "team_1", type: "team" }], context: { location: "203.0.113.7" },
+ * };
+ * const emulator = createEmulator({ events: [signIn] });
+ * ```
  */
 export interface EmulatorEvent {
   /** The event's id; generated when omitted. */
@@ -44,7 +77,21 @@ export interface EmulatorEvent {
   version?: number;
 }
 
-/** Options of {@link createEmulator}; every one has a default. */
+/**
+ * Options of {@link createEmulator}; every one has a default.
+ *
+ * @example
+ * ```ts
+ * import { createEmulator, type EmulatorOptions } from "@audit-log/export/testing";
+ * const options: EmulatorOptions = {
+ *   apiKey: "sk_test_my_suite",
+ *   exportDelayMs: 0, // exports are ready at once
+ *   rateLimit: false,
+ *   now: () => Date.parse("2026-11-02T12:00:00Z"),
+ * };
+ * const emulator = createEmulator(options);
+ * ```
+ */
 export interface EmulatorOptions {
   /** The only API key accepted. Default `"sk_test_emulator"`. */
   apiKey?: string;
@@ -68,6 +115,15 @@ export interface EmulatorOptions {
  * A fault to inject into the next matching requests. Without a response
  * field (`status`, `drop`, `truncate`, `hang`, `dripMs`, `nonJson`) only
  * `delayMs` applies and the request is then handled normally.
+ *
+ * @example
+ * ```ts
+ * import { createEmulator, type EmulatorFault } from "@audit-log/export/testing";
+ * const emulator = createEmulator({ exportDelayMs: 0 });
+ * const outage: EmulatorFault = { method: "POST", status: 503, times: 2 };
+ * emulator.inject(outage); // the next two POSTs answer 503
+ * emulator.inject({ path: /^\/_emulator\/downloads\//, truncate: true }); // the next download is cut
+ * ```
  */
 export interface EmulatorFault {
   /** Only requests with this method (any when omitted). */
@@ -96,7 +152,20 @@ export interface EmulatorFault {
   dripMs?: number;
 }
 
-/** A request the emulator received, for assertions in tests. */
+/**
+ * A request the emulator received, for assertions in tests.
+ *
+ * @example
+ * ```ts
+ * import { createEmulator, type RecordedRequest } from "@audit-log/export/testing";
+ * const emulator = createEmulator();
+ * await emulator.fetch("http://localhost/audit_logs/exports/audit_log_export_123", {
+ *   headers: { authorization: `Bearer ${emulator.apiKey}` },
+ * });
+ * const last: RecordedRequest | undefined = emulator.requests.at(-1);
+ * console.log(last?.method, last?.path); // "GET" "/audit_logs/exports/audit_log_export_123"
+ * ```
+ */
 export interface RecordedRequest {
   /** HTTP method. */
   method: string;
@@ -110,7 +179,18 @@ export interface RecordedRequest {
   time: number;
 }
 
-/** An export as the emulator keeps it. */
+/**
+ * An export as the emulator keeps it.
+ *
+ * @example
+ * ```ts
+ * import { createEmulator, type EmulatorExport } from "@audit-log/export/testing";
+ * const emulator = createEmulator({ exportDelayMs: 0 });
+ * // … run the code under test with `fetch: emulator.fetch` …
+ * const exports: EmulatorExport[] = emulator.listExports();
+ * for (const e of exports) console.log(e.id, e.organizationId, e.state, e.rowCount);
+ * ```
+ */
 export interface EmulatorExport {
   /** The export id. */
   id: string;
@@ -124,7 +204,19 @@ export interface EmulatorExport {
   rowCount: number;
 }
 
-/** An in-memory WorkOS Audit Logs API. */
+/**
+ * An in-memory WorkOS Audit Logs API.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "@audit-log/export";
+ * import { createEmulator, type Emulator } from "@audit-log/export/testing";
+ * const emulator: Emulator = createEmulator({ exportDelayMs: 0 });
+ * const client = createClient({ apiKey: emulator.apiKey, baseUrl: "http://localhost", fetch: emulator.fetch });
+ * // … run the code under test with `client`, then assert on what the emulator saw:
+ * console.log(emulator.requests.length, emulator.listExports().length);
+ * ```
+ */
 export interface Emulator {
   /** The API key it accepts. */
   readonly apiKey: string;
