@@ -90,7 +90,7 @@ export function createClient(config: ClientConfig = {}): AuditLogsClient {
   const bound = (call?: WaitOptions) => withCall(base, call);
   return {
     createExport: (options, call) =>
-      run(() => createExportWith(bound(call), options)),
+      run(() => createExportWith(() => bound(call), options)),
     getExport: (id, call) => run(() => getExportWith(bound(call), id)),
     waitForExport: (exportOrId, call) =>
       run(() => waitForExportWith(bound(call), exportOrId)),

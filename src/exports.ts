@@ -27,6 +27,7 @@ import {
   toCreateExportBody,
 } from "./schemas.ts";
 import { linkSignal, sleep } from "./signals.ts";
+import { together } from "./validation.ts";
 import { send, type TransportResponse } from "./transport.ts";
 import type { AuditLogExport } from "./types.ts";
 
@@ -43,13 +44,18 @@ function toExport(answer: TransportResponse): AuditLogExport {
   return parsed;
 }
 
-/** Creates an export with an already resolved config. */
+/** Creates an export, validating the config and the options together. */
 export async function createExportWith(
-  config: ResolvedConfig,
+  resolve: () => ResolvedConfig,
   options: CreateExportOptions,
 ): Promise<AuditLogExport> {
-  const valid = checkCreateExportOptions(options);
-  const apiKey = requireApiKey(config);
+  const [[config, apiKey], valid] = together(
+    () => {
+      const config = resolve();
+      return [config, requireApiKey(config)] as const;
+    },
+    () => checkCreateExportOptions(options),
+  );
   const answer = await send(config, {
     method: "POST",
     url: `${config.baseUrl}/audit_logs/exports`,
@@ -165,7 +171,7 @@ export function createExport(
   options: CreateExportOptions,
   config?: ClientConfig & RequestOptions,
 ): Promise<AuditLogExport> {
-  return run(() => createExportWith(resolveConfig(config), options));
+  return run(() => createExportWith(() => resolveConfig(config), options));
 }
 
 /**

@@ -78,3 +78,24 @@ export function safeString(
     }),
   ) as v.GenericSchema<unknown, string>;
 }
+
+/**
+ * Runs two validations and reports the problems of both in one
+ * `ValidationError`, so a bad config never hides a bad option.
+ */
+export function together<A, B>(a: () => A, b: () => B): [A, B] {
+  const issues: ValidationIssue[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      issues.push(...error.issues);
+      return undefined;
+    }
+  };
+  const first = attempt(a);
+  const second = attempt(b);
+  if (issues.length) throw new ValidationError(issues);
+  return [first as A, second as B];
+}

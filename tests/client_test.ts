@@ -884,3 +884,27 @@ Deno.test("waitForExport polls once more just before maxWait instead of sleeping
     assert.equal(ready.state, "ready");
   }, { exportDelayMs: 2_500 });
 });
+
+Deno.test("a bad config and bad options are reported together", async () => {
+  await withApi(async ({ emulator, config }) => {
+    const error = await failure(
+      createExport({
+        organizationId: "",
+        rangeStart: "x",
+        rangeEnd: new Date(),
+      }, {
+        ...config,
+        timeout: -1,
+        maxRetry: 2,
+      } as never),
+    );
+    assert.ok(error instanceof ValidationError);
+    assert.deepEqual(error.issues.map((i) => i.path), [
+      "timeout",
+      "maxRetry",
+      "organizationId",
+      "rangeStart",
+    ]);
+    assert.equal(emulator.requests.length, 0);
+  });
+});
