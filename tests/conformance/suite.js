@@ -183,6 +183,16 @@ const lastDays = (days) => ({
   rangeEnd: new Date(),
 });
 
+/** A fresh export of the last two days whose next GET meets `fault`. */
+async function exportWithFault(pkg, org, config, inject, fault) {
+  const created = await pkg.createExport(
+    { organizationId: org, ...lastDays(2) },
+    config,
+  );
+  await inject({ method: "GET", path: `${EXPORTS}/${created.id}`, ...fault });
+  return created;
+}
+
 const fast = { pollInterval: 20, maxPollInterval: 100, maxWait: 20_000 };
 
 async function readAll(iterable) {
@@ -612,13 +622,7 @@ export const cases = [
   {
     name: "a dropped connection is retried",
     async run({ pkg, org, config, inject, since }) {
-      const created = await pkg.createExport({
-        organizationId: org,
-        ...lastDays(2),
-      }, config);
-      await inject({
-        method: "GET",
-        path: `${EXPORTS}/${created.id}`,
+      const created = await exportWithFault(pkg, org, config, inject, {
         drop: true,
       });
       const seen = await since();
@@ -630,13 +634,7 @@ export const cases = [
   {
     name: "an attempt that outlives timeout is a TimeoutError",
     async run({ pkg, org, config, inject }) {
-      const created = await pkg.createExport({
-        organizationId: org,
-        ...lastDays(2),
-      }, config);
-      await inject({
-        method: "GET",
-        path: `${EXPORTS}/${created.id}`,
+      const created = await exportWithFault(pkg, org, config, inject, {
         hang: true,
       });
       const error = await rejection(
@@ -669,13 +667,7 @@ export const cases = [
     name:
       "aborting a request in flight rejects at once with the signal's reason",
     async run({ pkg, org, config, inject }) {
-      const created = await pkg.createExport({
-        organizationId: org,
-        ...lastDays(2),
-      }, config);
-      await inject({
-        method: "GET",
-        path: `${EXPORTS}/${created.id}`,
+      const created = await exportWithFault(pkg, org, config, inject, {
         hang: true,
       });
       const controller = new AbortController();
