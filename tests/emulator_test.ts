@@ -578,33 +578,14 @@ Deno.test("emulator: idempotency keys on exports hold for 24 hours", async () =>
         range_end: daysAgo(1, time.now()),
       };
       const headers = { "idempotency-key": "export-1" };
-      const a = await call(
-        url,
-        emulator,
-        "POST",
-        "/audit_logs/exports",
-        body,
-        headers,
-      );
-      const b = await call(
-        url,
-        emulator,
-        "POST",
-        "/audit_logs/exports",
-        body,
-        headers,
-      );
+      const post = () =>
+        call(url, emulator, "POST", "/audit_logs/exports", body, headers);
+      const a = await post();
+      const b = await post();
       assert.equal(b.body.id, a.body.id);
       assert.equal(emulator.listExports().length, 1);
       time.advance(24 * 3_600_000 + 1);
-      const c = await call(
-        url,
-        emulator,
-        "POST",
-        "/audit_logs/exports",
-        body,
-        headers,
-      );
+      const c = await post();
       assert.notEqual(c.body.id, a.body.id);
       assert.equal(emulator.listExports().length, 2);
     },
