@@ -86,14 +86,19 @@ const stringList = v.array(
 );
 
 const instant = v.custom<Instant>(
-  (x) =>
-    (x instanceof Date && !Number.isNaN(x.getTime())) ||
-    (typeof x === "string" && parseInstant(x) !== undefined),
+  (x) => instantMs(x) !== undefined,
   "must be a valid Date or an ISO-8601 date-time with a time zone, e.g. 2026-01-31T00:00:00Z",
 );
 
-const toMs = (x: Instant): number =>
-  x instanceof Date ? x.getTime() : parseInstant(x)!;
+/** Epoch ms of a valid instant, `undefined` for anything else. */
+function instantMs(x: unknown): number | undefined {
+  if (x instanceof Date) {
+    return Number.isNaN(x.getTime()) ? undefined : x.getTime();
+  }
+  return typeof x === "string" ? parseInstant(x) : undefined;
+}
+
+const toMs = (x: Instant): number => instantMs(x)!;
 
 const ALIASES = [["actorIds", "actor_ids"], [
   "actorNames",
@@ -101,30 +106,20 @@ const ALIASES = [["actorIds", "actor_ids"], [
   "actors",
 ]] as const;
 
-const createExportSchema = v.pipe(
-  v.strictObject(
-    {
-      organizationId: safeString("organizationId", MAX_STRING),
-      rangeStart: instant,
-      rangeEnd: instant,
-      actions: v.optional(stringList),
-      actorIds: v.optional(stringList),
-      actorNames: v.optional(stringList),
-      targets: v.optional(stringList),
-      actor_ids: v.optional(stringList),
-      actor_names: v.optional(stringList),
-      actors: v.optional(stringList),
-    },
-    "options must be an object",
-  ),
-  v.forward(
-    v.partialCheck(
-      [["rangeStart"], ["rangeEnd"]],
-      (o) => toMs(o.rangeStart) < toMs(o.rangeEnd),
-      "must be after rangeStart",
-    ),
-    ["rangeEnd"],
-  ),
+const createExportSchema = v.strictObject(
+  {
+    organizationId: safeString("organizationId", MAX_STRING),
+    rangeStart: instant,
+    rangeEnd: instant,
+    actions: v.optional(stringList),
+    actorIds: v.optional(stringList),
+    actorNames: v.optional(stringList),
+    targets: v.optional(stringList),
+    actor_ids: v.optional(stringList),
+    actor_names: v.optional(stringList),
+    actors: v.optional(stringList),
+  },
+  "options must be an object",
 );
 
 /**
@@ -133,27 +128,27 @@ const createExportSchema = v.pipe(
  */
 export function checkCreateExportOptions(input: unknown): CreateExportOptions {
   requireObject(input, "options");
-  const conflicts: ValidationIssue[] = [];
-  if (typeof input === "object" && input !== null) {
-    const o = input as Record<string, unknown>;
-    for (const names of ALIASES) {
-      const given = names.filter((n) => o[n] !== undefined);
-      if (given.length > 1) {
-        conflicts.push({
-          path: given[1],
-          message: `use only one of ${
-            given.join(", ")
-          }: they are the same filter`,
-        });
-      }
+  // Checks across fields, done by hand so that they are reported even when
+  // another field is wrong: two spellings of one filter, and the range order.
+  const o = input as Record<string, unknown>;
+  const extra: ValidationIssue[] = [];
+  for (const names of ALIASES) {
+    const given = names.filter((n) => o[n] !== undefined);
+    if (given.length > 1) {
+      extra.push({
+        path: given[1],
+        message: `use only one of ${
+          given.join(", ")
+        }: they are the same filter`,
+      });
     }
   }
-  return validate(
-    createExportSchema,
-    input,
-    "",
-    conflicts,
-  ) as CreateExportOptions;
+  const start = instantMs(o.rangeStart);
+  const end = instantMs(o.rangeEnd);
+  if (start !== undefined && end !== undefined && start >= end) {
+    extra.push({ path: "rangeEnd", message: "must be after rangeStart" });
+  }
+  return validate(createExportSchema, input, "", extra) as CreateExportOptions;
 }
 
 const iso = (x: Instant): string =>

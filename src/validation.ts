@@ -65,18 +65,15 @@ export function textProblem(
   return undefined;
 }
 
-/** A valibot schema for {@link textProblem}'s rules. */
+/** A valibot schema for {@link textProblem}'s rules, with its precise message. */
 export function safeString(
   what: string,
   max: number,
 ): v.GenericSchema<unknown, string> {
-  return v.pipe(
-    v.unknown(),
-    v.rawCheck(({ dataset, addIssue }) => {
-      const message = textProblem(what, dataset.value, max);
-      if (message) addIssue({ message });
-    }),
-  ) as v.GenericSchema<unknown, string>;
+  return v.custom<string>(
+    (x) => textProblem(what, x, max) === undefined,
+    (issue) => textProblem(what, issue.input, max)!,
+  );
 }
 
 /**
