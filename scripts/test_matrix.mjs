@@ -248,6 +248,12 @@ function jobs({ dir, nodes }) {
       cwd: dir,
     },
     {
+      labels: ["bun-faults"],
+      cmd: bun,
+      args: ["test", "--timeout", "180000", "./node_faults.mjs"],
+      cwd: dir,
+    },
+    {
       labels: ["workerd"],
       cmd: nodes[20],
       args: ["--test", "workerd_runner.mjs"],

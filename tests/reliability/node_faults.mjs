@@ -1,5 +1,5 @@
 /**
- * Node runner (`node --test`) of the fault matrix against the installed
+ * Node (`node --test`) and Bun (`bun test`) runner of the fault matrix against the installed
  * package, run by `scripts/test_matrix.mjs` in its scratch project: every call and the CLI's `export` against every injectable fault,
  * with unhandled rejections and timers left running counted as failures.
  *
@@ -23,8 +23,12 @@ const cli = await import(here("./node_modules/audit-log-export/esm/cli.js"));
 const { saveResults } = await import(here("./results.js"));
 
 const major = process.versions.node.split(".")[0];
+// Bun runs this file too (`bun test`), and reports a Node version of its own.
+const bun = globalThis.Bun?.version;
+const runtime = bun ? `Bun ${bun}` : `Node ${process.version}`;
+const label = bun ? "bun-faults" : `node${major}-faults`;
 
-test(`fault matrix on Node ${process.version} against the package`, async () => {
+test(`fault matrix on ${runtime} against the package`, async () => {
   const rejections = [];
   const onRejection = (reason) => rejections.push(reason);
   process.on("unhandledRejection", onRejection);
@@ -54,7 +58,7 @@ test(`fault matrix on Node ${process.version} against the package`, async () => 
     }
   } finally {
     await rm(root, { recursive: true, force: true });
-    saveResults(`node${major}-faults`, results);
+    saveResults(label, results);
   }
   // Let anything that was going to leak surface before counting.
   await new Promise((resolve) => setTimeout(resolve, 100));
