@@ -493,7 +493,7 @@ Deno.test("Retry-After is honoured in seconds, as an HTTP date and in ms", async
     await createExport(seedCall(org), config);
     const [c, d] = emulator.requests.slice(-2);
     assert.ok(d.time >= Date.parse(date) - 5, "retried before the date");
-    assert.ok(d.time - c.time < 2_500);
+    assert.ok(d.time - c.time < 5_000);
   });
 });
 
@@ -874,15 +874,15 @@ Deno.test("waitForExport polls once more just before maxWait instead of sleeping
       seedCall(emulator.organizations[0]),
       config,
     );
-    // Polls at 2 s (pending), then at maxWait minus its reserve (2.7 s): ready since 2.5 s.
+    // Polls at 4 s (pending), then at maxWait minus its reserve (5.4 s): ready since 5 s.
     const ready = await waitForExport(created, {
       ...config,
-      pollInterval: 2_000,
-      maxPollInterval: 2_000,
-      maxWait: 3_000,
+      pollInterval: 4_000,
+      maxPollInterval: 4_000,
+      maxWait: 6_000,
     });
     assert.equal(ready.state, "ready");
-  }, { exportDelayMs: 2_500 });
+  }, { exportDelayMs: 5_000 });
 });
 
 Deno.test("a bad config and bad options are reported together", async () => {
