@@ -152,11 +152,13 @@ const CHECKS: Record<string, Check> = {
   apiKey: (s) =>
     typeof s !== "string"
       ? "apiKey must be a string"
+      : s === ""
+      ? "an API key is required: pass apiKey or set WORKOS_API_KEY"
       : /^[\x21-\x7e]*$/.test(s)
       ? undefined
       : "apiKey must be printable ASCII with no spaces",
   baseUrl: (s) =>
-    typeof s === "string" ? undefined : "baseUrl must be a string",
+    typeof s === "string" ? baseUrlProblem(s) : "baseUrl must be a string",
   fetch: callable("fetch"),
   timeout: duration("timeout"),
   maxRetries: (n) =>
@@ -197,6 +199,8 @@ function checkLayer(layer: Record<string, unknown>): void {
           ? "header values must be strings"
           : CONTROL_CHARS.test(v)
           ? "header values must not contain control characters"
+          : /[^\x00-\xff]/.test(v)
+          ? "header values must be Latin-1 text (HTTP headers are bytes)"
           : undefined;
         if (problem) issues.push({ path: `headers.${name}`, message: problem });
       }
@@ -205,40 +209,38 @@ function checkLayer(layer: Record<string, unknown>): void {
   if (issues.length) throw new ValidationError(issues);
 }
 
-function isLoopback(hostname: string): boolean {
+/** Whether a URL hostname is this machine: plain http is allowed only there. */
+export function isLoopback(hostname: string): boolean {
   return hostname === "localhost" || hostname.endsWith(".localhost") ||
     hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
-function checkBaseUrl(raw: string): string {
+/** What is wrong with a base URL, if anything. */
+function baseUrlProblem(raw: string): string | undefined {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ValidationError([{
-      path: "baseUrl",
-      message: "baseUrl must be an absolute URL",
-    }]);
+    return "baseUrl must be an absolute URL";
   }
-  const refuse = (message: string) => {
-    throw new ValidationError([{ path: "baseUrl", message }]);
-  };
   if (
     url.protocol !== "https:" &&
     !(url.protocol === "http:" && isLoopback(url.hostname))
   ) {
-    refuse(
-      "baseUrl must use https: (plain http: is allowed only for loopback hosts)",
-    );
+    return "baseUrl must use https: (plain http: is allowed only for loopback hosts)";
   }
   if (url.username || url.password) {
-    refuse("baseUrl must not contain credentials");
+    return "baseUrl must not contain credentials";
   }
   if (url.search || url.hash) {
-    refuse("baseUrl must not have a query or fragment");
+    return "baseUrl must not have a query or fragment";
   }
-  return url.href.replace(/\/+$/, "");
+  return undefined;
 }
+
+/** A checked base URL without its trailing slashes. */
+const normalizeBaseUrl = (raw: string): string =>
+  new URL(raw).href.replace(/\/+$/, "");
 
 /** Header names are case-insensitive: lower-case them so a later layer replaces, never duplicates. */
 function lowerHeaders(headers: Record<string, string>): Record<string, string> {
@@ -267,7 +269,7 @@ export function resolveConfig(config?: CallOptions): ResolvedConfig {
   const globalFetch = globalThis.fetch;
   return {
     apiKey: o.apiKey ?? readEnv("WORKOS_API_KEY"),
-    baseUrl: checkBaseUrl(o.baseUrl ?? DEFAULT_BASE_URL),
+    baseUrl: normalizeBaseUrl(o.baseUrl ?? DEFAULT_BASE_URL),
     fetch: o.fetch ?? ((input, init) => globalFetch(input, init)),
     timeout: o.timeout ?? 60_000,
     maxRetries: o.maxRetries ?? 3,
@@ -299,8 +301,9 @@ export function withCall(
         ...base.headers,
         ...lowerHeaders(value as Record<string, string>),
       };
-    } else if (key === "baseUrl") out.baseUrl = checkBaseUrl(value as string);
-    else out[key] = value;
+    } else if (key === "baseUrl") {
+      out.baseUrl = normalizeBaseUrl(value as string);
+    } else out[key] = value;
   }
   return out as unknown as ResolvedConfig;
 }

@@ -6,6 +6,7 @@
 
 import {
   type ClientConfig,
+  isLoopback,
   resolveConfig,
   type ResolvedConfig,
   type WaitOptions,
@@ -19,7 +20,7 @@ import {
   ValidationError,
 } from "./errors.ts";
 import { exportRef, getExportWith, run, waitForExportWith } from "./exports.ts";
-import { send } from "./transport.ts";
+import { scrub, send } from "./transport.ts";
 import type { AuditLogExport } from "./types.ts";
 
 /**
@@ -83,9 +84,11 @@ async function fetchFile(
       } catch (error) {
         release();
         controller.error(
-          signal?.aborted
-            ? signal.reason
-            : new ConnectionError(request, error, true),
+          signal?.aborted ? signal.reason : new ConnectionError(
+            request,
+            scrub(error, url, request.url),
+            true,
+          ),
         );
       }
     },
@@ -96,22 +99,36 @@ async function fetchFile(
   }, { highWaterMark: 0 });
 }
 
-/** A ready export must carry its URL; one without is not a usable answer. */
+/**
+ * The download URL of an export that must be ready: failed exports are
+ * final, and anything but an https URL (or http on loopback, for the
+ * emulator) is not a usable answer.
+ */
 function fileUrl(
   config: ResolvedConfig,
   auditLogExport: AuditLogExport,
 ): string {
-  if (auditLogExport.url) return auditLogExport.url;
-  throw new InvalidResponseError(
-    `Export ${auditLogExport.id} is ready but has no download url`,
-    200,
-    {
-      method: "GET",
-      url: `${config.baseUrl}/audit_logs/exports/${
-        encodeURIComponent(auditLogExport.id)
-      }`,
-    },
-  );
+  const { id, state, url } = auditLogExport;
+  if (state === "error" || state === "expired") {
+    throw new ExportFailedError(auditLogExport);
+  }
+  let problem: string | undefined;
+  if (state !== "ready") problem = `is ${state}, not ready`;
+  else if (!url) problem = "is ready but has no download url";
+  else {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch { /* not a URL: refused below */ }
+    const safe = parsed?.protocol === "https:" ||
+      (parsed?.protocol === "http:" && isLoopback(parsed.hostname));
+    if (safe) return url;
+    problem = "has a download url that is not https";
+  }
+  throw new InvalidResponseError(`Export ${id} ${problem}`, 200, {
+    method: "GET",
+    url: `${config.baseUrl}/audit_logs/exports/${encodeURIComponent(id)}`,
+  });
 }
 
 /** Downloads with an already resolved config. */
@@ -128,13 +145,8 @@ export async function downloadExportWith(
   } catch (error) {
     if (!isExpired(error)) throw error;
     // The URL outlived its 10 minutes: reading the export again presigns a
-    // fresh one, once. Anything but a ready export then is final.
-    const fresh = await getExportWith(config, id);
-    if (fresh.state === "error" || fresh.state === "expired") {
-      throw new ExportFailedError(fresh);
-    }
-    if (fresh.state !== "ready" || !fresh.url) throw error;
-    return fetchFile(config, fresh.url);
+    // fresh one, once.
+    return fetchFile(config, fileUrl(config, await getExportWith(config, id)));
   }
 }
 

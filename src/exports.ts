@@ -104,12 +104,15 @@ export async function waitForExportWith(
   requireApiKey(config);
   const started = Date.now();
   const deadline = started + config.maxWait;
-  // The last poll is made this long before the deadline, so that it can
-  // still answer "ready" within the budget.
-  const lastPoll = Math.min(1_000, config.maxWait / 10);
+  // Room kept before the deadline for the last poll to come back: twice the
+  // last poll's round trip, at least 100 ms, so the budget is used nearly to
+  // its end and the last answer still arrives within it.
+  let reserve = 100;
   const timedOut = () =>
     new TimeoutError(
-      `Export ${id} was not ready within ${config.maxWait} ms`,
+      `Export ${id} was not ready after ${
+        Date.now() - started
+      } ms (maxWait ${config.maxWait} ms)`,
       config.maxWait,
     );
   const budget = linkSignal(config.signal, config.maxWait);
@@ -118,19 +121,21 @@ export async function waitForExportWith(
     // A freshly created export is pending: give it the first interval before asking.
     if (known) {
       await sleep(
-        Math.min(config.pollInterval, config.maxWait - lastPoll),
+        Math.min(config.pollInterval, config.maxWait - reserve),
         budget.signal,
       );
     }
     for (;;) {
+      const asked = Date.now();
       const current = await getExportWith(polling, id);
+      reserve = Math.max(100, 2 * (Date.now() - asked));
       config.onPoll?.(current);
       if (current.state === "ready") return current;
       if (current.state === "error" || current.state === "expired") {
         throw new ExportFailedError(current);
       }
       const remaining = deadline - Date.now();
-      if (remaining <= lastPoll) throw timedOut();
+      if (remaining <= reserve) throw timedOut();
       // Polling a quarter of the time already waited keeps the detection delay
       // near 25% of the time-to-ready with far fewer requests than a fixed poll.
       const waited = Date.now() - started;
@@ -138,7 +143,7 @@ export async function waitForExportWith(
         config.maxPollInterval,
         Math.max(config.pollInterval, waited / 4),
       );
-      await sleep(Math.min(interval, remaining - lastPoll), budget.signal);
+      await sleep(Math.min(interval, remaining - reserve), budget.signal);
     }
   } catch (error) {
     if (budget.timedOut && !config.signal?.aborted) throw timedOut();

@@ -68,6 +68,27 @@ const ERROR_CLASSES: Record<number, new (init: ApiErrorInit) => ApiError> = {
   429: RateLimitError,
 };
 
+/**
+ * The runtime's error for a failed request, with a presigned URL's query
+ * taken out: Deno and Bun name the full URL in their network errors, and
+ * for a download that query is a credential. Other errors pass unchanged.
+ */
+export function scrub(error: unknown, url: string, shown: string): unknown {
+  if (url === shown) return error;
+  const query = url.slice(shown.length);
+  // Also any query after the path, in case the runtime re-encoded the URL.
+  const afterPath = new RegExp(
+    `${shown.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[?#][^\\s)'"]*`,
+    "g",
+  );
+  const clean = (text: string) =>
+    text.replaceAll(url, shown).replaceAll(query, "").replace(afterPath, shown);
+  const message = error instanceof Error ? error.message : String(error);
+  const copy = new Error(clean(message));
+  copy.name = error instanceof Error ? error.name : "Error";
+  return copy;
+}
+
 /** Milliseconds the server asked to wait (`retry-after-ms`, `Retry-After` seconds or HTTP date). */
 export function retryAfterMs(
   headers: Headers,
@@ -254,7 +275,7 @@ export async function send(
           config.timeout,
           request,
         )
-        : new ConnectionError(request, error);
+        : new ConnectionError(request, scrub(error, req.url, request.url));
     } finally {
       if (!handedOver) link.dispose();
     }

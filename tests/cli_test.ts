@@ -352,7 +352,7 @@ Deno.test("an export that fails or never gets ready exits 1", async () => {
       server,
     });
     assert.equal(slow.code, 1);
-    assert.match(slow.stderr, /was not ready within 300 ms/);
+    assert.match(slow.stderr, /was not ready after \d+ ms \(maxWait 300 ms\)/);
     emulator.setExportState(id, "error");
     const failed = await cli(["wait", id], { server });
     assert.equal(failed.code, 1);
@@ -652,4 +652,33 @@ Deno.test("main runs in-process with injected IO, redrawing progress on a TTY", 
     assert.equal(missingKey, 2);
     assert.match(stderr, /WORKOS_API_KEY is not set/);
   }, 1200);
+});
+
+Deno.test("demo without network permission exits 1 and leaves no file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli_test_" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--config",
+        CONFIG,
+        "--allow-env",
+        "--allow-read",
+        "--allow-write",
+        CLI,
+        "demo",
+      ],
+      cwd: dir,
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 1, stderr);
+    assert.match(stderr, /needs network access to 127\.0\.0\.1/);
+    assert.deepEqual(await listDir(dir), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -874,7 +874,7 @@ Deno.test("waitForExport polls once more just before maxWait instead of sleeping
       seedCall(emulator.organizations[0]),
       config,
     );
-    // Polls at 4 s (pending), then at maxWait minus its reserve (5.4 s): ready since 5 s.
+    // Polls at 4 s (pending), then just before maxWait (6 s): ready since 5.5 s.
     const ready = await waitForExport(created, {
       ...config,
       pollInterval: 4_000,
@@ -882,7 +882,7 @@ Deno.test("waitForExport polls once more just before maxWait instead of sleeping
       maxWait: 6_000,
     });
     assert.equal(ready.state, "ready");
-  }, { exportDelayMs: 5_000 });
+  }, { exportDelayMs: 5_500 });
 });
 
 Deno.test("a bad config and bad options are reported together", async () => {
@@ -906,5 +906,43 @@ Deno.test("a bad config and bad options are reported together", async () => {
       "rangeStart",
     ]);
     assert.equal(emulator.requests.length, 0);
+  });
+});
+
+Deno.test("every config problem is reported at once, with the options'", async () => {
+  await withApi(async ({ emulator }) => {
+    const error = await failure(
+      createExport(seedCall(emulator.organizations[0]), {
+        apiKey: "",
+        baseUrl: "ftp://x",
+        timeout: 0,
+      }),
+    );
+    assert.ok(error instanceof ValidationError);
+    assert.deepEqual(error.issues.map((i) => i.path), [
+      "apiKey",
+      "baseUrl",
+      "timeout",
+    ]);
+    assert.equal(emulator.requests.length, 0);
+  });
+});
+
+Deno.test("header values must be bytes: other characters are a ValidationError, not a retried failure", async () => {
+  await withApi(async ({ emulator, config }) => {
+    const error = await failure(
+      createExport(seedCall(emulator.organizations[0]), {
+        ...config,
+        headers: { "x-token": "sécret€" },
+      }),
+    );
+    assert.ok(error instanceof ValidationError);
+    assert.equal(error.issues[0].path, "headers.x-token");
+    assert.equal(emulator.requests.length, 0);
+    await createExport(seedCall(emulator.organizations[0]), {
+      ...config,
+      headers: { "x-latin": "café" },
+    });
+    assert.equal(emulator.requests.length, 1);
   });
 });

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  ConnectionError,
   createClient,
   createExport,
   CsvParseError,
   downloadExport,
+  ExportFailedError,
   exportRows,
+  getExport,
   InvalidResponseError,
   PermissionDeniedError,
   TimeoutError,
@@ -407,4 +410,89 @@ Deno.test("exportRows checks its config whatever the source", async () => {
     (e: unknown) =>
       e instanceof ValidationError && e.issues[0].path === "timeout",
   );
+});
+
+Deno.test("a presigned query never reaches a ConnectionError, its message or its cause", async () => {
+  await withServer({
+    events: [event(1)],
+    organizations: [ORG],
+    exportDelayMs: 0,
+  }, async ({ url, emulator }) => {
+    const config = { apiKey: emulator.apiKey, baseUrl: url, maxRetries: 0 };
+    const created = await createExport(range(), config);
+    const unreachable = {
+      object: "audit_log_export",
+      id: created.id,
+      state: "ready",
+      url: "http://127.0.0.1:9/file.csv?X-Amz-Signature=SECRETSIG",
+      created_at: created.createdAt,
+      updated_at: created.updatedAt,
+    };
+    emulator.inject({
+      method: "GET",
+      path: `/audit_logs/exports/${created.id}`,
+      status: 200,
+      body: unreachable,
+    });
+    const error = await downloadExport(created.id, config).catch((e) => e);
+    assert.ok(error instanceof ConnectionError, String(error));
+    const views = [
+      String(error),
+      error.stack,
+      JSON.stringify(error),
+      Deno.inspect(error, { depth: 10 }),
+      String(error.cause),
+      (error.cause as Error | undefined)?.stack,
+    ];
+    for (const view of views) {
+      assert.equal(String(view).includes("SECRETSIG"), false, view);
+    }
+  });
+});
+
+Deno.test("a download url that is not https, or an export that failed on refresh, is refused", async () => {
+  await withServer({
+    events: [event(1)],
+    organizations: [ORG],
+    exportDelayMs: 0,
+  }, async ({ url, emulator }) => {
+    const config = { apiKey: emulator.apiKey, baseUrl: url };
+    const created = await createExport(range(), config);
+    const path = `/audit_logs/exports/${created.id}`;
+    const wire = (patch: Record<string, unknown>) => ({
+      object: "audit_log_export",
+      id: created.id,
+      state: "ready",
+      created_at: created.createdAt,
+      updated_at: created.updatedAt,
+      ...patch,
+    });
+    for (
+      const bad of [
+        "file:///etc/passwd",
+        "http://files.example.com/x.csv",
+        "not a url",
+      ]
+    ) {
+      emulator.inject({
+        method: "GET",
+        path,
+        status: 200,
+        body: wire({ url: bad }),
+      });
+      const error = await downloadExport(created.id, config).catch((e) => e);
+      assert.ok(error instanceof InvalidResponseError, `${bad}: ${error}`);
+    }
+    // The file host refuses the URL, and the export has expired by the re-read.
+    const ready = await getExport(created.id, config);
+    emulator.inject({ path: /^\/_emulator\/downloads\//, status: 403 });
+    emulator.inject({
+      method: "GET",
+      path,
+      status: 200,
+      body: wire({ state: "expired" }),
+    });
+    const expired = await downloadExport(ready, config).catch((e) => e);
+    assert.ok(expired instanceof ExportFailedError, String(expired));
+  });
 });

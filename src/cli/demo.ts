@@ -44,10 +44,9 @@ export async function runDemo(ctx: Context): Promise<number> {
     );
   }
   const file = await openOut(ctx, out);
-  // Loaded here so that the API commands never load the emulator.
-  const { serveEmulator } = await import("../../testing.ts");
-  const server = await serveEmulator({ exportDelayMs: DEMO_DELAY_MS });
+  let server: Awaited<ReturnType<typeof serveDemo>> | undefined;
   try {
+    server = await serveDemo();
     const { emulator } = server;
     const organizationId = emulator.organizations[0];
     const to = new Date(ctx.io.now());
@@ -99,6 +98,12 @@ export async function runDemo(ctx: Context): Promise<number> {
     return 0;
   } finally {
     await file.discard();
-    await server.close();
+    await server?.close();
   }
+}
+
+/** The demo's emulator. Loaded here so that the API commands never load it. */
+async function serveDemo() {
+  const { serveEmulator } = await import("../../testing.ts");
+  return serveEmulator({ exportDelayMs: DEMO_DELAY_MS });
 }

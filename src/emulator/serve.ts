@@ -104,8 +104,14 @@ async function send(response: Response, res: ServerResponse): Promise<void> {
       if (done) break;
       if (!res.write(value)) {
         await new Promise<void>((resolve) => {
-          res.once("drain", resolve);
-          res.once("close", resolve);
+          // Whichever fires first, both listeners go, so none pile up.
+          const done = () => {
+            res.off("drain", done);
+            res.off("close", done);
+            resolve();
+          };
+          res.once("drain", done);
+          res.once("close", done);
         });
       }
       if (res.destroyed) return void reader.cancel().catch(() => {});
@@ -133,8 +139,24 @@ export async function serveEmulator(
   options: ServeOptions = {},
 ): Promise<ServedEmulator> {
   const emulator = options.emulator ?? createEmulator(options);
-  const http = await import("node:http");
   const hostname = options.hostname ?? "127.0.0.1";
+  // Deno without the permission fails inside node:http, out of reach of a
+  // listen callback: ask first, and fail with a clear, catchable error.
+  const deno = (globalThis as {
+    Deno?: {
+      permissions?: {
+        querySync?(d: { name: "net"; host: string }): { state: string };
+      };
+    };
+  }).Deno;
+  const state = deno?.permissions?.querySync?.({ name: "net", host: hostname })
+    .state;
+  if (state !== undefined && state !== "granted") {
+    throw new Error(
+      `serveEmulator needs network access to ${hostname} (deno run --allow-net=${hostname})`,
+    );
+  }
+  const http = await import("node:http");
   const sockets = new Set<import("node:net").Socket>();
   let origin = "";
   const server = http.createServer((req, res) => {
