@@ -199,7 +199,7 @@ function checkLayer(layer: Record<string, unknown>): void {
           ? "header values must be strings"
           : CONTROL_CHARS.test(v)
           ? "header values must not contain control characters"
-          : /[^\x00-\xff]/.test(v)
+          : /[\u0100-\uffff]/.test(v)
           ? "header values must be Latin-1 text (HTTP headers are bytes)"
           : undefined;
         if (problem) issues.push({ path: `headers.${name}`, message: problem });
