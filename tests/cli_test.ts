@@ -682,3 +682,58 @@ Deno.test("demo without network permission exits 1 and leaves no file", async ()
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("--out keeps an existing file's permissions, makes new files private, and writes through symlinks", async () => {
+  await withSetup(async ({ url, emulator, dir }) => {
+    const server = { url };
+    const created = await cli([
+      "create",
+      "--org",
+      emulator.organizations[0],
+      "--from",
+      "30d",
+      "--json",
+    ], { server });
+    const { id } = JSON.parse(created.stdout);
+    const mode = async (path: string) =>
+      ((await Deno.stat(path)).mode ?? 0) & 0o777;
+
+    assert.equal(
+      (await cli(["download", id, "--out", "new.csv"], { server, cwd: dir }))
+        .code,
+      0,
+    );
+    assert.equal(await mode(`${dir}/new.csv`), 0o600);
+
+    await Deno.writeTextFile(`${dir}/shared.csv`, "old\n");
+    await Deno.chmod(`${dir}/shared.csv`, 0o640);
+    assert.equal(
+      (await cli(["download", id, "--out", "shared.csv"], { server, cwd: dir }))
+        .code,
+      0,
+    );
+    assert.equal(await mode(`${dir}/shared.csv`), 0o640);
+
+    await Deno.writeTextFile(`${dir}/real.csv`, "keep\n");
+    await Deno.symlink(`${dir}/real.csv`, `${dir}/link.csv`);
+    assert.equal(
+      (await cli(["download", id, "--out", "link.csv"], { server, cwd: dir }))
+        .code,
+      0,
+    );
+    assert.ok(
+      (await Deno.lstat(`${dir}/link.csv`)).isSymlink,
+      "the link stays a link",
+    );
+    assert.match(
+      await Deno.readTextFile(`${dir}/real.csv`),
+      /^id,occurred_at,/,
+    );
+
+    const slash = await cli(["download", id, "--out", "newdir/"], {
+      server,
+      cwd: dir,
+    });
+    assert.equal(slash.code, 2, slash.stderr);
+  });
+});

@@ -842,3 +842,83 @@ Deno.test("emulator: the default sample lies inside the retention window on any 
     assert.ok(oldest < now - 80 * DAY, "and still spans about three months");
   }
 });
+
+/** Sends raw bytes to the server and returns the status line of its answer. */
+async function raw(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  try {
+    await conn.write(new TextEncoder().encode(bytes));
+    const buffer = new Uint8Array(4096);
+    const n = await conn.read(buffer);
+    return new TextDecoder().decode(buffer.subarray(0, n ?? 0)).split(
+      "\r\n",
+    )[0];
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("emulator: malformed requests are answered, and the server lives on", async () => {
+  await withServer({ maxBodyBytes: 1_024 }, async ({ url, emulator }) => {
+    assert.match(
+      await raw(
+        url,
+        "TRACE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      ),
+      /^HTTP\/1.1 4\d\d/,
+    );
+    assert.match(
+      await raw(
+        url,
+        "GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      ),
+      /^HTTP\/1.1 4\d\d/,
+    );
+    // A chunked body far over the cap: the 400 comes back and the rest is ignored.
+    const chunk = "x".repeat(4_000);
+    const chunked =
+      `POST /audit_logs/exports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${emulator.apiKey}\r\n` +
+      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+      `${(4_000).toString(16)}\r\n${chunk}\r\n`.repeat(20) + "0\r\n\r\n";
+    assert.match(await raw(url, chunked), /^HTTP\/1.1 400/);
+    // A target that looks like another host stays a path on this one.
+    const other = await call(
+      url,
+      emulator,
+      "GET",
+      "//evil.example/audit_logs/exports/x",
+    );
+    assert.equal(other.status, 404);
+    assert.match(other.body.message, /^Not found/);
+    assert.equal(
+      (await call(url, emulator, "GET", "/audit_logs/exports/x")).status,
+      404,
+    );
+  });
+});
+
+Deno.test("emulator: HEAD reads an export's status without a body; fault patterns may carry flags", async () => {
+  await withServer({ exportDelayMs: 0 }, async ({ url, emulator }) => {
+    const created = await call(url, emulator, "POST", "/audit_logs/exports", {
+      organization_id: emulator.organizations[0],
+      range_start: daysAgo(2),
+      range_end: daysAgo(1),
+    });
+    const head = await fetch(`${url}/audit_logs/exports/${created.body.id}`, {
+      method: "HEAD",
+      headers: { authorization: `Bearer ${emulator.apiKey}` },
+    });
+    assert.equal(head.status, 200);
+    assert.ok(head.headers.get("x-request-id"));
+    assert.equal(await head.text(), "");
+    emulator.inject({ path: /exports/g, status: 503, times: 3 });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push(
+        (await call(url, emulator, "GET", "/audit_logs/exports/x")).status,
+      );
+    }
+    assert.deepEqual(statuses, [503, 503, 503, 404]);
+  });
+});

@@ -8,7 +8,14 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, rename, stat, unlink } from "node:fs/promises";
+import {
+  type FileHandle,
+  open,
+  realpath,
+  rename,
+  stat,
+  unlink,
+} from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 
 /** A file-system failure while writing `--out` (not a usage mistake). Exit code 1. */
@@ -47,15 +54,27 @@ export class AtomicFile {
    * Rejects with a plain error (the caller decides it is a usage error).
    */
   static async open(target: string, cwd: string): Promise<AtomicFile> {
-    const path = resolve(cwd, target);
+    if (/[\\/]$/.test(target)) {
+      throw new Error(`${target} names a directory, not a file`);
+    }
+    // A symlink is written through, so the link stays a link.
+    const path = await realpath(resolve(cwd, target)).catch(() =>
+      resolve(cwd, target)
+    );
     const existing = await stat(path).catch(() => undefined);
     if (existing?.isDirectory()) throw new Error(`${path} is a directory`);
     const tempPath = join(
       dirname(path),
       `.${basename(path)}.${randomBytes(6).toString("hex")}.part`,
     );
-    // "wx": never reuse or follow a file that is already there.
-    const handle = await open(tempPath, "wx");
+    // "wx": never reuse or follow a file that is already there. An audit
+    // export holds personal data: a new file is private to its owner, and a
+    // replaced one keeps its permissions.
+    const handle = await open(
+      tempPath,
+      "wx",
+      existing ? existing.mode & 0o777 : 0o600,
+    );
     return new AtomicFile(path, tempPath, handle);
   }
 

@@ -500,8 +500,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     const m = /^\/audit_logs\/exports\/([^/]+)$/.exec(path);
     if (m) {
-      if (method !== "GET") {
-        return json(405, { message: "Method not allowed." }, { allow: "GET" });
+      if (method !== "GET" && method !== "HEAD") {
+        return json(405, { message: "Method not allowed." }, {
+          allow: "GET, HEAD",
+        });
       }
       let id: string;
       try {
@@ -556,6 +558,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       ) {
         response = await shapeResponse(fault, response, request.signal);
       }
+    }
+    if (request.method === "HEAD" && response.body) {
+      // HEAD answers with the GET's status and headers, and no body.
+      await response.body.cancel();
+      response = new Response(null, response);
     }
     response.headers.set("x-request-id", randomId("req"));
     return response;

@@ -20,6 +20,12 @@ export class DroppedConnection extends TypeError {
   }
 }
 
+/** `test` without the state a `g` or `y` flag keeps between calls. */
+function matchesPattern(pattern: RegExp, path: string): boolean {
+  pattern.lastIndex = 0;
+  return pattern.test(path);
+}
+
 /** Pending faults, consumed in the order they were injected. */
 export class FaultQueue {
   #faults: { fault: EmulatorFault; left: number }[] = [];
@@ -39,7 +45,7 @@ export class FaultQueue {
       (fault.path === undefined ||
         (typeof fault.path === "string"
           ? fault.path === path
-          : fault.path.test(path)))
+          : matchesPattern(fault.path, path)))
     );
     if (i < 0) return undefined;
     const entry = this.#faults[i];

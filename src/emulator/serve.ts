@@ -70,18 +70,33 @@ function toRequest(
     headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
   }
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  return new Request(new URL(req.url ?? "/", origin), {
+  let open = true;
+  // The origin is prefixed, never resolved against: a target such as
+  // "//other.host/x" must stay a path on this server.
+  return new Request(`${origin}${req.url ?? "/"}`, {
     method: req.method,
     headers,
     signal,
     body: hasBody
       ? new ReadableStream<Uint8Array>({
         start(controller) {
-          req.on("data", (chunk: Uint8Array) =>
-            controller.enqueue(new Uint8Array(chunk)));
-          req.on("end", () =>
-            controller.close());
-          req.on("error", (e) => controller.error(e));
+          // Once the handler stops reading (a body over the cap), Node keeps
+          // emitting; those events must not reach a closed stream.
+          req.on("data", (chunk: Uint8Array) => {
+            if (open) controller.enqueue(new Uint8Array(chunk));
+          });
+          req.on("end", () => {
+            if (open) controller.close();
+            open = false;
+          });
+          req.on("error", (e) => {
+            if (open) controller.error(e);
+            open = false;
+          });
+        },
+        cancel() {
+          open = false;
+          req.resume();
         },
       })
       : undefined,
@@ -162,7 +177,20 @@ export async function serveEmulator(
   const server = http.createServer((req, res) => {
     const controller = new AbortController();
     res.on("close", () => controller.abort(new DroppedConnection()));
-    emulator.fetch(toRequest(req, origin, controller.signal))
+    let request: Request;
+    try {
+      request = toRequest(req, origin, controller.signal);
+    } catch {
+      // A method or target no Request can carry (TRACE, "//[") is the
+      // client's mistake: answer it, never let it reach the process.
+      res.writeHead(400, {
+        "content-type": "application/json",
+        "x-request-id": "req_emulator_bad_request",
+      });
+      res.end(JSON.stringify({ message: "Malformed request." }));
+      return;
+    }
+    emulator.fetch(request)
       .then((response) => send(response, res))
       .catch((error) => {
         if (error instanceof DroppedConnection || controller.signal.aborted) {
