@@ -209,24 +209,34 @@ function checkLayer(layer: Record<string, unknown>): void {
   if (issues.length) throw new ValidationError(issues);
 }
 
-/** Whether a URL hostname is this machine: plain http is allowed only there. */
-export function isLoopback(hostname: string): boolean {
+function isLoopback(hostname: string): boolean {
   return hostname === "localhost" || hostname.endsWith(".localhost") ||
     hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
+/** The URL, or `undefined` when the text is not an absolute URL. */
+export function parseUrl(raw: string): URL | undefined {
+  try {
+    return new URL(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a URL may carry a key or a presigned file: https, or plain http to
+ * this machine only (the emulator).
+ */
+export function isSecureTransport(url: URL): boolean {
+  return url.protocol === "https:" ||
+    (url.protocol === "http:" && isLoopback(url.hostname));
+}
+
 /** What is wrong with a base URL, if anything. */
 function baseUrlProblem(raw: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return "baseUrl must be an absolute URL";
-  }
-  if (
-    url.protocol !== "https:" &&
-    !(url.protocol === "http:" && isLoopback(url.hostname))
-  ) {
+  const url = parseUrl(raw);
+  if (!url) return "baseUrl must be an absolute URL";
+  if (!isSecureTransport(url)) {
     return "baseUrl must use https: (plain http: is allowed only for loopback hosts)";
   }
   if (url.username || url.password) {

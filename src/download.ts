@@ -6,7 +6,8 @@
 
 import {
   type ClientConfig,
-  isLoopback,
+  isSecureTransport,
+  parseUrl,
   resolveConfig,
   type ResolvedConfig,
   type WaitOptions,
@@ -116,13 +117,8 @@ function fileUrl(
   if (state !== "ready") problem = `is ${state}, not ready`;
   else if (!url) problem = "is ready but has no download url";
   else {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(url);
-    } catch { /* not a URL: refused below */ }
-    const safe = parsed?.protocol === "https:" ||
-      (parsed?.protocol === "http:" && isLoopback(parsed.hostname));
-    if (safe) return url;
+    const parsed = parseUrl(url);
+    if (parsed && isSecureTransport(parsed)) return url;
     problem = "has a download url that is not https";
   }
   throw new InvalidResponseError(`Export ${id} ${problem}`, 200, {

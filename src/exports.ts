@@ -5,7 +5,6 @@
  */
 
 import {
-  type CallOptions,
   type ClientConfig,
   type RequestOptions,
   requireApiKey,
@@ -229,5 +228,3 @@ export function waitForExport(
 export async function run<T>(fn: () => Promise<T>): Promise<T> {
   return await fn();
 }
-
-export type { CallOptions };

@@ -106,6 +106,22 @@ async function csvRows(path: string): Promise<Record<string, string>[]> {
   return rows;
 }
 
+/** Creates an export through the CLI and returns its id. */
+async function createdId(
+  server: { url: string },
+  org: string,
+  from: string,
+): Promise<string> {
+  const created = await cli(
+    ["create", "--org", org, "--from", from, "--json"],
+    {
+      server,
+    },
+  );
+  assert.equal(created.code, 0, created.stderr);
+  return JSON.parse(created.stdout).id;
+}
+
 const listDir = async (dir: string) =>
   (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
 
@@ -339,15 +355,7 @@ Deno.test("create, get and wait print the export as JSON on stdout, progress on 
 Deno.test("an export that fails or never gets ready exits 1", async () => {
   await withSetup(async ({ url, emulator }) => {
     const server = { url };
-    const created = await cli([
-      "create",
-      "--org",
-      emulator.organizations[0],
-      "--from",
-      "1d",
-      "--json",
-    ], { server });
-    const { id } = JSON.parse(created.stdout);
+    const id = await createdId(server, emulator.organizations[0], "1d");
     const slow = await cli(["wait", id, "--max-wait", "300ms", "-q"], {
       server,
     });
@@ -363,15 +371,7 @@ Deno.test("an export that fails or never gets ready exits 1", async () => {
 Deno.test("download streams the CSV to stdout or saves it with --out and --json", async () => {
   await withSetup(async ({ url, emulator, dir }) => {
     const server = { url };
-    const created = await cli([
-      "create",
-      "--org",
-      emulator.organizations[0],
-      "--from",
-      "30d",
-      "--json",
-    ], { server });
-    const { id } = JSON.parse(created.stdout);
+    const id = await createdId(server, emulator.organizations[0], "30d");
 
     const piped = await cli(["download", id], { server });
     assert.equal(piped.code, 0, piped.stderr);
@@ -686,15 +686,7 @@ Deno.test("demo without network permission exits 1 and leaves no file", async ()
 Deno.test("--out keeps an existing file's permissions, makes new files private, and writes through symlinks", async () => {
   await withSetup(async ({ url, emulator, dir }) => {
     const server = { url };
-    const created = await cli([
-      "create",
-      "--org",
-      emulator.organizations[0],
-      "--from",
-      "30d",
-      "--json",
-    ], { server });
-    const { id } = JSON.parse(created.stdout);
+    const id = await createdId(server, emulator.organizations[0], "30d");
     const mode = async (path: string) =>
       ((await Deno.stat(path)).mode ?? 0) & 0o777;
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  type AuditLogExport,
   ConnectionError,
   createClient,
   createExport,
@@ -31,6 +32,16 @@ function event(i: number, patch: Partial<EmulatorEvent> = {}): EmulatorEvent {
     ...patch,
   };
 }
+
+/** A ready export as the API's wire sends it, with `patch` applied. */
+const wire = (e: AuditLogExport, patch: Record<string, unknown>) => ({
+  object: "audit_log_export",
+  id: e.id,
+  state: "ready",
+  created_at: e.createdAt,
+  updated_at: e.updatedAt,
+  ...patch,
+});
 
 const range = () => ({
   organizationId: ORG,
@@ -369,14 +380,7 @@ Deno.test("a ready export without a url is read again, then an InvalidResponseEr
   }, async ({ url, emulator }) => {
     const config = { apiKey: emulator.apiKey, baseUrl: url };
     const created = await createExport(range(), config);
-    const noUrl = {
-      object: "audit_log_export",
-      id: created.id,
-      state: "ready",
-      url: null,
-      created_at: created.createdAt,
-      updated_at: created.updatedAt,
-    };
+    const noUrl = wire(created, { url: null });
     emulator.inject({
       method: "GET",
       path: `/audit_logs/exports/${created.id}`,
@@ -420,14 +424,9 @@ Deno.test("a presigned query never reaches a ConnectionError, its message or its
   }, async ({ url, emulator }) => {
     const config = { apiKey: emulator.apiKey, baseUrl: url, maxRetries: 0 };
     const created = await createExport(range(), config);
-    const unreachable = {
-      object: "audit_log_export",
-      id: created.id,
-      state: "ready",
+    const unreachable = wire(created, {
       url: "http://127.0.0.1:9/file.csv?X-Amz-Signature=SECRETSIG",
-      created_at: created.createdAt,
-      updated_at: created.updatedAt,
-    };
+    });
     emulator.inject({
       method: "GET",
       path: `/audit_logs/exports/${created.id}`,
@@ -459,14 +458,6 @@ Deno.test("a download url that is not https, or an export that failed on refresh
     const config = { apiKey: emulator.apiKey, baseUrl: url };
     const created = await createExport(range(), config);
     const path = `/audit_logs/exports/${created.id}`;
-    const wire = (patch: Record<string, unknown>) => ({
-      object: "audit_log_export",
-      id: created.id,
-      state: "ready",
-      created_at: created.createdAt,
-      updated_at: created.updatedAt,
-      ...patch,
-    });
     for (
       const bad of [
         "file:///etc/passwd",
@@ -478,7 +469,7 @@ Deno.test("a download url that is not https, or an export that failed on refresh
         method: "GET",
         path,
         status: 200,
-        body: wire({ url: bad }),
+        body: wire(created, { url: bad }),
       });
       const error = await downloadExport(created.id, config).catch((e) => e);
       assert.ok(error instanceof InvalidResponseError, `${bad}: ${error}`);
@@ -490,7 +481,7 @@ Deno.test("a download url that is not https, or an export that failed on refresh
       method: "GET",
       path,
       status: 200,
-      body: wire({ state: "expired" }),
+      body: wire(created, { state: "expired" }),
     });
     const expired = await downloadExport(ready, config).catch((e) => e);
     assert.ok(expired instanceof ExportFailedError, String(expired));

@@ -8,23 +8,11 @@
 
 import * as pkg from "audit-log-export";
 import * as testing from "audit-log-export/testing";
-import { saveResults } from "./results.js";
-import { runSuite, serveForSuite } from "./suite.js";
+import { runAndSave } from "./results.js";
 
-Deno.test("conformance: audit-log-export on Deno", async (t) => {
-  const server = await serveForSuite(testing);
-  const results: { name: string; ok: boolean; ms: number; error?: string }[] =
-    [];
-  try {
-    await runSuite({
-      test: (name: string, fn: () => Promise<void>) => t.step(name, fn),
-      pkg,
-      testing,
-      baseUrl: server.url,
-      results,
-    });
-  } finally {
-    await server.close();
-    saveResults("deno", results);
-  }
-});
+Deno.test("conformance: audit-log-export on Deno", (t) =>
+  runAndSave("deno", {
+    pkg,
+    testing,
+    test: (name: string, fn: () => Promise<void>) => t.step(name, fn),
+  }));

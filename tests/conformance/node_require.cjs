@@ -14,20 +14,10 @@ const testing = require("audit-log-export/testing");
 const major = process.versions.node.split(".")[0];
 
 test(`conformance: require("audit-log-export") on Node ${process.version}`, async (t) => {
-  const { runSuite, serveForSuite } = await import("./suite.js");
-  const { saveResults } = await import("./results.js");
-  const server = await serveForSuite(testing);
-  const results = [];
-  try {
-    await runSuite({
-      test: (name, fn) => t.test(name, fn),
-      pkg,
-      testing,
-      baseUrl: server.url,
-      results,
-    });
-  } finally {
-    await server.close();
-    saveResults(`node${major}-require`, results);
-  }
+  const { runAndSave } = await import("./results.js");
+  await runAndSave(`node${major}-require`, {
+    pkg,
+    testing,
+    test: (name, fn) => t.test(name, fn),
+  });
 });

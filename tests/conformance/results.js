@@ -8,6 +8,7 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import process from "node:process";
+import { runSuite, serveForSuite } from "./suite.js";
 
 /**
  * @param {string} label  e.g. "node22-require"; `$CONFORMANCE_LABEL` overrides it
@@ -30,5 +31,23 @@ function env(name) {
     return process.env[name];
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Serves the emulator, runs the suite through the runtime's `test`, and
+ * always closes the server and saves the outcomes, even when a case throws.
+ *
+ * @param {string} label  e.g. "node22-import"
+ * @param {{ pkg: any, testing: any, test: (name: string, fn: () => Promise<void>) => unknown }} options
+ */
+export async function runAndSave(label, { pkg, testing, test }) {
+  const server = await serveForSuite(testing);
+  const results = [];
+  try {
+    await runSuite({ test, pkg, testing, baseUrl: server.url, results });
+  } finally {
+    await server.close();
+    saveResults(label, results);
   }
 }
