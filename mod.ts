@@ -20,7 +20,7 @@
  */
 
 export { createExport, getExport, waitForExport } from "./src/exports.ts";
-export { downloadExport, exportRows } from "./src/download.ts";
+export { downloadExport, exportEvents, exportRows } from "./src/download.ts";
 export type { RowsSource } from "./src/download.ts";
 export { createClient } from "./src/client.ts";
 export type { AuditLogsClient } from "./src/client.ts";
@@ -32,6 +32,11 @@ export type {
   WaitOptions,
 } from "./src/config.ts";
 export type { CreateExportOptions, Instant } from "./src/schemas.ts";
+export type {
+  AuditLogEntity,
+  AuditLogEvent,
+  AuditLogMetadata,
+} from "./src/events.ts";
 export type { AuditLogExport, ExportState } from "./src/types.ts";
 export { VERSION } from "./src/version.ts";
 export {
@@ -45,6 +50,7 @@ export {
   ExportFailedError,
   InternalServerError,
   InvalidResponseError,
+  NoEventsError,
   NotFoundError,
   PermissionDeniedError,
   RateLimitError,

@@ -18,7 +18,7 @@ export { serveEmulator } from "./src/emulator/serve.ts";
 export type { ServedEmulator, ServeOptions } from "./src/emulator/serve.ts";
 export { SAMPLE_ORGANIZATIONS, sampleEvents } from "./src/emulator/sample.ts";
 export type { SampleOptions } from "./src/emulator/sample.ts";
-export { CSV_COLUMNS } from "./src/emulator/csv_writer.ts";
+export { CSV_COLUMNS, csvHeader } from "./src/emulator/csv_writer.ts";
 export type {
   Emulator,
   EmulatorEntity,

@@ -11,11 +11,9 @@ import {
   type WaitOptions,
   withCall,
 } from "./config.ts";
-import {
-  downloadExportWith,
-  exportRowsWith,
-  type RowsSource,
-} from "./download.ts";
+import { parseCsvRows } from "./csv.ts";
+import { downloadExportWith, readSource, type RowsSource } from "./download.ts";
+import { type AuditLogEvent, parseCsvEvents } from "./events.ts";
 import {
   createExportWith,
   getExportWith,
@@ -27,7 +25,7 @@ import type { CreateExportOptions } from "./schemas.ts";
 import type { AuditLogExport } from "./types.ts";
 
 /**
- * The five calls of the package with a configuration bound; each still takes per-call options.
+ * The six calls of the package with a configuration bound; each still takes per-call options.
  *
  * @example
  * ```ts
@@ -59,6 +57,11 @@ export interface AuditLogsClient {
     source: RowsSource,
     config?: WaitOptions,
   ): AsyncIterable<Record<string, string>>;
+  /** See the standalone `exportEvents`. */
+  exportEvents(
+    source: RowsSource,
+    config?: WaitOptions,
+  ): AsyncIterable<AuditLogEvent>;
 }
 
 /**
@@ -96,6 +99,9 @@ export function createClient(config: ClientConfig = {}): AuditLogsClient {
       run(() => waitForExportWith(bound(call), exportOrId)),
     downloadExport: (exportOrId, call) =>
       run(() => downloadExportWith(bound(call), exportOrId)),
-    exportRows: (source, call) => exportRowsWith(() => bound(call), source),
+    exportRows: (source, call) =>
+      readSource(() => bound(call), source, parseCsvRows),
+    exportEvents: (source, call) =>
+      readSource(() => bound(call), source, parseCsvEvents),
   };
 }

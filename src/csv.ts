@@ -454,12 +454,47 @@ export function parseCsvRecords(
 export function parseCsvRows(
   stream: ReadableStream<Uint8Array>,
 ): AsyncGenerator<Record<string, string>, void, undefined> {
-  let header: string[] | undefined;
-  // Assigning `row.__proto__ = x` would set the prototype instead of a
-  // property; only that name needs the slower, define-based path.
-  let hasProtoKey = false;
+  return parseCsvTable(stream, (header) => {
+    const columns = header.length;
+    // Assigning `row.__proto__ = x` would set the prototype instead of a
+    // property; only that name needs the slower, define-based path.
+    if (header.includes("__proto__")) {
+      return (fields) =>
+        Object.fromEntries(header.map((name, i) => [name, fields[i]]));
+    }
+    return (fields) => {
+      const row: Record<string, string> = {};
+      for (let i = 0; i < columns; i++) row[header[i]] = fields[i];
+      return row;
+    };
+  });
+}
+
+/**
+ * Parses CSV bytes as a table: the first record is the header, checked for
+ * duplicate names and handed to `plan`, which returns the builder of one
+ * output value per data record. Every data record is checked to have as
+ * many fields as the header before it is built.
+ *
+ * @internal
+ * @param stream UTF-8 CSV bytes.
+ * @param plan Called once with the header and its line.
+ * @returns The built values, in file order.
+ * @throws {CsvParseError} On duplicate header names, a record whose field
+ * count differs from the header's, or a syntax error; and whatever the
+ * builder throws.
+ */
+export function parseCsvTable<T>(
+  stream: ReadableStream<Uint8Array>,
+  plan: (
+    header: string[],
+    line: number,
+  ) => (fields: string[], line: number) => T,
+): AsyncGenerator<T, void, undefined> {
+  let columns = -1;
+  let build: (fields: string[], line: number) => T;
   return scan(stream, (fields, line) => {
-    if (header === undefined) {
+    if (columns < 0) {
       const seen = new Set<string>();
       for (const name of fields) {
         if (seen.has(name)) {
@@ -470,11 +505,10 @@ export function parseCsvRows(
         }
         seen.add(name);
       }
-      header = fields;
-      hasProtoKey = seen.has("__proto__");
+      build = plan(fields, line);
+      columns = fields.length;
       return undefined;
     }
-    const columns = header.length;
     if (fields.length !== columns) {
       throw new CsvParseError(
         `Expected ${columns} field${
@@ -483,11 +517,6 @@ export function parseCsvRows(
         line,
       );
     }
-    if (hasProtoKey) {
-      return Object.fromEntries(header.map((name, i) => [name, fields[i]]));
-    }
-    const row: Record<string, string> = {};
-    for (let i = 0; i < columns; i++) row[header[i]] = fields[i];
-    return row;
+    return build(fields, line);
   });
 }

@@ -205,6 +205,30 @@ export class ApiError extends AuditLogError {
 export class BadRequestError extends ApiError {}
 
 /**
+ * HTTP 400 `No audit log events found`: nothing in the range matched the
+ * filters. The API refuses the create call itself instead of building an
+ * empty file. `exportRows(options)`, `exportEvents(options)` and the CLI's
+ * `export` treat it as an export of zero rows; only a direct `createExport`
+ * call sees it.
+ *
+ * @example
+ * ```ts
+ * import { createExport, NoEventsError } from "@audit-log/export";
+ * try {
+ *   await createExport({
+ *     organizationId: "org_01EHZNVPK3SFK441A1RGBFSHRT",
+ *     rangeStart: "2026-11-01T00:00:00Z",
+ *     rangeEnd: "2026-11-02T00:00:00Z",
+ *   });
+ * } catch (error) {
+ *   if (error instanceof NoEventsError) console.log("a quiet day: nothing to export");
+ *   else throw error;
+ * }
+ * ```
+ */
+export class NoEventsError extends BadRequestError {}
+
+/**
  * HTTP 401: the API key is missing, wrong or revoked.
  *
  * @example

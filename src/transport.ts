@@ -16,6 +16,7 @@ import {
   ConnectionError,
   InternalServerError,
   InvalidResponseError,
+  NoEventsError,
   NotFoundError,
   PermissionDeniedError,
   RateLimitError,
@@ -67,6 +68,8 @@ const ERROR_CLASSES: Record<number, new (init: ApiErrorInit) => ApiError> = {
   422: UnprocessableEntityError,
   429: RateLimitError,
 };
+
+const NO_EVENTS = /^\s*no audit log events found\.?\s*$/i;
 
 /**
  * The runtime's error for a failed request, with a presigned URL's query
@@ -167,8 +170,11 @@ function apiError(
     // A presigned response's url holds the signature: such errors keep none.
     response: presigned ? undefined : response,
   };
-  const Class = ERROR_CLASSES[status] ??
-    (status >= 500 ? InternalServerError : ApiError);
+  // The API has no code for an empty period; its message is all there is.
+  const Class = status === 400 && NO_EVENTS.test(init.message)
+    ? NoEventsError
+    : ERROR_CLASSES[status] ??
+      (status >= 500 ? InternalServerError : ApiError);
   return new Class(init);
 }
 

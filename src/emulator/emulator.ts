@@ -6,7 +6,7 @@
 
 import { parseInstant } from "../instant.ts";
 import { randomBytes } from "../random.ts";
-import { CSV_COLUMNS, csvRecord, eventCells } from "./csv_writer.ts";
+import { csvHeader, csvRecord, eventCells } from "./csv_writer.ts";
 import {
   DroppedConnection,
   faultBody,
@@ -50,6 +50,8 @@ interface ExportRecord {
   readyAt: number;
   forced?: { state: string; at: number };
   rows: EmulatorEvent[];
+  /** Target columns of the file: as many as its widest event needs. */
+  targets: number;
 }
 
 const DAY = 86_400_000;
@@ -324,6 +326,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         Date.parse(a.occurredAt) - Date.parse(b.occurredAt) ||
         (a.id! < b.id! ? -1 : 1)
       );
+    // The real API refuses an empty period at creation, with no error code.
+    if (rows.length === 0) {
+      return json(400, { message: "No audit log events found" });
+    }
     const created = now();
     const record: ExportRecord = {
       id: randomId("audit_log_export"),
@@ -331,6 +337,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       createdAt: created,
       readyAt: created + exportDelayMs,
       rows,
+      targets: rows.reduce((n, e) => Math.max(n, e.targets.length), 0),
     };
     exports.set(record.id, record);
     return json(201, exportBody(record, origin));
@@ -377,7 +384,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (now() > grant.expiresAt) {
       return objectStoreError(403, "AccessDenied", "Request has expired");
     }
-    const rows = exports.get(grant.exportId)!.rows;
+    const { rows, targets } = exports.get(grant.exportId)!;
     const encoder = new TextEncoder();
     let i = -1;
     // Streamed in batches so a large export never sits in memory as one string.
@@ -386,7 +393,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         if (i >= rows.length) return controller.close();
         let text = "";
         if (i < 0) {
-          text = csvRecord(CSV_COLUMNS);
+          text = csvRecord(csvHeader(targets));
           i = 0;
         }
         for (
@@ -394,7 +401,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
           i < stop;
           i++
         ) {
-          text += csvRecord(eventCells(rows[i]));
+          text += csvRecord(eventCells(rows[i], targets));
         }
         controller.enqueue(encoder.encode(text));
         if (i >= rows.length) controller.close();

@@ -1,0 +1,324 @@
+/**
+ * Typed events: the rows of an export read back as the event objects that
+ * were written through `POST /audit_logs/events`.
+ *
+ * The reader is driven by the header row, never by column positions: the
+ * layout of real exports is not documented, so the known names of
+ * {@link AuditLogEvent} are looked up wherever they stand, targets are
+ * gathered from `target_*_N` columns in the order of N (whatever N starts
+ * at) or from one JSON `targets` column, and every other column is kept in
+ * `raw`.
+ *
+ * @module
+ */
+
+import { parseCsvTable } from "./csv.ts";
+import { CsvParseError } from "./errors.ts";
+import { parseInstant } from "./instant.ts";
+
+/**
+ * A metadata value as the API stores it.
+ *
+ * @example
+ * ```ts
+ * import type { AuditLogMetadata } from "@audit-log/export";
+ * const metadata: AuditLogMetadata = { plan: "pro", seats: 12, mfa: true };
+ * ```
+ */
+export type AuditLogMetadata = Record<string, string | number | boolean>;
+
+/**
+ * The actor or a target of an event.
+ *
+ * @example
+ * ```ts
+ * import type { AuditLogEntity } from "@audit-log/export";
+ * const actor: AuditLogEntity = { id: "user_01GBNJC3MX9ZZJW1FSTF4C5938", type: "user", name: "Ada" };
+ * ```
+ */
+export interface AuditLogEntity {
+  /** The entity's id. */
+  id: string;
+  /** The entity's type, e.g. `"user"` or `"team"`. */
+  type: string;
+  /** Display name; absent when the export's cell is empty. */
+  name?: string;
+  /** Metadata; absent when the export's cell is empty. */
+  metadata?: AuditLogMetadata;
+}
+
+/**
+ * One event of an export, in the shape of the official Node SDK's event
+ * input (`CreateAuditLogEventOptions`), so an event written through
+ * `POST /audit_logs/events` reads back equal. Columns the reader does not
+ * know are kept, as text, in `raw`.
+ *
+ * @example
+ * ```ts
+ * import { type AuditLogEvent, exportEvents } from "@audit-log/export";
+ * for await (const event of exportEvents("audit_log_export_01GBZK5MP7TD1YCFQHFR22180V")) {
+ *   const e: AuditLogEvent = event;
+ *   console.log(e.occurredAt.toISOString(), e.action, e.actor.id, e.targets.length);
+ * }
+ * ```
+ */
+export interface AuditLogEvent {
+  /** What happened, e.g. `"user.signed_in"`. */
+  action: string;
+  /** When it happened. */
+  occurredAt: Date;
+  /** Who did it. */
+  actor: AuditLogEntity;
+  /** What it was done to, in the order of the file's target columns. */
+  targets: AuditLogEntity[];
+  /** Where it was done from; a field is absent when its column is missing or empty. */
+  context: { location?: string; userAgent?: string };
+  /** Event metadata; absent when the export's cell is empty. */
+  metadata?: AuditLogMetadata;
+  /** Every column the reader does not know, by header name. */
+  raw: Record<string, string>;
+}
+
+/** Where one target's cells stand in a record; -1 for a missing column. */
+interface TargetColumns {
+  n: number;
+  id: number;
+  type: number;
+  name: number;
+  metadata: number;
+}
+
+/** Where each known cell stands in a record; -1 for a missing column. */
+interface EventPlan {
+  action: number;
+  occurredAt: number;
+  actorId: number;
+  actorType: number;
+  actorName: number;
+  actorMetadata: number;
+  location: number;
+  userAgent: number;
+  metadata: number;
+  /** A single JSON `targets` column, the alternative to numbered ones. */
+  targetsJson: number;
+  targets: TargetColumns[];
+  raw: number[];
+}
+
+const FIXED: Record<string, Exclude<keyof EventPlan, "targets" | "raw">> = {
+  action: "action",
+  occurred_at: "occurredAt",
+  actor_id: "actorId",
+  actor_type: "actorType",
+  actor_name: "actorName",
+  actor_metadata: "actorMetadata",
+  context_location: "location",
+  context_user_agent: "userAgent",
+  metadata: "metadata",
+  targets: "targetsJson",
+};
+
+const TARGET_COLUMN = /^target_(id|type|name|metadata)_(\d{1,9})$/;
+
+function planEvents(header: string[], line: number): EventPlan {
+  const plan: EventPlan = {
+    action: -1,
+    occurredAt: -1,
+    actorId: -1,
+    actorType: -1,
+    actorName: -1,
+    actorMetadata: -1,
+    location: -1,
+    userAgent: -1,
+    metadata: -1,
+    targetsJson: -1,
+    targets: [],
+    raw: [],
+  };
+  const targets = new Map<number, TargetColumns>();
+  header.forEach((name, i) => {
+    const known = Object.hasOwn(FIXED, name) ? FIXED[name] : undefined;
+    const target = TARGET_COLUMN.exec(name);
+    if (known) plan[known] = i;
+    else if (target) {
+      const n = Number(target[2]);
+      let columns = targets.get(n);
+      if (!columns) {
+        columns = { n, id: -1, type: -1, name: -1, metadata: -1 };
+        targets.set(n, columns);
+      }
+      columns[target[1] as "id" | "type" | "name" | "metadata"] = i;
+    } else plan.raw.push(i);
+  });
+  for (
+    const [column, name] of [[plan.action, "action"], [
+      plan.occurredAt,
+      "occurred_at",
+    ]] as const
+  ) {
+    if (column < 0) {
+      throw new CsvParseError(`The header has no ${name} column`, line);
+    }
+  }
+  plan.targets = [...targets.values()].sort((a, b) => a.n - b.n);
+  return plan;
+}
+
+const cell = (fields: string[], i: number): string => i < 0 ? "" : fields[i];
+
+function jsonCell(
+  fields: string[],
+  i: number,
+  header: string[],
+  line: number,
+  want: "object" | "array",
+): unknown {
+  const text = cell(fields, i);
+  if (text === "") return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const ok = want === "array"
+    ? Array.isArray(value)
+    : typeof value === "object" && value !== null && !Array.isArray(value);
+  if (!ok) {
+    throw new CsvParseError(
+      `Column ${JSON.stringify(header[i])} is not a JSON ${want}`,
+      line,
+    );
+  }
+  return value;
+}
+
+/** An entity with its optional members present only when they have a value. */
+function entity(
+  id: string,
+  type: string,
+  name: string,
+  metadata: unknown,
+): AuditLogEntity {
+  const out: AuditLogEntity = { id, type };
+  if (name !== "") out.name = name;
+  if (metadata !== undefined) out.metadata = metadata as AuditLogMetadata;
+  return out;
+}
+
+function jsonTargets(
+  value: unknown[],
+  header: string[],
+  i: number,
+  line: number,
+): AuditLogEntity[] {
+  return value.map((t) => {
+    const target = t as Record<string, unknown>;
+    if (
+      typeof t !== "object" || t === null || typeof target.id !== "string" ||
+      typeof target.type !== "string" ||
+      (target.name !== undefined && typeof target.name !== "string") ||
+      (target.metadata !== undefined &&
+        (typeof target.metadata !== "object" || target.metadata === null))
+    ) {
+      throw new CsvParseError(
+        `Column ${
+          JSON.stringify(header[i])
+        } holds a target that is not {id, type, name?, metadata?}`,
+        line,
+      );
+    }
+    return entity(target.id, target.type, target.name ?? "", target.metadata);
+  });
+}
+
+function eventBuilder(
+  header: string[],
+  headerLine: number,
+): (fields: string[], line: number) => AuditLogEvent {
+  const plan = planEvents(header, headerLine);
+  // Only a `__proto__` column needs the define-based path (see parseCsvRows).
+  const rawEntries = header.includes("__proto__");
+  return (fields, line) => {
+    const action = fields[plan.action];
+    if (action === "") throw new CsvParseError("The row has no action", line);
+    const when = fields[plan.occurredAt];
+    const ms = parseInstant(when);
+    if (ms === undefined) {
+      throw new CsvParseError(
+        `occurred_at ${
+          JSON.stringify(when)
+        } is not an ISO-8601 date-time with a time zone`,
+        line,
+      );
+    }
+    const targets: AuditLogEntity[] = [];
+    for (const t of plan.targets) {
+      const id = cell(fields, t.id);
+      const type = cell(fields, t.type);
+      const name = cell(fields, t.name);
+      const metadata = jsonCell(fields, t.metadata, header, line, "object");
+      // Events narrower than the file leave their extra target cells empty.
+      if (id === "" && type === "" && name === "" && metadata === undefined) {
+        continue;
+      }
+      targets.push(entity(id, type, name, metadata));
+    }
+    if (plan.targetsJson >= 0) {
+      const list = jsonCell(fields, plan.targetsJson, header, line, "array");
+      if (list) {
+        targets.push(
+          ...jsonTargets(list as unknown[], header, plan.targetsJson, line),
+        );
+      }
+    }
+    const context: AuditLogEvent["context"] = {};
+    const location = cell(fields, plan.location);
+    const userAgent = cell(fields, plan.userAgent);
+    if (location !== "") context.location = location;
+    if (userAgent !== "") context.userAgent = userAgent;
+    const raw: Record<string, string> = {};
+    if (rawEntries) {
+      for (const i of plan.raw) {
+        Object.defineProperty(raw, header[i], {
+          value: fields[i],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+    } else for (const i of plan.raw) raw[header[i]] = fields[i];
+    const event: AuditLogEvent = {
+      action,
+      occurredAt: new Date(ms),
+      actor: entity(
+        cell(fields, plan.actorId),
+        cell(fields, plan.actorType),
+        cell(fields, plan.actorName),
+        jsonCell(fields, plan.actorMetadata, header, line, "object"),
+      ),
+      targets,
+      context,
+      raw,
+    };
+    const metadata = jsonCell(fields, plan.metadata, header, line, "object");
+    if (metadata !== undefined) event.metadata = metadata as AuditLogMetadata;
+    return event;
+  };
+}
+
+/**
+ * Parses export CSV bytes into {@link AuditLogEvent}s, one record at a time.
+ *
+ * @internal
+ * @param stream UTF-8 CSV bytes in the layout of a WorkOS export.
+ * @returns The events, in file order.
+ * @throws {CsvParseError} On a malformed file, a header without `action`
+ * or `occurred_at`, a row without an action or a parsable time, or a JSON
+ * cell that does not parse; `line` names the record.
+ */
+export function parseCsvEvents(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<AuditLogEvent, void, undefined> {
+  return parseCsvTable(stream, eventBuilder);
+}
