@@ -166,6 +166,10 @@ function entity(
   ) as
     | Record<string, string>
     | undefined;
+  // An entity with no id or type identifies nothing, and an export could not
+  // tell an empty target from the padding of a narrower event.
+  if (id === "") bad.push({ instancePath: `${pointer}/id` });
+  if (type === "") bad.push({ instancePath: `${pointer}/type` });
   const out: EmulatorEntity = { id: id!, type: type! };
   if (name !== undefined) out.name = name;
   if (metadata !== undefined) out.metadata = metadata;
@@ -224,6 +228,7 @@ export function checkEventRequest(
     r.errors.push({ field: "event.version", code: "invalid_type" });
   }
   if (r.errors.length) return { ok: false, status: 422, errors: r.errors };
+  if (action === "") bad.push({ instancePath: "/action" });
   if (parseInstant(occurredAt!) === undefined) {
     bad.push({ instancePath: "/occurred_at" });
   }
