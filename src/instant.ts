@@ -7,8 +7,20 @@
 const ISO_DATE_TIME =
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
+const ISO_UTC_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 /** Epoch ms of an ISO-8601 date-time with a zone, or `undefined` if it is not one. */
 export function parseInstant(value: string): number | undefined {
+  // The form of `toISOString`, which every export file is full of, is
+  // checked more cheaply: with no offset, a day that was rolled over (Feb 30)
+  // is the only way Date.parse can land elsewhere, and it changes the day.
+  if (ISO_UTC_MS.test(value)) {
+    const ms = Date.parse(value);
+    const day = (value.charCodeAt(8) - 48) * 10 + value.charCodeAt(9) - 48;
+    return !Number.isNaN(ms) && new Date(ms).getUTCDate() === day
+      ? ms
+      : undefined;
+  }
   if (!ISO_DATE_TIME.test(value)) return undefined;
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) return undefined;

@@ -506,3 +506,35 @@ Deno.test("NoEventsError is a BadRequestError recognised by its message only", a
     await server.close();
   }
 });
+
+Deno.test("exportEvents reads toISOString's form exactly as the same instant written +00:00", async () => {
+  // The common form has a faster check; it must agree with the general one,
+  // including days rolled over, hour 24, month 0 and 13, and leap years.
+  const values: string[] = [];
+  for (const year of ["0000", "1900", "2000", "2024", "2026", "2100", "9999"]) {
+    for (const month of ["00", "01", "02", "04", "12", "13"]) {
+      for (const day of ["00", "01", "28", "29", "30", "31", "32"]) {
+        for (const time of ["00:00:00.000", "23:59:59.999", "24:00:00.000"]) {
+          values.push(`${year}-${month}-${day}T${time}Z`);
+        }
+      }
+    }
+  }
+  const readTime = async (value: string) => {
+    try {
+      const [event] = await read(`action,occurred_at\na,${value}\n`);
+      return event.occurredAt.getTime();
+    } catch (error) {
+      assert.ok(error instanceof CsvParseError);
+      return "refused";
+    }
+  };
+  let accepted = 0;
+  for (const value of values) {
+    const fast = await readTime(value);
+    assert.equal(fast, await readTime(value.replace(/Z$/, "+00:00")), value);
+    if (fast !== "refused") accepted++;
+  }
+  // Both kinds occur: valid days are read, impossible ones refused.
+  assert.ok(accepted > 100 && accepted < values.length, String(accepted));
+});

@@ -1,8 +1,9 @@
 /**
  * Writes the CSV files of the throughput benchmark: exports in the
- * emulator's layout (`csvRecord(eventCells(event))` over seeded sample
- * events, with quoted JSON cells, doubled quotes and non-ASCII names), cut
- * at a row boundary once each file reaches its size.
+ * emulator's layout, that of real exports (`csvRecord(eventCells(event, 1))`
+ * over seeded sample events, each with one target: quoted JSON cells,
+ * doubled quotes and non-ASCII names), cut at a row boundary once each file
+ * reaches its size.
  *
  * Usage: deno run -A scripts/bench/csv_generate.ts '<json [{path, bytes}]>';
  * prints `[{path, bytes, rows}]` as one JSON line.
@@ -12,7 +13,7 @@
 
 import { sampleEvents } from "../../testing.ts";
 import {
-  CSV_COLUMNS,
+  csvHeader,
   csvRecord,
   eventCells,
 } from "../../src/emulator/csv_writer.ts";
@@ -29,6 +30,8 @@ export interface CsvFile extends CsvTarget {
 }
 
 const DAY = 86_400_000;
+/** Every sample event has one target. */
+const TARGETS = 1;
 const END = Date.UTC(2026, 10, 1);
 
 /** Writes every target in one pass over the same rows; smaller files are prefixes of larger ones. */
@@ -45,7 +48,7 @@ export async function generate(targets: CsvTarget[]): Promise<CsvFile[]> {
     rows: 0,
     done: false,
   })));
-  const header = encoder.encode(csvRecord(CSV_COLUMNS));
+  const header = encoder.encode(csvRecord(csvHeader(TARGETS)));
   for (const f of open) {
     await f.file.write(header);
     f.written = header.byteLength;
@@ -56,7 +59,9 @@ export async function generate(targets: CsvTarget[]): Promise<CsvFile[]> {
       perOrganization: 1_000,
       now: END - batch * DAY,
     });
-    const lines = events.map((e) => encoder.encode(csvRecord(eventCells(e))));
+    const lines = events.map((e) =>
+      encoder.encode(csvRecord(eventCells(e, TARGETS)))
+    );
     for (const f of open) {
       if (f.done) continue;
       let size = 0;

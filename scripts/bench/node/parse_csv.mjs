@@ -4,11 +4,13 @@
  * the process's peak RSS and how its memory evolved along the file.
  *
  * Parsers: `floor` (TextDecoder + counting LFs), `ours` (`exportRows` over a
- * web `ReadableStream`), `csv-parse` (Node stream, `columns: true`),
- * `papaparse` (Node stream, `header: true`, row by row).
+ * web `ReadableStream`), `events` (`exportEvents`, the same stream read as
+ * typed events), `csv-parse` (Node stream, `columns: true`), `papaparse`
+ * (Node stream, `header: true`, row by row).
  *
  * Usage: node parse_csv.mjs <parser> <file> <bundle of mod.ts> <rows in the
- * file>; prints one JSON line. Also runs under Deno (`ours`, `floor`).
+ * file>; prints one JSON line. Also runs under Deno (`ours`, `events`,
+ * `floor`).
  *
  * @module
  */
@@ -82,13 +84,18 @@ function webChunks(path) {
 const nodeChunks = (path, encoding) =>
   createReadStream(path, { highWaterMark: CHUNK, encoding });
 
-/** Counts a row and reads two of its cells, so no parser can skip the work. */
-function counter() {
+/**
+ * Counts a row and reads two of its cells, so no parser can skip the work;
+ * `cells` picks them (an event has them as properties, a row as columns).
+ */
+function counter(
+  cells = (row) => row.target_id_1.length + row.actor_name.length,
+) {
   const c = {
     rows: 0,
     checksum: 0,
     add(row) {
-      c.checksum += row.targets.length + row.actor_name.length;
+      c.checksum += cells(row);
       if (++c.rows % EVERY === 0) sample(c.rows);
     },
   };
@@ -111,13 +118,22 @@ const PARSERS = {
         if (++lines % EVERY === 0) sample(lines);
       }
     }
-    // The file ends with a line break: rows are lines less the header.
+    // The file ends with a line break: lines less the header, which is the
+    // row count only when no quoted cell holds a line break.
     return { rows: lines - 1, checksum: bytes };
   },
   async ours() {
     const { exportRows } = await import(pathToFileURL(mod).href);
     const c = counter();
     for await (const row of exportRows(webChunks(file))) c.add(row);
+    return c;
+  },
+  async events() {
+    const { exportEvents } = await import(pathToFileURL(mod).href);
+    const c = counter((event) =>
+      (event.targets[0]?.id.length ?? 0) + (event.actor.name?.length ?? 0)
+    );
+    for await (const event of exportEvents(webChunks(file))) c.add(event);
     return c;
   },
   async "csv-parse"() {
