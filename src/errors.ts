@@ -24,6 +24,8 @@ import type { AuditLogExport } from "./types.ts";
  * ```
  */
 export class AuditLogError extends Error {
+  /** Always `"AuditLogError"`, minified or not. */
+  override readonly name: string = "AuditLogError";
   /**
    * Creates the error.
    *
@@ -32,7 +34,6 @@ export class AuditLogError extends Error {
    */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
@@ -70,6 +71,8 @@ export interface ValidationIssue {
  * ```
  */
 export class ValidationError extends AuditLogError {
+  /** Always `"ValidationError"`, minified or not. */
+  override readonly name: string = "ValidationError";
   /** Every problem found, in input order. */
   readonly issues: readonly ValidationIssue[];
 
@@ -156,6 +159,8 @@ export interface ApiErrorInit {
  * ```
  */
 export class ApiError extends AuditLogError {
+  /** Always `"ApiError"`, minified or not. */
+  override readonly name: string = "ApiError";
   /** HTTP status code. */
   readonly status: number;
   /** Machine-readable error code from the body, e.g. `"rate_limit_exceeded"`. */
@@ -202,7 +207,10 @@ export class ApiError extends AuditLogError {
  *   e instanceof BadRequestError && e.code === "invalid_audit_log_export_range_date";
  * ```
  */
-export class BadRequestError extends ApiError {}
+export class BadRequestError extends ApiError {
+  /** Always `"BadRequestError"`, minified or not. */
+  override readonly name: string = "BadRequestError";
+}
 
 /**
  * HTTP 400 `No audit log events found`: nothing in the range matched the
@@ -226,7 +234,10 @@ export class BadRequestError extends ApiError {}
  * }
  * ```
  */
-export class NoEventsError extends BadRequestError {}
+export class NoEventsError extends BadRequestError {
+  /** Always `"NoEventsError"`, minified or not. */
+  override readonly name: string = "NoEventsError";
+}
 
 /**
  * HTTP 401: the API key is missing, wrong or revoked.
@@ -237,7 +248,10 @@ export class NoEventsError extends BadRequestError {}
  * const needsNewKey = (e: unknown) => e instanceof AuthenticationError;
  * ```
  */
-export class AuthenticationError extends ApiError {}
+export class AuthenticationError extends ApiError {
+  /** Always `"AuthenticationError"`, minified or not. */
+  override readonly name: string = "AuthenticationError";
+}
 
 /**
  * HTTP 403: the key may not do this, or a download URL has expired.
@@ -248,7 +262,10 @@ export class AuthenticationError extends ApiError {}
  * const denied = (e: unknown) => e instanceof PermissionDeniedError;
  * ```
  */
-export class PermissionDeniedError extends ApiError {}
+export class PermissionDeniedError extends ApiError {
+  /** Always `"PermissionDeniedError"`, minified or not. */
+  override readonly name: string = "PermissionDeniedError";
+}
 
 /**
  * HTTP 404: no such export or organization.
@@ -259,7 +276,10 @@ export class PermissionDeniedError extends ApiError {}
  * const missing = (e: unknown) => e instanceof NotFoundError;
  * ```
  */
-export class NotFoundError extends ApiError {}
+export class NotFoundError extends ApiError {
+  /** Always `"NotFoundError"`, minified or not. */
+  override readonly name: string = "NotFoundError";
+}
 
 /**
  * HTTP 409: e.g. an idempotency key reused with a different body.
@@ -270,7 +290,10 @@ export class NotFoundError extends ApiError {}
  * const reusedKey = (e: unknown) => e instanceof ConflictError;
  * ```
  */
-export class ConflictError extends ApiError {}
+export class ConflictError extends ApiError {
+  /** Always `"ConflictError"`, minified or not. */
+  override readonly name: string = "ConflictError";
+}
 
 /**
  * HTTP 422: the server's own validation failed; `errors` lists the fields.
@@ -281,7 +304,10 @@ export class ConflictError extends ApiError {}
  * const fields = (e: unknown) => e instanceof UnprocessableEntityError ? e.errors : [];
  * ```
  */
-export class UnprocessableEntityError extends ApiError {}
+export class UnprocessableEntityError extends ApiError {
+  /** Always `"UnprocessableEntityError"`, minified or not. */
+  override readonly name: string = "UnprocessableEntityError";
+}
 
 /**
  * HTTP 429: too many requests. Thrown once retries are exhausted, or at once
@@ -293,7 +319,10 @@ export class UnprocessableEntityError extends ApiError {}
  * const waitSeconds = (e: unknown) => e instanceof RateLimitError ? e.retryAfter : undefined;
  * ```
  */
-export class RateLimitError extends ApiError {}
+export class RateLimitError extends ApiError {
+  /** Always `"RateLimitError"`, minified or not. */
+  override readonly name: string = "RateLimitError";
+}
 
 /**
  * HTTP 5xx: the server failed; thrown once retries are exhausted.
@@ -304,7 +333,10 @@ export class RateLimitError extends ApiError {}
  * const serverSide = (e: unknown) => e instanceof InternalServerError;
  * ```
  */
-export class InternalServerError extends ApiError {}
+export class InternalServerError extends ApiError {
+  /** Always `"InternalServerError"`, minified or not. */
+  override readonly name: string = "InternalServerError";
+}
 
 /**
  * The request never got a response (DNS, refused or dropped connection),
@@ -317,6 +349,8 @@ export class InternalServerError extends ApiError {}
  * ```
  */
 export class ConnectionError extends AuditLogError {
+  /** Always `"ConnectionError"`, minified or not. */
+  override readonly name: string = "ConnectionError";
   /** Method and URL of the failed request. */
   readonly request: RequestInfo;
 
@@ -349,6 +383,8 @@ export class ConnectionError extends AuditLogError {
  * ```
  */
 export class TimeoutError extends AuditLogError {
+  /** Always `"TimeoutError"`, minified or not. */
+  override readonly name: string = "TimeoutError";
   /** The budget that ran out, in milliseconds. */
   readonly timeout: number;
   /** The request that timed out, when it was a single request. */
@@ -379,6 +415,8 @@ export class TimeoutError extends AuditLogError {
  * ```
  */
 export class InvalidResponseError extends AuditLogError {
+  /** Always `"InvalidResponseError"`, minified or not. */
+  override readonly name: string = "InvalidResponseError";
   /** HTTP status of the response. */
   readonly status: number;
   /** `X-Request-ID` of the response. */
@@ -417,6 +455,8 @@ export class InvalidResponseError extends AuditLogError {
  * ```
  */
 export class ExportFailedError extends AuditLogError {
+  /** Always `"ExportFailedError"`, minified or not. */
+  override readonly name: string = "ExportFailedError";
   /** The export as last read from the API. */
   readonly export: AuditLogExport;
 
@@ -445,6 +485,8 @@ export class ExportFailedError extends AuditLogError {
  * ```
  */
 export class CsvParseError extends AuditLogError {
+  /** Always `"CsvParseError"`, minified or not. */
+  override readonly name: string = "CsvParseError";
   /** The 1-based line on which the bad record starts. */
   readonly line: number;
 

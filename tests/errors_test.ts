@@ -1,0 +1,72 @@
+/**
+ * The error classes keep their names in a user's minified bundle.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import * as esbuild from "esbuild";
+import * as source from "../mod.ts";
+
+const REQUEST = { method: "GET", url: "https://api.workos.com/x" };
+const EXPORT = {
+  object: "audit_log_export" as const,
+  id: "audit_log_export_1",
+  state: "error",
+  createdAt: "",
+  updatedAt: "",
+};
+
+/** Constructor arguments of every error class, by its exported name. */
+const ARGS: Record<string, unknown[]> = {
+  AuditLogError: ["m"],
+  ValidationError: [[{ path: "", message: "m" }]],
+  ApiError: [{ status: 418, message: "m", request: REQUEST }],
+  ConnectionError: [REQUEST, new Error("reset")],
+  TimeoutError: ["m", 1],
+  InvalidResponseError: ["m", 200, REQUEST],
+  ExportFailedError: [EXPORT],
+  CsvParseError: ["m", 1],
+};
+const argsOf = (name: string) =>
+  ARGS[name] ?? [{ status: 400, message: "m", request: REQUEST }];
+
+type ErrorClass = new (...args: unknown[]) => Error;
+
+function errorClasses(module: Record<string, unknown>): [string, ErrorClass][] {
+  return Object.entries(module).filter(([, value]) =>
+    typeof value === "function" &&
+    (value as { prototype: unknown }).prototype instanceof Error
+  ) as [string, ErrorClass][];
+}
+
+Deno.test("every error class is named by its exported name, even minified", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const outfile = `${dir}/mod.min.mjs`;
+    await esbuild.build({
+      entryPoints: [new URL("../mod.ts", import.meta.url).pathname],
+      bundle: true,
+      minify: true,
+      format: "esm",
+      platform: "neutral",
+      mainFields: ["module", "main"],
+      outfile,
+      logLevel: "silent",
+    });
+    const minified = await import(`file://${outfile}`);
+    const classes = errorClasses(minified);
+    assert.equal(classes.length, errorClasses(source).length);
+    assert.ok(classes.length >= 17, `only ${classes.length} error classes`);
+    // The bundler did rename them: the test would prove nothing otherwise.
+    assert.ok(classes.some(([name, Class]) => Class.name !== name));
+    for (const [name, Class] of classes) {
+      const error = new Class(...argsOf(name));
+      assert.equal(error.name, name);
+      assert.ok(String(error).startsWith(`${name}: `), String(error));
+    }
+  } finally {
+    await esbuild.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
