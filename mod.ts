@@ -26,6 +26,7 @@ export { createClient } from "./src/client.ts";
 export type { AuditLogsClient } from "./src/client.ts";
 export { DEFAULT_BASE_URL } from "./src/config.ts";
 export type {
+  AttemptInfo,
   ClientConfig,
   FetchLike,
   RequestOptions,

@@ -26,6 +26,38 @@ import { CONTROL_CHARS, requireObject, textProblem } from "./validation.ts";
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 /**
+ * What `onAttempt` is told after every HTTP attempt, to the API or to the
+ * file host. It never holds the API key, and a download URL comes without
+ * its query (a presigned URL's signature is a credential).
+ *
+ * @example
+ * ```ts
+ * import { type AttemptInfo, createClient } from "@audit-log/export";
+ * const log = (a: AttemptInfo) =>
+ *   console.error(`${a.method} ${a.url} #${a.attempt} → ${a.status ?? a.error} in ${a.durationMs} ms`);
+ * const client = createClient({ apiKey: "sk_test_123", onAttempt: log });
+ * ```
+ */
+export interface AttemptInfo {
+  /** `GET` or `POST`. */
+  method: string;
+  /** The URL; a download URL without its query. */
+  url: string;
+  /** 1 for the first attempt of a request, 2 for its first retry, … */
+  attempt: number;
+  /** The HTTP status, when a response arrived. */
+  status?: number;
+  /** `X-Request-ID` of the response, when there was one. */
+  requestId?: string;
+  /** From sending to the response headers (or to the failure), in ms. */
+  durationMs: number;
+  /** The class name of the attempt's error (`"RateLimitError"`, `"ConnectionError"`, …), when it failed. */
+  error?: string;
+  /** The wait before the next attempt, in ms, when there will be one. */
+  retryInMs?: number;
+}
+
+/**
  * How a client reaches the API. Every field has a default.
  *
  * @example
@@ -52,6 +84,12 @@ export interface ClientConfig {
   maxRetries?: number;
   /** Extra request headers. `Authorization` and `Idempotency-Key` are set by the client. */
   headers?: Record<string, string>;
+  /**
+   * Called after every HTTP attempt (API calls and downloads), for logs and
+   * metrics. Default: none, or one line per attempt on stderr where the
+   * environment has `AUDIT_LOG_EXPORT_DEBUG=1`.
+   */
+  onAttempt?: (info: AttemptInfo) => void;
 }
 
 /**
@@ -117,6 +155,22 @@ export interface ResolvedConfig {
   pollInterval: number;
   maxPollInterval: number;
   onPoll: ((auditLogExport: AuditLogExport) => void) | undefined;
+  onAttempt: ((info: AttemptInfo) => void) | undefined;
+}
+
+/** One line per attempt on stderr, for `AUDIT_LOG_EXPORT_DEBUG=1`. */
+function logAttempt(a: AttemptInfo): void {
+  console.error(
+    `[audit-log-export] ${a.method} ${a.url} attempt ${a.attempt}: ${
+      a.status ?? "no response"
+    }${a.error ? ` ${a.error}` : ""} in ${a.durationMs} ms${
+      a.requestId ? ` (request id ${a.requestId})` : ""
+    }${
+      a.retryInMs === undefined
+        ? ""
+        : `, retry in ${Math.round(a.retryInMs)} ms`
+    }`,
+  );
 }
 
 /**
@@ -145,6 +199,31 @@ const callable = (what: string): Check => (f) =>
   typeof f === "function" ? undefined : `${what} must be a function`;
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Headers that describe the connection, not the request: `fetch` sets them
+ * itself, and Node's refuses a request carrying one before sending it.
+ */
+const FORBIDDEN_HEADERS = new Set([
+  "connection",
+  "content-length",
+  "expect",
+  "host",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/** Header values are bytes: Latin-1 text with no control characters. */
+const headerValueProblem = (what: string, v: string): string | undefined =>
+  CONTROL_CHARS.test(v)
+    ? `${what} must not contain control characters`
+    : /[\u0100-\uffff]/.test(v)
+    ? `${what} must be Latin-1 text (HTTP headers are bytes)`
+    : undefined;
 
 // Hand-written rather than a schema: this runs on every call, and stays out
 // of the bundle of an app that only creates exports.
@@ -175,11 +254,14 @@ const CHECKS: Record<string, Check> = {
       : "headers must be an object of strings",
   signal: (s) =>
     s instanceof AbortSignal ? undefined : "signal must be an AbortSignal",
-  idempotencyKey: (s) => textProblem("idempotencyKey", s, 255),
+  idempotencyKey: (s) =>
+    textProblem("idempotencyKey", s, 255) ??
+      headerValueProblem("idempotencyKey", s as string),
   maxWait: duration("maxWait"),
   pollInterval: duration("pollInterval"),
   maxPollInterval: duration("maxPollInterval"),
   onPoll: callable("onPoll"),
+  onAttempt: callable("onAttempt"),
 };
 
 function checkLayer(layer: Record<string, unknown>): void {
@@ -195,13 +277,11 @@ function checkLayer(layer: Record<string, unknown>): void {
       ) {
         const problem = !HEADER_NAME.test(name)
           ? "header names must be HTTP tokens"
+          : FORBIDDEN_HEADERS.has(name.toLowerCase())
+          ? "is a header of the connection itself, which fetch sets and refuses"
           : typeof v !== "string"
           ? "header values must be strings"
-          : CONTROL_CHARS.test(v)
-          ? "header values must not contain control characters"
-          : /[\u0100-\uffff]/.test(v)
-          ? "header values must be Latin-1 text (HTTP headers are bytes)"
-          : undefined;
+          : headerValueProblem("header values", v);
         if (problem) issues.push({ path: `headers.${name}`, message: problem });
       }
     }
@@ -290,6 +370,8 @@ export function resolveConfig(config?: CallOptions): ResolvedConfig {
     pollInterval: o.pollInterval ?? 1_000,
     maxPollInterval: o.maxPollInterval ?? 10_000,
     onPoll: o.onPoll,
+    onAttempt: o.onAttempt ??
+      (readEnv("AUDIT_LOG_EXPORT_DEBUG") === "1" ? logAttempt : undefined),
   };
 }
 

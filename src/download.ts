@@ -20,6 +20,8 @@ import {
   ExportFailedError,
   InvalidResponseError,
   NoEventsError,
+  type RequestInfo,
+  TimeoutError,
   ValidationError,
 } from "./errors.ts";
 import {
@@ -30,6 +32,7 @@ import {
   waitForExportWith,
 } from "./exports.ts";
 import type { CreateExportOptions } from "./schemas.ts";
+import { linkSignal } from "./signals.ts";
 import { scrub, send } from "./transport.ts";
 import type { AuditLogExport } from "./types.ts";
 
@@ -62,58 +65,175 @@ export type RowsSource =
 const isExpired = (error: unknown) =>
   error instanceof ApiError && (error.status === 403 || error.status === 410);
 
-async function fetchFile(
+/** One open response body of the file, from some byte on. */
+interface Body {
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+  release(): void;
+}
+
+/** A read that waited longer than the time-out for its next chunk. */
+class Stalled extends Error {
+  override readonly name: string = "Stalled";
+}
+
+/** The file host answered a resume with something other than the rest of the file. */
+class CannotResume extends Error {
+  override readonly name: string = "CannotResume";
+}
+
+/**
+ * Opens the file at `url` from byte `from` on. Only a 206 whose
+ * `Content-Range` starts at `from` continues a file: a host that ignores
+ * `Range` sends the whole file again, which would duplicate its start.
+ */
+async function openBody(
   config: ResolvedConfig,
   url: string,
-): Promise<ReadableStream<Uint8Array>> {
+  from: number,
+): Promise<Body & { request: RequestInfo; requestId?: string }> {
   // No apiKey: a presigned URL lives on another host and must not see the key.
   const { response, request, requestId, release } = await send(config, {
     method: "GET",
     url,
     stream: true,
+    from,
   });
-  // A proxy or captive portal answers 200 with a page; no export is HTML.
-  if (/^text\/html/i.test(response.headers.get("content-type") ?? "")) {
+  const refuse = (message: string): never => {
     release();
-    await response.body?.cancel();
+    response.body?.cancel().catch(() => {});
     throw new InvalidResponseError(
-      "The download answered an HTML page, not a CSV file",
+      message,
       response.status,
       request,
       requestId,
     );
+  };
+  // A proxy or captive portal answers 200 with a page; no export is HTML.
+  if (/^text\/html/i.test(response.headers.get("content-type") ?? "")) {
+    refuse("The download answered an HTML page, not a CSV file");
   }
-  if (!response.body) {
+  if (
+    from > 0 &&
+    !(response.status === 206 &&
+      (response.headers.get("content-range") ?? "").startsWith(
+        `bytes ${from}-`,
+      ))
+  ) {
     release();
-    return new ReadableStream({ start: (c) => c.close() });
+    response.body?.cancel().catch(() => {});
+    throw new CannotResume();
   }
-  const reader = response.body.getReader();
+  const body = response.body ??
+    new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+  return { reader: body.getReader(), release, request, requestId };
+}
+
+/** The next chunk, or `Stalled` once `ms` pass without one, or the signal's reason. */
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  const link = linkSignal(signal, ms);
+  try {
+    return await new Promise((resolve, reject) => {
+      const onAbort = () =>
+        reject(link.timedOut ? new Stalled() : link.signal.reason);
+      if (link.signal.aborted) return onAbort();
+      link.signal.addEventListener("abort", onAbort, { once: true });
+      reader.read().then(resolve, reject);
+    });
+  } finally {
+    link.dispose();
+  }
+}
+
+/**
+ * The file as a byte stream that survives a cut or a stall: each wait for
+ * the next chunk is bounded by `timeout`, and a body that breaks off or
+ * stalls is resumed with `Range` from the byte it stopped at, up to
+ * `maxRetries` times, from a fresh URL once the old one has expired. The
+ * bytes come out exactly once, in order.
+ */
+async function fetchFile(
+  config: ResolvedConfig,
+  id: string,
+  first: string,
+): Promise<ReadableStream<Uint8Array>> {
+  let url = first;
+  const opened = await openBody(config, url, 0);
+  const request = opened.request;
+  let body: Body = opened;
+  let received = 0;
+  let resumes = 0;
   const signal = config.signal;
-  // A connection lost mid-file surfaces as a typed error, like one lost
-  // before it; and once the file ends, however it ends, nothing of this call
-  // stays attached to the caller's signal.
+  const reopen = async () => {
+    try {
+      return await openBody(config, url, received);
+    } catch (error) {
+      if (!isExpired(error)) throw error;
+      // The URL outlived its 10 minutes: reading the export presigns a fresh one.
+      url = fileUrl(config, await getExportWith(config, id));
+      return await openBody(config, url, received);
+    }
+  };
+  const stop = () => {
+    body.release();
+    body.reader.cancel().catch(() => {});
+  };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          release();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (error) {
-        release();
-        controller.error(
-          signal?.aborted ? signal.reason : new ConnectionError(
-            request,
-            scrub(error, url, request.url),
-            true,
-          ),
-        );
+      for (;;) {
+        let cut: unknown;
+        try {
+          const { done, value } = await readWithin(
+            body.reader,
+            config.timeout,
+            signal,
+          );
+          if (done) {
+            body.release();
+            return controller.close();
+          }
+          received += value.byteLength;
+          return controller.enqueue(value);
+        } catch (error) {
+          cut = error;
+        }
+        stop();
+        if (signal?.aborted) return controller.error(signal.reason);
+        if (resumes >= config.maxRetries) {
+          return controller.error(
+            cut instanceof Stalled
+              ? new TimeoutError(
+                `The download stalled: no data for ${config.timeout} ms after ${received} bytes`,
+                config.timeout,
+                request,
+              )
+              : new ConnectionError(
+                request,
+                scrub(cut, url, request.url),
+                true,
+              ),
+          );
+        }
+        resumes++;
+        try {
+          body = await reopen();
+        } catch (error) {
+          return controller.error(
+            signal?.aborted
+              ? signal.reason
+              : error instanceof CannotResume
+              ? new ConnectionError(request, scrub(cut, url, request.url), true)
+              : error,
+          );
+        }
       }
     },
     cancel(reason) {
-      release();
-      return reader.cancel(reason);
+      body.release();
+      return body.reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
 }
@@ -155,12 +275,16 @@ export async function downloadExportWith(
   // A ready export read without a url is read once more before giving up.
   if (!ready.url) ready = await getExportWith(config, id);
   try {
-    return await fetchFile(config, fileUrl(config, ready));
+    return await fetchFile(config, id, fileUrl(config, ready));
   } catch (error) {
     if (!isExpired(error)) throw error;
     // The URL outlived its 10 minutes: reading the export again presigns a
     // fresh one, once.
-    return fetchFile(config, fileUrl(config, await getExportWith(config, id)));
+    return fetchFile(
+      config,
+      id,
+      fileUrl(config, await getExportWith(config, id)),
+    );
   }
 }
 

@@ -87,13 +87,16 @@ const stringList = v.array(
 
 const instant = v.custom<Instant>(
   (x) => instantMs(x) !== undefined,
-  "must be a valid Date or an ISO-8601 date-time with a time zone, e.g. 2026-01-31T00:00:00Z",
+  "must be a valid Date (years 0000–9999) or an ISO-8601 date-time with a time zone, e.g. 2026-01-31T00:00:00Z",
 );
 
 /** Epoch ms of a valid instant, `undefined` for anything else. */
 function instantMs(x: unknown): number | undefined {
   if (x instanceof Date) {
-    return Number.isNaN(x.getTime()) ? undefined : x.getTime();
+    // The same years as a string instant: toISOString writes others as
+    // `+010000-…`, which is no ISO-8601 date-time the API reads.
+    const year = x.getUTCFullYear();
+    return year >= 0 && year <= 9999 ? x.getTime() : undefined;
   }
   return typeof x === "string" ? parseInstant(x) : undefined;
 }

@@ -39,6 +39,8 @@ export interface TransportRequest {
   apiKey?: string;
   /** Return a 2xx response with its body unread (downloads); the attempt time-out then ends at the headers. */
   stream?: boolean;
+  /** Ask for the file from this byte on (`Range: bytes=<from>-`), to resume a download. */
+  from?: number;
 }
 
 /** A 2xx answer: the parsed JSON (or the unread response when streaming). */
@@ -92,18 +94,27 @@ export function scrub(error: unknown, url: string, shown: string): unknown {
   return copy;
 }
 
-/** Milliseconds the server asked to wait (`retry-after-ms`, `Retry-After` seconds or HTTP date). */
+const IMF_FIXDATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/**
+ * Milliseconds the server asked to wait: `retry-after-ms`, or `Retry-After`
+ * as RFC 9110 allows it, whole seconds (`1*DIGIT`) or an IMF-fixdate. Any
+ * other text (`-5`, `1 2`, or `5, 5` from a repeated header) is no answer,
+ * never a date that `Date.parse` happens to read.
+ */
 export function retryAfterMs(
   headers: Headers,
   now = Date.now(),
 ): number | undefined {
   const ms = headers.get("retry-after-ms");
   if (ms !== null && /^\s*\d+(\.\d+)?\s*$/.test(ms)) return Number(ms);
-  const value = headers.get("retry-after");
-  if (value === null) return undefined;
-  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  const value = headers.get("retry-after")?.trim();
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  return IMF_FIXDATE.test(value)
+    ? Math.max(0, Date.parse(value) - now)
+    : undefined;
 }
 
 function backoff(attempt: number): number {
@@ -119,9 +130,16 @@ async function readText(
 ): Promise<string | undefined> {
   if (!response.body) return "";
   // A declared length within the cap lets the runtime read the body natively;
-  // a body longer than declared is cut short by the runtime, not trusted.
+  // a body longer than declared is cut short by the runtime, not trusted. A
+  // compressed body's length is not that of what it expands to: counted.
   const declared = Number(response.headers.get("content-length") ?? NaN);
-  if (declared >= 0 && declared <= max) return response.text();
+  const encoding = response.headers.get("content-encoding");
+  if (
+    declared >= 0 && declared <= max &&
+    (encoding === null || /^\s*identity\s*$/i.test(encoding))
+  ) {
+    return response.text();
+  }
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let text = "";
@@ -193,7 +211,35 @@ function buildHeaders(
   if (req.body !== undefined) headers["content-type"] = "application/json";
   if (req.apiKey !== undefined) headers.authorization = `Bearer ${req.apiKey}`;
   if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
+  if (req.from) headers.range = `bytes=${req.from}-`;
   return headers;
+}
+
+/**
+ * Settles as `promise` does, or rejects with the signal's reason as soon as
+ * it aborts: a `fetch` that ignores `init.signal` (a wrapper that rebuilds
+ * `init`) cannot hold a call past its time-out or its caller's abort. A
+ * response that arrives after that has its body cancelled.
+ */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.then(discard, () => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      promise.then(discard, () => {});
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", onAbort)
+    );
+  });
+}
+
+function discard(value: unknown): void {
+  if (value instanceof Response) value.body?.cancel().catch(() => {});
 }
 
 /**
@@ -221,23 +267,50 @@ export async function send(
   for (let attempt = 0;; attempt++) {
     caller?.throwIfAborted();
     const link = linkSignal(caller, config.timeout);
+    const started = Date.now();
+    let response: Response | undefined;
     let failure: ApiError | ConnectionError | TimeoutError;
     let wait: number | undefined;
     let handedOver = false;
-    try {
-      // A URL and init rather than a Request: undici copies a Request
-      // object on every call, which costs more than the rest of the call.
-      const response = await config.fetch(req.url, {
-        method: req.method,
-        headers,
-        body,
-        signal: link.signal,
+    const report = (error?: Error, retryInMs?: number) =>
+      config.onAttempt?.({
+        method: request.method,
+        url: request.url,
+        attempt: attempt + 1,
+        status: response?.status,
+        requestId: response?.headers.get("x-request-id") ?? undefined,
+        durationMs: Date.now() - started,
+        error: error?.name,
+        retryInMs,
       });
+    try {
+      let pending: Promise<Response>;
+      try {
+        // A URL and init rather than a Request: undici copies a Request
+        // object on every call, which costs more than the rest of the call.
+        pending = config.fetch(req.url, {
+          method: req.method,
+          headers,
+          body,
+          signal: link.signal,
+        });
+      } catch (error) {
+        // Thrown before anything was sent: the request itself is unusable,
+        // and sending it again would fail the same way.
+        const unsent = new ConnectionError(
+          request,
+          scrub(error, req.url, request.url),
+        );
+        report(unsent);
+        throw unsent;
+      }
+      response = await abortable(pending, link.signal);
       const requestId = response.headers.get("x-request-id") ?? undefined;
       if (response.ok && req.stream) {
         // The body belongs to the caller now; only their signal may stop it.
         handedOver = true;
         link.stopTimer();
+        report();
         return {
           response,
           data: undefined,
@@ -246,7 +319,10 @@ export async function send(
           release: () => link.dispose(),
         };
       }
-      const text = await readText(response, MAX_RESPONSE_BYTES);
+      const text = await abortable(
+        readText(response, MAX_RESPONSE_BYTES),
+        link.signal,
+      );
       if (response.ok) {
         const data = text === undefined ? undefined : parseJson(text);
         if (data === undefined) {
@@ -259,6 +335,7 @@ export async function send(
             requestId,
           );
         }
+        report();
         return { response, data, requestId, request, release: () => {} };
       }
       failure = apiError(
@@ -271,8 +348,13 @@ export async function send(
       if (!RETRYABLE.has(response.status)) throw failure;
       wait = retryAfterMs(response.headers);
     } catch (error) {
-      if (caller?.aborted) throw caller.reason;
+      if (error instanceof ConnectionError) throw error;
+      if (caller?.aborted) {
+        report(new DOMException("aborted", "AbortError"));
+        throw caller.reason;
+      }
       if (error instanceof ApiError || error instanceof InvalidResponseError) {
+        report(error);
         throw error;
       }
       failure = link.timedOut
@@ -285,8 +367,15 @@ export async function send(
     } finally {
       if (!handedOver) link.dispose();
     }
-    if (wait !== undefined && wait > MAX_RETRY_DELAY_MS) throw failure;
-    if (attempt >= config.maxRetries) throw failure;
-    await sleep(wait ?? backoff(attempt), caller);
+    const final = attempt >= config.maxRetries ||
+      (wait !== undefined && wait > MAX_RETRY_DELAY_MS);
+    // A zero or past Retry-After still waits the first backoff step: a
+    // server that says "now" to every client must not get them all at once.
+    const delay = wait === undefined
+      ? backoff(attempt)
+      : Math.max(wait, backoff(0));
+    report(failure, final ? undefined : delay);
+    if (final) throw failure;
+    await sleep(delay, caller);
   }
 }

@@ -14,9 +14,15 @@ type AnySchema = v.GenericSchema<any, any>;
 function toIssue(issue: v.BaseIssue<unknown>, prefix: string): ValidationIssue {
   const keys = issue.path?.map((item) => String(item.key)) ?? [];
   const path = [prefix, ...keys].filter(Boolean).join(".");
-  // A strict object reports an unknown key as "expected never": say it plainly.
-  if (issue.type === "strict_object" && issue.expected === "never") {
-    return { path, message: "is not a known option" };
+  // A strict object reports an unknown key as "expected never" and a missing
+  // one with the object's own message: say both plainly.
+  if (issue.type === "strict_object" && keys.length > 0) {
+    return {
+      path,
+      message: issue.expected === "never"
+        ? "is not a known option"
+        : "is required",
+    };
   }
   return { path, message: issue.message };
 }
@@ -57,7 +63,9 @@ export function textProblem(
   max: number,
 ): string | undefined {
   if (typeof value !== "string") return `${what} must be a string`;
-  if (value.length === 0) return `${what} must not be empty`;
+  if (value.trim().length === 0) {
+    return `${what} must not be empty or only spaces`;
+  }
   if (value.length > max) return `${what} must be at most ${max} characters`;
   if (CONTROL_CHARS.test(value)) {
     return `${what} must not contain control characters`;

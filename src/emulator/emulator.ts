@@ -11,7 +11,9 @@ import {
   DroppedConnection,
   faultBody,
   FaultQueue,
+  followAbort,
   shapeResponse,
+  untilAborted,
 } from "./faults.ts";
 import { sleep } from "../signals.ts";
 import { SAMPLE_ORGANIZATIONS, sampleEvents } from "./sample.ts";
@@ -42,6 +44,8 @@ export const DOWNLOAD_PREFIX = "/_emulator/downloads/";
 const URL_VALIDITY_MS = 10 * 60_000;
 const IDEMPOTENCY_MS = 24 * 3_600_000;
 const ROWS_PER_CHUNK = 500;
+/** Requests kept in `Emulator.requests`; older ones are dropped. */
+const MAX_RECORDED = 10_000;
 
 interface ExportRecord {
   id: string;
@@ -55,6 +59,45 @@ interface ExportRecord {
 }
 
 const DAY = 86_400_000;
+
+/** The whole file of an export, for a ranged read. */
+function csvText(
+  rows: readonly EmulatorEvent[],
+  targets: number,
+): Uint8Array<ArrayBuffer> {
+  let text = csvRecord(csvHeader(targets));
+  for (const row of rows) text += csvRecord(eventCells(row, targets));
+  return new TextEncoder().encode(text);
+}
+
+/**
+ * A ranged answer as an object store gives it: `bytes=N-` (and `bytes=N-M`)
+ * is a 206 with its `Content-Range`; a start past the end is a 416; any
+ * other range is ignored, with the whole file in a 200.
+ */
+function rangeOf(
+  bytes: Uint8Array<ArrayBuffer>,
+  range: string,
+  headers: Record<string, string>,
+): Response {
+  const m = /^bytes=(\d+)-(\d*)$/.exec(range.trim());
+  if (!m) return new Response(bytes, { status: 200, headers });
+  const start = Number(m[1]);
+  const end = Math.min(m[2] ? Number(m[2]) : Infinity, bytes.length - 1);
+  if (start >= bytes.length || end < start) {
+    return new Response(null, {
+      status: 416,
+      headers: { ...headers, "content-range": `bytes */${bytes.length}` },
+    });
+  }
+  return new Response(bytes.subarray(start, end + 1), {
+    status: 206,
+    headers: {
+      ...headers,
+      "content-range": `bytes ${start}-${end}/${bytes.length}`,
+    },
+  });
+}
 
 /**
  * The instant `months` calendar months before `t`, the day clamped to the
@@ -385,6 +428,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       return objectStoreError(403, "AccessDenied", "Request has expired");
     }
     const { rows, targets } = exports.get(grant.exportId)!;
+    const headers = {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="${grant.exportId}.csv"`,
+      "accept-ranges": "bytes",
+    };
+    const range = request.headers.get("range");
+    if (range !== null) return rangeOf(csvText(rows, targets), range, headers);
     const encoder = new TextEncoder();
     let i = -1;
     // Streamed in batches so a large export never sits in memory as one string.
@@ -409,10 +459,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     });
     return new Response(request.method === "HEAD" ? null : body, {
       status: 200,
-      headers: {
-        "content-type": "text/csv; charset=utf-8",
-        "content-disposition": `attachment; filename="${grant.exportId}.csv"`,
-      },
+      headers,
     });
   }
 
@@ -530,7 +577,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   async function handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const headers: Record<string, string> = {};
-    request.headers.forEach((v, k) => (headers[k] = v));
+    // The log is for assertions, not a second copy of the key.
+    request.headers.forEach((v, k) =>
+      headers[k] = k === "authorization" ? "[redacted]" : v
+    );
     const record: RecordedRequest = {
       method: request.method,
       path: url.pathname,
@@ -538,19 +588,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       time: now(),
     };
     requests.push(record);
+    // A long-lived emulator keeps its most recent requests, not all of them.
+    if (requests.length > MAX_RECORDED + MAX_RECORDED / 10) {
+      requests.splice(0, requests.length - MAX_RECORDED);
+    }
     const fault = faults.take(request.method, url.pathname);
     if (fault?.delayMs) await sleep(fault.delayMs, request.signal);
     if (fault?.drop) throw new DroppedConnection();
-    if (fault?.hang) {
-      await new Promise((_, reject) => {
-        if (request.signal.aborted) reject(request.signal.reason);
-        request.signal.addEventListener(
-          "abort",
-          () => reject(request.signal.reason),
-          { once: true },
-        );
-      });
-    }
+    if (fault?.hang) await untilAborted(request.signal);
     let response: Response;
     if (fault?.status !== undefined) {
       const { body, type } = faultBody(fault);
@@ -561,7 +606,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     } else {
       response = await route(request, url, record);
       if (
-        fault && (fault.truncate || fault.nonJson || fault.dripMs !== undefined)
+        fault &&
+        (fault.truncate !== undefined || fault.stallAfter !== undefined ||
+          fault.nonJson || fault.dripMs !== undefined)
       ) {
         response = await shapeResponse(fault, response, request.signal);
       }
@@ -572,7 +619,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       response = new Response(null, response);
     }
     response.headers.set("x-request-id", randomId("req"));
-    return response;
+    return followAbort(response, request.signal);
   }
 
   return {

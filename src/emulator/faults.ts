@@ -70,17 +70,39 @@ export async function shapeResponse(
     );
   }
   const bytes = new Uint8Array(await response.arrayBuffer());
-  if (fault.truncate) {
-    const half = bytes.subarray(0, Math.floor(bytes.length / 2));
+  if (fault.truncate !== undefined && fault.truncate !== false) {
+    const cut = fault.truncate === true
+      ? Math.floor(bytes.length / 2)
+      : Math.min(fault.truncate, bytes.length);
     // The promised length makes a served client notice the cut, as with a real reset.
     headers.set("content-length", String(bytes.length));
     return new Response(
       new ReadableStream<Uint8Array>({
         start(controller) {
-          controller.enqueue(half);
+          if (cut > 0) controller.enqueue(bytes.subarray(0, cut));
           controller.error(new DroppedConnection());
         },
       }),
+      { status: response.status, headers },
+    );
+  }
+  if (fault.stallAfter !== undefined) {
+    const sent = bytes.subarray(0, Math.min(fault.stallAfter, bytes.length));
+    headers.set("content-length", String(bytes.length));
+    let first = true;
+    return new Response(
+      new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (first && sent.length > 0) {
+            first = false;
+            return controller.enqueue(sent);
+          }
+          // Silent until the client gives up, as a stuck file host is.
+          await untilAborted(signal).catch((reason) =>
+            controller.error(reason)
+          );
+        },
+      }, { highWaterMark: 0 }),
       { status: response.status, headers },
     );
   }
@@ -92,7 +114,12 @@ export async function shapeResponse(
       new ReadableStream<Uint8Array>({
         async pull(controller) {
           if (offset >= bytes.length) return controller.close();
-          await sleep(dripMs, signal).catch(() => {});
+          try {
+            await sleep(dripMs, signal);
+          } catch (reason) {
+            // The client went away: the body ends as a real one would.
+            return controller.error(reason);
+          }
           controller.enqueue(bytes.slice(offset, offset += step));
         },
       }),
@@ -100,6 +127,60 @@ export async function shapeResponse(
     );
   }
   return new Response(bytes, { status: response.status, headers });
+}
+
+/** Rejects with the signal's reason once it aborts; never resolves. */
+export function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), {
+      once: true,
+    });
+  });
+}
+
+/**
+ * The response with a body that ends when the request's signal aborts, as
+ * a real `fetch` body does: in-process, a client that gives up mid-body is
+ * not kept reading to the end.
+ */
+export function followAbort(response: Response, signal: AbortSignal): Response {
+  const body = response.body;
+  if (!body) return response;
+  const reader = body.getReader();
+  let onAbort = () => {};
+  const done = () => signal.removeEventListener("abort", onAbort);
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        onAbort = () => {
+          reader.cancel(signal.reason).catch(() => {});
+          controller.error(signal.reason);
+        };
+        if (signal.aborted) onAbort();
+        else signal.addEventListener("abort", onAbort, { once: true });
+      },
+      async pull(controller) {
+        let next: ReadableStreamReadResult<Uint8Array>;
+        try {
+          next = await reader.read();
+        } catch (error) {
+          done();
+          return controller.error(error);
+        }
+        if (signal.aborted) return;
+        if (next.done) {
+          done();
+          controller.close();
+        } else controller.enqueue(next.value);
+      },
+      cancel(reason) {
+        done();
+        return reader.cancel(reason);
+      },
+    }, { highWaterMark: 0 }),
+    response,
+  );
 }
 
 /** The body of an injected status answer. */

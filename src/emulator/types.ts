@@ -113,7 +113,8 @@ export interface EmulatorOptions {
 
 /**
  * A fault to inject into the next matching requests. Without a response
- * field (`status`, `drop`, `truncate`, `hang`, `dripMs`, `nonJson`) only
+ * field (`status`, `drop`, `truncate`, `stallAfter`, `hang`, `dripMs`,
+ * `nonJson`) only
  * `delayMs` applies and the request is then handled normally.
  *
  * @example
@@ -142,8 +143,17 @@ export interface EmulatorFault {
   headers?: Record<string, string>;
   /** Drop the connection before any response (`fetch` rejects). */
   drop?: boolean;
-  /** Handle the request normally but cut the response body in half and break the connection. */
-  truncate?: boolean;
+  /**
+   * Handle the request normally but cut the response body and break the
+   * connection: `true` cuts it in half, a number after that many bytes.
+   */
+  truncate?: boolean | number;
+  /**
+   * Handle the request normally but stop sending after this many bytes of
+   * the body, without closing: the connection stays open and silent until
+   * the client gives up.
+   */
+  stallAfter?: number;
   /** Handle the request normally but answer with an HTML page instead of its JSON, keeping the status. */
   nonJson?: boolean;
   /** Never answer; the request ends only when the client gives up. */
