@@ -13,6 +13,7 @@ import {
   getExport,
   InternalServerError,
   InvalidResponseError,
+  NoEventsError,
   NotFoundError,
   PermissionDeniedError,
   RateLimitError,
@@ -22,12 +23,21 @@ import {
   VERSION,
   waitForExport,
 } from "../mod.ts";
-import type { Emulator } from "../testing.ts";
-import { daysAgo, withServer } from "./helpers.ts";
+import { type Emulator, SAMPLE_ORGANIZATIONS } from "../testing.ts";
+import { DAY, daysAgo, storedEvent, withServer } from "./helpers.ts";
 
 const KEY = "sk_test_SECRET_d41d8cd98f00b204e980";
 
 type Ctx = { url: string; emulator: Emulator };
+
+/**
+ * One event per organization that {@link seedCall} matches: the API refuses
+ * an export of a period with no events, and most tests here are about
+ * something else.
+ */
+const seedEvents = SAMPLE_ORGANIZATIONS.map((org) =>
+  storedEvent(org, { occurredAt: daysAgo(2) })
+);
 
 /** Runs `fn` against a served emulator with a distinctive key and fast defaults. */
 function withApi(
@@ -37,7 +47,7 @@ function withApi(
   options: Parameters<typeof withServer>[0] = {},
 ): Promise<void> {
   return withServer(
-    { apiKey: KEY, exportDelayMs: 0, ...options },
+    { apiKey: KEY, exportDelayMs: 0, events: seedEvents, ...options },
     (ctx) => fn({ ...ctx, config: { apiKey: KEY, baseUrl: ctx.url } }),
   );
 }
@@ -105,7 +115,7 @@ Deno.test("createExport sends exactly the documented body and headers", async ()
         targets: ["team"],
       }),
     );
-    assert.equal(request.headers.authorization, `Bearer ${KEY}`);
+    assert.equal(request.headers.authorization, "Bearer [emulator key]");
     assert.equal(request.headers["content-type"], "application/json");
     assert.equal(request.headers.accept, "application/json");
     assert.equal(request.headers["user-agent"], `audit-log-export/${VERSION}`);
@@ -114,12 +124,30 @@ Deno.test("createExport sends exactly the documented body and headers", async ()
   });
 });
 
+const spellingRange = {
+  rangeStart: "2026-11-01T00:00:00+01:00",
+  rangeEnd: daysAgo(1),
+};
+
 Deno.test("createExport: every spelling maps to the wire names; empty lists are left out", async () => {
+  // Each case's filters match one of these, so every call creates an export.
+  const inRange = new Date(
+    (Date.parse(spellingRange.rangeStart) +
+      Date.parse(spellingRange.rangeEnd)) /
+      2,
+  ).toISOString();
+  const org = SAMPLE_ORGANIZATIONS[0];
+  const events = [
+    storedEvent(org, {
+      occurredAt: inRange,
+      actor: { id: "a", type: "user", name: "Ann" },
+    }),
+    storedEvent(org, { occurredAt: inRange, action: "'; DROP TABLE x; --" }),
+  ];
   await withApi(async ({ emulator, config }) => {
     const base = {
       organizationId: emulator.organizations[0],
-      rangeStart: "2026-11-01T00:00:00+01:00",
-      rangeEnd: daysAgo(1),
+      ...spellingRange,
     };
     const cases: [Record<string, unknown>, Record<string, unknown>][] = [
       [{ actorIds: ["a"], actorNames: ["Ann"] }, {
@@ -134,10 +162,11 @@ Deno.test("createExport: every spelling maps to the wire names; empty lists are 
       }],
     ];
     for (const [filters, wire] of cases) {
-      await createExport(
+      const created = await createExport(
         { ...base, ...filters } as CreateExportOptions,
         config,
       );
+      assert.equal(created.object, "audit_log_export");
       const sent = JSON.parse(emulator.requests.at(-1)!.body!);
       assert.deepEqual(sent, {
         organization_id: base.organizationId,
@@ -146,7 +175,8 @@ Deno.test("createExport: every spelling maps to the wire names; empty lists are 
         ...wire,
       });
     }
-  });
+    assert.equal(emulator.listExports().length, cases.length);
+  }, { events });
 });
 
 Deno.test("createExport: bad input is one ValidationError listing every problem, and sends nothing", async (t) => {
@@ -355,7 +385,10 @@ Deno.test("the API key comes from WORKOS_API_KEY when not given", async () => {
       await createExport(seedCall(emulator.organizations[0]), {
         baseUrl: config.baseUrl,
       });
-      assert.equal(emulator.requests[0].headers.authorization, `Bearer ${KEY}`);
+      assert.equal(
+        emulator.requests[0].headers.authorization,
+        "Bearer [emulator key]",
+      );
     } finally {
       if (saved === undefined) Deno.env.delete("WORKOS_API_KEY");
       else Deno.env.set("WORKOS_API_KEY", saved);
@@ -469,6 +502,79 @@ Deno.test("real API errors from the emulator map to typed errors", async () => {
       getExport("audit_log_export_x", { ...config, apiKey: "sk_test_wrong" }),
     );
     assert.ok(badKey instanceof AuthenticationError);
+  });
+});
+
+Deno.test("an empty period is a NoEventsError: a final 400 with no code, and no export", async (t) => {
+  await withApi(async ({ emulator, config }) => {
+    const org = emulator.organizations[0];
+    const expectNoEvents = async (options: CreateExportOptions) => {
+      const before = emulator.requests.length;
+      const error = await failure(createExport(options, config));
+      assert.ok(error instanceof NoEventsError, String(error));
+      assert.ok(error instanceof BadRequestError);
+      assert.ok(error instanceof ApiError);
+      assert.ok(error instanceof AuditLogError);
+      assert.equal(error.name, "NoEventsError");
+      assert.equal(error.status, 400);
+      assert.equal(error.code, undefined);
+      assert.equal(error.errors, undefined);
+      assert.match(error.requestId!, /^req_/);
+      assert.match(error.message, /^no audit log events found/i);
+      assert.equal(emulator.requests.length, before + 1, "a 400 is final");
+    };
+    await t.step("a range with no events", async () => {
+      await expectNoEvents({
+        organizationId: org,
+        rangeStart: new Date(Date.now() - 20 * DAY),
+        rangeEnd: new Date(Date.now() - 10 * DAY),
+      });
+    });
+    await t.step(
+      "filters that match nothing in a range with events",
+      async () => {
+        await expectNoEvents({
+          ...seedCall(org),
+          actions: ["user.signed_out"],
+        });
+        await expectNoEvents({ ...seedCall(org), actorNames: ["Nobody"] });
+      },
+    );
+    await t.step(
+      "the message alone identifies it, in any case, with a final period",
+      async () => {
+        for (
+          const message of [
+            "no audit log events found.",
+            "NO AUDIT LOG EVENTS FOUND",
+          ]
+        ) {
+          emulator.inject({ method: "POST", status: 400, body: { message } });
+          await expectNoEvents(seedCall(org));
+        }
+      },
+    );
+    await t.step(
+      "another 400, or that message with another status, is not",
+      async () => {
+        const cases: [number, string, new (...a: never[]) => ApiError][] = [
+          [400, "Invalid date range", BadRequestError],
+          [
+            400,
+            "No audit log events found in archive storage",
+            BadRequestError,
+          ],
+          [404, "No audit log events found", NotFoundError],
+        ];
+        for (const [status, message, Class] of cases) {
+          emulator.inject({ method: "POST", status, body: { message } });
+          const error = await failure(createExport(seedCall(org), config));
+          assert.ok(error instanceof Class, `${status} ${message}: ${error}`);
+          assert.equal(error instanceof NoEventsError, false, message);
+        }
+      },
+    );
+    assert.deepEqual(emulator.listExports(), []);
   });
 });
 

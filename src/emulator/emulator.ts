@@ -577,9 +577,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   async function handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const headers: Record<string, string> = {};
-    // The log is for assertions, not a second copy of the key.
+    // The log is for assertions, not a second copy of a key: it says only
+    // whether the emulator's own key was sent.
     request.headers.forEach((v, k) =>
-      headers[k] = k === "authorization" ? "[redacted]" : v
+      headers[k] = k !== "authorization"
+        ? v
+        : v === `Bearer ${apiKey}`
+        ? "Bearer [emulator key]"
+        : `${v.split(" ")[0]} [redacted]`
     );
     const record: RecordedRequest = {
       method: request.method,

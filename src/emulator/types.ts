@@ -181,7 +181,11 @@ export interface RecordedRequest {
   method: string;
   /** Path of the URL, e.g. `"/audit_logs/exports"`. */
   path: string;
-  /** Request headers, lower-case names. */
+  /**
+   * Request headers, lower-case names. `authorization` is never kept as
+   * sent: it reads `"Bearer [emulator key]"` when it carried the emulator's
+   * key, and `"<scheme> [redacted]"` otherwise.
+   */
   headers: Record<string, string>;
   /** The JSON body as received, for POST routes that read one. */
   body?: string;
@@ -232,7 +236,7 @@ export interface Emulator {
   readonly apiKey: string;
   /** The organization ids it knows. */
   readonly organizations: readonly string[];
-  /** Every request received so far, oldest first. */
+  /** The requests received so far, oldest first: the last 10,000 at least (older ones are dropped). */
   readonly requests: readonly RecordedRequest[];
   /** Handles one request; a web-standard fetch, so it can be passed as a client's `fetch`. */
   fetch(input: Request | URL | string, init?: RequestInit): Promise<Response>;
