@@ -185,6 +185,13 @@ function logAttempt(a: AttemptInfo): void {
 export const DEFAULT_BASE_URL = "https://api.workos.com";
 const MAX_TIMER = 2_147_483_647;
 
+/** The defaults of `WaitOptions`, in ms. */
+export const WAIT_DEFAULTS = {
+  maxWait: 600_000,
+  pollInterval: 1_000,
+  maxPollInterval: 10_000,
+} as const;
+
 /** A check of one option: the problem, or `undefined` when the value is fine. */
 type Check = (value: unknown) => string | undefined;
 
@@ -366,9 +373,9 @@ export function resolveConfig(config?: CallOptions): ResolvedConfig {
     headers: lowerHeaders(o.headers ?? {}),
     signal: o.signal,
     idempotencyKey: o.idempotencyKey,
-    maxWait: o.maxWait ?? 600_000,
-    pollInterval: o.pollInterval ?? 1_000,
-    maxPollInterval: o.maxPollInterval ?? 10_000,
+    maxWait: o.maxWait ?? WAIT_DEFAULTS.maxWait,
+    pollInterval: o.pollInterval ?? WAIT_DEFAULTS.pollInterval,
+    maxPollInterval: o.maxPollInterval ?? WAIT_DEFAULTS.maxPollInterval,
     onPoll: o.onPoll,
     onAttempt: o.onAttempt ??
       (readEnv("AUDIT_LOG_EXPORT_DEBUG") === "1" ? logAttempt : undefined),

@@ -7,15 +7,24 @@
  */
 
 import assert from "node:assert/strict";
-import { exportRows } from "../mod.ts";
+import { exportEvents, exportRows } from "../mod.ts";
 import { main } from "../cli.ts";
-import { type Emulator, serveEmulator } from "../testing.ts";
+import { monthsBefore } from "../src/retention.ts";
+import {
+  CSV_COLUMNS,
+  type Emulator,
+  type EmulatorEntity,
+  type EmulatorEvent,
+  serveEmulator,
+} from "../testing.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const CLI = `${ROOT}cli.ts`;
 const CONFIG = `${ROOT}deno.json`;
 const KEY = "sk_test_cli_secret_0123456789";
 const DOWNLOADS = /^\/_emulator\/downloads\//;
+/** How every export file starts: the fixed columns, then the first target's. */
+const HEADER = `${CSV_COLUMNS.join(",")},target_id_1,`;
 
 interface Run {
   code: number;
@@ -125,6 +134,106 @@ async function createdId(
 const listDir = async (dir: string) =>
   (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
 
+const DAY = 86_400_000;
+
+/** An emulator event as a line of `--format ndjson` holds it, parsed. */
+function asExported(e: EmulatorEvent): unknown {
+  // Empty cells read back as absent members, as the reader documents.
+  const entity = (x: EmulatorEntity) => ({
+    id: x.id,
+    type: x.type,
+    name: x.name || undefined,
+    metadata: x.metadata,
+  });
+  return JSON.parse(JSON.stringify({
+    action: e.action,
+    occurredAt: new Date(e.occurredAt).toISOString(),
+    actor: entity(e.actor),
+    targets: e.targets.map(entity),
+    context: {
+      location: e.context.location || undefined,
+      userAgent: e.context.userAgent || undefined,
+    },
+    metadata: e.metadata,
+    raw: {},
+  }));
+}
+
+/** The events an export of `[from, to]` holds, in the emulator's file order. */
+function eventsIn(
+  emulator: Emulator,
+  org: string,
+  from: string,
+  to: string,
+  keep: (e: EmulatorEvent) => boolean = () => true,
+): EmulatorEvent[] {
+  const [start, end] = [Date.parse(from), Date.parse(to)];
+  return emulator.listEvents(org).filter((e) => {
+    const t = Date.parse(e.occurredAt);
+    return t >= start && t <= end && keep(e);
+  }).sort((a, b) =>
+    Date.parse(a.occurredAt) - Date.parse(b.occurredAt) ||
+    (a.id! < b.id! ? -1 : 1)
+  );
+}
+
+/** The objects of NDJSON text; every line, the last included, ends in a newline. */
+function ndjsonLines(text: string): unknown[] {
+  assert.ok(text === "" || text.endsWith("\n"), "the last line is terminated");
+  return text.split("\n").slice(0, -1).map((line) => JSON.parse(line));
+}
+
+/** The JSON body of the last `POST /audit_logs/exports` the emulator received. */
+function lastExportBody(emulator: Emulator): Record<string, unknown> {
+  const posts = emulator.requests.filter((r) =>
+    r.method === "POST" && r.path === "/audit_logs/exports"
+  );
+  assert.ok(posts.length > 0, "an export was requested");
+  return JSON.parse(posts.at(-1)!.body!);
+}
+
+/** Checks a usage error: exit 2, the message, the usage hint, nothing on stdout, nothing a terminal would act on. */
+function assertUsage(run: Run, pattern: RegExp, what: string): void {
+  assert.equal(run.code, 2, `${what}\n${run.stderr}`);
+  assert.match(run.stderr, pattern, what);
+  assert.match(run.stderr, /Usage: audit-log-export/, what);
+  assert.equal(run.stdout, "", what);
+  assert.ok(
+    !["\u001b", "\u009b", "\u202e"].some((c) => run.stderr.includes(c)),
+    `${what}: a typed control character reached the terminal`,
+  );
+  // A huge value is clipped, not echoed whole.
+  assert.ok(run.stderr.length < 2_000, `${what}: ${run.stderr.length} chars`);
+}
+
+/** Runs `main` in-process with captured output and the given environment and clock. */
+async function inProcess(
+  args: string[],
+  options: {
+    env?: Record<string, string>;
+    now?: () => number;
+    isTTY?: boolean;
+    stdout?: (chunk: string | Uint8Array) => Promise<void>;
+  } = {},
+): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    stdout: options.stdout ?? ((chunk) => {
+      stdout += typeof chunk === "string"
+        ? chunk
+        : new TextDecoder().decode(chunk);
+      return Promise.resolve();
+    }),
+    stderr: (text) => void (stderr += text),
+    env: (name) => options.env?.[name],
+    isTTY: options.isTTY ?? false,
+    now: options.now,
+    signal: new AbortController().signal,
+  });
+  return { code, stdout, stderr };
+}
+
 Deno.test("--help, -h, help <command> and --version exit 0 with usage on stdout", async () => {
   const commands = ["create", "get", "wait", "download", "export", "demo"];
   const runs = await Promise.all([
@@ -155,6 +264,17 @@ Deno.test("--help, -h, help <command> and --version exit 0 with usage on stdout"
   }
   assert.match(perCommand[0].stdout, /--actor-name <name>/);
   assert.match(perCommand[4].stdout, /"file":/, "export help documents --json");
+  for (const i of [3, 4]) {
+    assert.match(perCommand[i].stdout, /--format <csv\|ndjson>/);
+    assert.match(perCommand[i].stdout, /--poll-interval <duration>/);
+  }
+  assert.match(
+    perCommand[4].stdout,
+    /plain date\s+\(2026-10-01\s+=\s+midnight\s+UTC\)/,
+  );
+  assert.match(perCommand[4].stdout, /--action\s+a,b\s+is\s+the\s+same\s+as/);
+  assert.match(perCommand[4].stdout, /--actor-name\s+never\s+does/);
+  assert.match(perCommand[2].stdout, /--poll-interval <duration>/);
 });
 
 Deno.test("bad usage and invalid input exit 2, name the flag, and send no request", async () => {
@@ -170,7 +290,7 @@ Deno.test("bad usage and invalid input exit 2, name the flag, and send no reques
       [["create", "--org"], /--org needs a value/],
       [
         ["create", "--org", org, "--from", "2026-13-45T00:00:00Z"],
-        /--from: must be a valid Date or an ISO-8601/,
+        /--from: '2026-13-45T00:00:00Z' is not a time; use an ISO-8601/,
       ],
       [["create", "--org", org, "--from", "yesterday"], /--from/],
       [
@@ -356,9 +476,15 @@ Deno.test("an export that fails or never gets ready exits 1", async () => {
   await withSetup(async ({ url, emulator }) => {
     const server = { url };
     const id = await createdId(server, emulator.organizations[0], "1d");
-    const slow = await cli(["wait", id, "--max-wait", "300ms", "-q"], {
-      server,
-    });
+    const slow = await cli([
+      "wait",
+      id,
+      "--max-wait",
+      "300ms",
+      "--poll-interval",
+      "100ms",
+      "-q",
+    ], { server });
     assert.equal(slow.code, 1);
     assert.match(slow.stderr, /was not ready after \d+ ms \(maxWait 300 ms\)/);
     emulator.setExportState(id, "error");
@@ -375,7 +501,7 @@ Deno.test("download streams the CSV to stdout or saves it with --out and --json"
 
     const piped = await cli(["download", id], { server });
     assert.equal(piped.code, 0, piped.stderr);
-    assert.match(piped.stdout, /^id,occurred_at,action,actor_id,/);
+    assert.ok(piped.stdout.startsWith(HEADER), piped.stdout.slice(0, 200));
     assert.match(piped.stderr, /Downloading .*: \d+ bytes/);
     assert.ok(
       !piped.stdout.includes("Downloading"),
@@ -474,9 +600,10 @@ Deno.test("export: repeated flags become lists, and the whole job runs in one go
     assert.match(byName.stderr, /Created audit_log_export_\w+ \(ready\)/);
     const names = new Set<string>();
     const types = new Set<string>();
-    for await (const row of exportRows(new Blob([byName.stdout]).stream())) {
-      names.add(row.actor_name);
-      for (const t of JSON.parse(row.targets)) types.add(t.type);
+    const csv = new Blob([byName.stdout]).stream();
+    for await (const event of exportEvents(csv)) {
+      names.add(event.actor.name!);
+      for (const t of event.targets) types.add(t.type);
     }
     assert.deepEqual([...names].sort(), [actorA, actorB].sort());
     assert.ok([...types].every((t) => t === "document" || t === "team"));
@@ -506,8 +633,9 @@ Deno.test("--out is atomic: a failed download leaves no file and no temp file; s
     );
 
     await Deno.writeTextFile(target, "OLD CONTENT\n");
+    // Without retries a cut download is not resumed: it fails.
     emulator.inject({ path: DOWNLOADS, truncate: true });
-    const cut = await cli(args, { server });
+    const cut = await cli([...args, "--max-retries", "0"], { server });
     assert.equal(cut.code, 1, cut.stderr);
     assert.match(cut.stderr, /The download broke off after \d+ bytes/);
     assert.equal(downloads(), 3);
@@ -527,7 +655,7 @@ Deno.test("--out is atomic: a failed download leaves no file and no temp file; s
 
     const ok = await cli(args, { server });
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(await Deno.readTextFile(target), /^id,occurred_at,/);
+    assert.ok((await Deno.readTextFile(target)).startsWith(HEADER));
     assert.deepEqual(await listDir(dir), ["audit.csv"]);
   });
 });
@@ -574,10 +702,7 @@ Deno.test("demo runs the whole job offline and writes audit-log-demo.csv", async
     assert.equal(human.code, 0, human.stderr);
     const file = `${dir}/audit-log-demo.csv`;
     const text = await Deno.readTextFile(file);
-    assert.match(
-      text,
-      /^id,occurred_at,action,actor_id,actor_type,actor_name,/,
-    );
+    assert.ok(text.startsWith(HEADER), text.slice(0, 200));
     const rows = await csvRows(file);
     assert.ok(rows.length > 0);
     const size = (await Deno.stat(file)).size;
@@ -585,10 +710,21 @@ Deno.test("demo runs the whole job offline and writes audit-log-demo.csv", async
       human.stdout,
       new RegExp(`Exported ${rows.length} rows, ${size} bytes`),
     );
-    assert.match(human.stdout, /occurred_at\s+action\s+actor_name\s+target\n/);
+    assert.match(
+      human.stdout,
+      /occurred_at\s+action\s+actor_name\s+first target\n/,
+    );
+    const first = rows[0];
+    const label = (first.target_name_1 || first.target_id_1)
+      .replace(/[\r\n]+/g, " ");
+    const line = human.stdout.split("\n").find((l) =>
+      l.startsWith(first.occurred_at)
+    );
+    assert.ok(line, "the preview shows the first row");
     assert.ok(
-      human.stdout.includes(rows[0].occurred_at),
-      "the preview shows the first row",
+      line.includes(first.action) &&
+        line.endsWith(`${label} (${first.target_type_1})`),
+      line,
     );
     assert.ok(human.stdout.includes(file), "says where the file is");
     assert.match(human.stderr, /Waiting for audit_log_export_\w+: pending/);
@@ -635,7 +771,7 @@ Deno.test("main runs in-process with injected IO, redrawing progress on a TTY", 
       url,
     ], io);
     assert.equal(code, 0, stderr);
-    assert.match(stdout, /^id,occurred_at,/);
+    assert.ok(stdout.startsWith(HEADER), stdout.slice(0, 200));
     assert.match(
       stderr,
       /\rWaiting for audit_log_export_\w+: (pending|ready) \(\ds\)/,
@@ -717,15 +853,708 @@ Deno.test("--out keeps an existing file's permissions, makes new files private, 
       (await Deno.lstat(`${dir}/link.csv`)).isSymlink,
       "the link stays a link",
     );
-    assert.match(
-      await Deno.readTextFile(`${dir}/real.csv`),
-      /^id,occurred_at,/,
-    );
+    assert.ok((await Deno.readTextFile(`${dir}/real.csv`)).startsWith(HEADER));
 
     const slash = await cli(["download", id, "--out", "newdir/"], {
       server,
       cwd: dir,
     });
     assert.equal(slash.code, 2, slash.stderr);
+  });
+});
+
+Deno.test("--format ndjson writes one AuditLogEvent per line, equal to the emulator's events; csv is the bytes as exported", async () => {
+  await withSetup(async ({ url, emulator, dir }) => {
+    const server = { url };
+    const org = emulator.organizations[0];
+    const [from, to] = [daysAgo(20), daysAgo(0)];
+    const range = ["--org", org, "--from", from, "--to", to];
+    const [ndjson, csv, explicitCsv] = await Promise.all([
+      cli(["export", ...range, "--format", "ndjson"], { server }),
+      cli(["export", ...range], { server }),
+      cli(["export", ...range, "--format=csv"], { server }),
+    ]);
+    for (const run of [ndjson, csv, explicitCsv]) {
+      assert.equal(run.code, 0, run.stderr);
+    }
+    const expected = eventsIn(emulator, org, from, to).map(asExported);
+    assert.ok(expected.length > 10, `${expected.length} events`);
+    assert.deepEqual(ndjsonLines(ndjson.stdout), expected);
+    assert.match(ndjson.stderr, /Downloading audit_log_export_\w+: \d+ bytes/);
+    assert.ok(csv.stdout.startsWith(HEADER));
+    assert.equal(explicitCsv.stdout, csv.stdout, "csv is the default");
+    // The lines are the library's own events of that CSV, in file order.
+    const fromCsv: string[] = [];
+    for await (const event of exportEvents(new Blob([csv.stdout]).stream())) {
+      fromCsv.push(`${JSON.stringify(event)}\n`);
+    }
+    assert.equal(ndjson.stdout, fromCsv.join(""));
+
+    const id = await createdId(server, org, "20d");
+    const out = `${dir}/events.ndjson`;
+    const saved = await cli([
+      "download",
+      id,
+      "--format",
+      "ndjson",
+      "--out",
+      out,
+      "--json",
+    ], { server });
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.equal(saved.stderr, "");
+    const result = JSON.parse(saved.stdout);
+    const text = await Deno.readTextFile(out);
+    const lines = ndjsonLines(text) as { occurredAt: string }[];
+    assert.ok(lines.length > 0);
+    assert.equal(result.rows, lines.length);
+    assert.equal(result.bytes, (await Deno.stat(out)).size);
+    assert.equal(result.export.id, id);
+    for (const line of lines) {
+      assert.equal(new Date(line.occurredAt).toISOString(), line.occurredAt);
+    }
+
+    const human = await cli(
+      ["download", id, "--format", "ndjson", "-o", "again.ndjson"],
+      { server, cwd: dir },
+    );
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(
+      human.stderr,
+      new RegExp(`Saved ${result.rows} rows, ${result.bytes} bytes`),
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/again.ndjson`), text);
+    const asCsv = await cli(
+      ["download", id, "--out", `${dir}/same.csv`, "--json"],
+      { server },
+    );
+    assert.equal(JSON.parse(asCsv.stdout).rows, result.rows, "same row count");
+    assert.deepEqual(await listDir(dir), [
+      "again.ndjson",
+      "events.ndjson",
+      "same.csv",
+    ]);
+  });
+});
+
+Deno.test("--format ndjson with --out is atomic: a broken or unparsable download leaves the old file", async () => {
+  await withSetup(async ({ url, emulator, dir }) => {
+    const server = { url };
+    const target = `${dir}/audit.ndjson`;
+    const args = [
+      "export",
+      "--org",
+      emulator.organizations[1],
+      "--from",
+      "30d",
+      "--format",
+      "ndjson",
+      "--out",
+      target,
+    ];
+    await Deno.writeTextFile(target, "OLD CONTENT\n");
+
+    // Without retries a cut download is not resumed: it fails.
+    emulator.inject({ path: DOWNLOADS, truncate: true });
+    const cut = await cli([...args, "--max-retries", "0"], { server });
+    assert.equal(cut.code, 1, cut.stderr);
+    assert.match(cut.stderr, /The download broke off after \d+ bytes/);
+    assert.equal(await Deno.readTextFile(target), "OLD CONTENT\n");
+    assert.deepEqual(await listDir(dir), ["audit.ndjson"]);
+
+    const garbage = "action,occurred_at\r\nuser.signed_in,last tuesday\r\n";
+    emulator.inject({ path: DOWNLOADS, status: 200, body: garbage, times: 2 });
+    const unparsable = await cli(args, { server });
+    assert.equal(unparsable.code, 1, unparsable.stderr);
+    assert.match(
+      unparsable.stderr,
+      /occurred_at "last tuesday" is not an ISO-8601 date-time with a time zone \(line 2\)/,
+    );
+    assert.equal(await Deno.readTextFile(target), "OLD CONTENT\n");
+    assert.deepEqual(await listDir(dir), ["audit.ndjson"]);
+    const toStdout = await cli(args.slice(0, -2), { server });
+    assert.equal(toStdout.code, 1, "an unparsable file fails on stdout too");
+    assert.equal(toStdout.stdout, "");
+
+    const ok = await cli([...args, "--json"], { server });
+    assert.equal(ok.code, 0, ok.stderr);
+    const lines = ndjsonLines(await Deno.readTextFile(target));
+    assert.equal(JSON.parse(ok.stdout).rows, lines.length);
+    assert.ok(lines.length > 0);
+    assert.deepEqual(await listDir(dir), ["audit.ndjson"]);
+  });
+});
+
+Deno.test("--format ndjson streams: memory does not grow with the export", async () => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  assert.ok(gc, "run with --v8-flags=--expose-gc");
+  const org = "org_01MEMORYTEST0000000000000";
+  const count = 40_000;
+  const start = Date.now() - 5 * DAY;
+  const events: EmulatorEvent[] = Array.from({ length: count }, (_, i) => ({
+    organizationId: org,
+    action: "document.updated",
+    occurredAt: new Date(start + i * 1_000).toISOString(),
+    actor: { id: `user_${i % 97}`, type: "user", name: `Person ${i % 97}` },
+    targets: [{ id: `document_${i}`, type: "document", name: "x".repeat(200) }],
+    context: { location: "203.0.113.7", userAgent: "curl/8.5.0" },
+    metadata: { seq: i },
+  }));
+  const server = await serveEmulator({
+    apiKey: KEY,
+    exportDelayMs: 0,
+    organizations: [org],
+    events,
+  });
+  try {
+    gc!();
+    const baseline = Deno.memoryUsage().heapUsed;
+    let peak = 0;
+    let bytes = 0;
+    let rows = 0;
+    let last = "";
+    const sample = () => {
+      gc!();
+      peak = Math.max(peak, Deno.memoryUsage().heapUsed - baseline);
+    };
+    // Sampled on a timer as well as on writes: an output held back until
+    // the end would show only on the timer.
+    const sampler = setInterval(sample, 100);
+    const run = await inProcess([
+      "export",
+      "--org",
+      org,
+      "--from",
+      "6d",
+      "--format",
+      "ndjson",
+      "--base-url",
+      server.url,
+    ], {
+      env: { WORKOS_API_KEY: KEY },
+      stdout: (chunk) => {
+        const text = typeof chunk === "string"
+          ? chunk
+          : new TextDecoder().decode(chunk);
+        bytes += text.length;
+        rows += text.split("\n").length - 1;
+        last = text;
+        if (rows % 1_000 < 3) sample();
+        return Promise.resolve();
+      },
+    }).finally(() => clearInterval(sampler));
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(rows, count);
+    const final = ndjsonLines(last).at(-1) as { targets: { id: string }[] };
+    assert.equal(final.targets[0].id, `document_${count - 1}`);
+    assert.ok(bytes > 15_000_000, `${bytes} bytes written`);
+    // Holding the events would take well over the output's size.
+    assert.ok(
+      peak < 8_000_000,
+      `heap grew by ${peak} bytes for ${bytes} bytes of output`,
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("--format: wrong, empty, huge and hostile values exit 2 before any request", async () => {
+  await withSetup(async ({ url, emulator }) => {
+    const server = { url };
+    const range = ["--org", emulator.organizations[0], "--from", "7d"];
+    const cases: [string[], RegExp][] = [
+      [
+        ["export", ...range, "--format", "xml"],
+        /--format: 'xml' is not one of csv, ndjson/,
+      ],
+      [
+        ["download", "audit_log_export_1", "--format", "NDJSON"],
+        /'NDJSON' is not one of csv, ndjson/,
+      ],
+      [
+        ["export", ...range, "--format", ""],
+        /--format: '' is not one of csv, ndjson/,
+      ],
+      [["export", ...range, "--format="], /--format: '' is not one of/],
+      [
+        ["export", ...range, "--format", "csv,ndjson"],
+        /'csv,ndjson' is not one of/,
+      ],
+      [["export", ...range, "--format", " csv"], /' csv' is not one of/],
+      [
+        ["export", ...range, "--format", "x".repeat(100_000)],
+        /--format: 'x{60}… \(100000 characters\)' is not one of/,
+      ],
+      [
+        ["export", ...range, "--format", "csv\x1b[2J\u009b31m\u202e"],
+        /'csv\\u001b\[2J\\u009b31m\\u202e' is not one of/,
+      ],
+      [
+        ["export", ...range, "--format", "csv", "--format", "ndjson"],
+        /--format was given more than once/,
+      ],
+      [
+        ["download", "audit_log_export_1", "--format"],
+        /--format needs a value <csv\|ndjson>/,
+      ],
+      [
+        ["create", ...range, "--format", "csv"],
+        /unknown flag --format for 'create'/,
+      ],
+    ];
+    const runs = await Promise.all(
+      cases.map(([args]) => cli(args, { server })),
+    );
+    for (const [i, run] of runs.entries()) {
+      assertUsage(run, cases[i][1], cases[i][0].join(" ").slice(0, 200));
+    }
+    assert.equal(emulator.requests.length, 0, "no request was sent");
+  });
+});
+
+Deno.test("--from/--to accept ISO date-times with a zone, plain dates, now and ages", async () => {
+  await withSetup(async ({ url, emulator }) => {
+    const server = { url };
+    const org = emulator.organizations[0];
+    const date = (days: number) => daysAgo(days).slice(0, 10);
+    const [day, next] = [date(10), date(9)];
+    const cases: [string[], (start: number, end: number) => void][] = [
+      [["--from", day, "--to", next], (start, end) => {
+        assert.equal(start, Date.parse(`${day}T00:00:00Z`));
+        assert.equal(end, Date.parse(`${next}T00:00:00Z`));
+      }],
+      [["--from", `${day}T02:30:00+02:00`, "--to", `${next}t00:00:00z`], (
+        start,
+        end,
+      ) => {
+        assert.equal(start, Date.parse(`${day}T00:30:00Z`));
+        assert.equal(end, Date.parse(`${next}T00:00:00Z`));
+      }],
+      [["--from", "36h", "--to", "NOW"], (start, end) => {
+        assert.equal(end - start, 36 * 3_600_000);
+      }],
+      [["--from", " 2w "], (start, end) => {
+        assert.equal(end - start, 14 * DAY, "--to defaults to now");
+      }],
+      [["--from", `${day}T00:00:00.123456789Z`, "--to", next], (start) => {
+        assert.equal(start, Date.parse(`${day}T00:00:00.123Z`));
+      }],
+    ];
+    for (const [flags, check] of cases) {
+      const run = await cli(["create", "--org", org, ...flags, "--json"], {
+        server,
+      });
+      // A quiet stretch of the sample refuses the export; the range was sent all the same.
+      assert.ok(
+        run.code === 0 || /No audit log events found/.test(run.stderr),
+        run.stderr,
+      );
+      const body = lastExportBody(emulator);
+      for (const key of ["range_start", "range_end"]) {
+        const value = body[key] as string;
+        assert.equal(new Date(value).toISOString(), value, "sent as ISO");
+      }
+      check(
+        Date.parse(body.range_start as string),
+        Date.parse(body.range_end as string),
+      );
+    }
+  });
+});
+
+Deno.test("--from/--to: wrong, empty, huge and hostile values exit 2 naming the accepted forms, before any request", async () => {
+  await withSetup(async ({ url, emulator }) => {
+    const server = { url };
+    const org = emulator.organizations[0];
+    const forms =
+      /is not a time; use an ISO-8601 date-time with a zone \(2026-11-01T09:30:00Z, [^\n]*\), a plain date \(2026-11-01, midnight UTC\), 'now', or an age: a number and s, m, h, d or w \(30d, 12h\)/;
+    const bad: [string, string, RegExp?][] = [
+      ["from", "yesterday"],
+      ["from", "2026-02-30", /'2026-02-30'/],
+      ["from", "2026-11-01T10:00", /'2026-11-01T10:00'/],
+      ["from", "2026-11-01T25:00:00Z"],
+      ["from", "2026-13-45T00:00:00Z"],
+      ["from", "30 d"],
+      ["from", "1e3d"],
+      ["from", "-5d"],
+      ["from", ""],
+      ["from", "   "],
+      ["from", "9".repeat(400) + "d", /'9{60}… \(401 characters\)'/],
+      ["from", "1".repeat(100_000), /\(100000 characters\)/],
+      ["from", "\x1b[2J\x1b[H", /'\\u001b\[2J\\u001b\[H'/],
+      ["from", "2026-11-01\u202e", /'2026-11-01\\u202e'/],
+      ["from", "$(reboot)", /'\$\(reboot\)'/],
+      ["to", "tomorrow", /--to: 'tomorrow'/],
+      ["to", "2026-11-01 00:00:00Z"],
+    ];
+    const runs = await Promise.all(bad.map(([flag, value]) =>
+      cli([
+        "export",
+        "--org",
+        org,
+        ...(flag === "from" ? [] : ["--from", "7d"]),
+        `--${flag}=${value}`,
+      ], { server })
+    ));
+    for (const [i, run] of runs.entries()) {
+      const [flag, value, extra] = bad[i];
+      const what = `--${flag} ${JSON.stringify(value.slice(0, 80))}`;
+      assertUsage(run, new RegExp(`--${flag}: `), what);
+      assert.match(run.stderr, forms, what);
+      if (extra) assert.match(run.stderr, extra, what);
+    }
+    assert.equal(emulator.requests.length, 0, "no request was sent");
+  });
+});
+
+Deno.test("a --from older than the three months WorkOS keeps is a usage error before any request", async () => {
+  await withSetup(async ({ url, emulator }) => {
+    const server = { url };
+    const org = emulator.organizations[0];
+    const old = daysAgo(120).slice(0, 10);
+    const runs = await Promise.all([
+      cli(["export", "--org", org, "--from", "100d"], { server }),
+      cli(["create", "--org", org, "--from", old], { server }),
+      cli(["create", "--org", org, "--from", "2020-01-01T00:00:00Z"], {
+        server,
+      }),
+    ]);
+    const expected = monthsBefore(Date.now(), 3);
+    for (const [i, shown] of ["100d", old, "2020-01-01T00:00:00Z"].entries()) {
+      const run = runs[i];
+      assertUsage(
+        run,
+        new RegExp(
+          `--from ${shown}( \\([^)]+\\))? is older than the three months WorkOS keeps \\(earliest: ([^)]+)\\)`,
+        ),
+        shown,
+      );
+      const earliest = Date.parse(
+        /\(earliest: ([^)]+)\)/.exec(run.stderr)![1],
+      );
+      // The same calendar arithmetic as the API's, give or take the clock.
+      assert.ok(Math.abs(earliest - expected) < 60_000, run.stderr);
+    }
+    assert.match(runs[0].stderr, /--from 100d \(\d{4}-\d\d-\d\dT[^)]+Z\) is/);
+    assert.equal(emulator.requests.length, 0, "no request was sent");
+
+    const recent = await cli(["create", "--org", org, "--from", "85d"], {
+      server,
+    });
+    assert.equal(recent.code, 0, recent.stderr);
+  });
+});
+
+Deno.test("the retention check counts calendar months like the API, to the millisecond", async () => {
+  // May 31 minus three months is February 28 (2026 is no leap year).
+  const now = () => Date.UTC(2026, 4, 31, 12);
+  const org = "org_01EHZNVPK3SFK441A1RGBFSHRT";
+  const tooOld = await inProcess([
+    "create",
+    "--org",
+    org,
+    "--from",
+    "2026-02-28T11:59:59.999Z",
+  ], { now, env: { WORKOS_API_KEY: KEY } });
+  assertUsage(
+    tooOld,
+    /--from 2026-02-28T11:59:59.999Z is older than the three months WorkOS keeps \(earliest: 2026-02-28T12:00:00.000Z\)/,
+    "one ms too old",
+  );
+  const ageTooOld = await inProcess(
+    ["export", "--org", org, "--from", "93d"],
+    { now, env: { WORKOS_API_KEY: KEY } },
+  );
+  assertUsage(
+    ageTooOld,
+    /--from 93d \(2026-02-27T12:00:00.000Z\) is older than the three months WorkOS keeps \(earliest: 2026-02-28T12:00:00.000Z\)/,
+    "an age one day too old",
+  );
+  // At the boundary the check passes; the missing key then stops the run,
+  // still before any request.
+  for (const from of ["2026-02-28T12:00:00Z", "92d"]) {
+    const boundary = await inProcess(
+      ["export", "--org", org, "--from", from, "--to", "2026-03-01"],
+      { now },
+    );
+    assertUsage(boundary, /WORKOS_API_KEY is not set/, `--from ${from}`);
+  }
+});
+
+Deno.test("--action, --actor-id and --target split on commas; --actor-name never does", async () => {
+  await withSetup(async ({ url, emulator }) => {
+    const server = { url };
+    const org = emulator.organizations[0];
+    const [from, to] = [daysAgo(60), daysAgo(0)];
+    const sample = emulator.listEvents(org);
+    const [idA, idB] = [...new Set(sample.map((e) => e.actor.id))];
+    const run = await cli([
+      "export",
+      "--org",
+      org,
+      "--from",
+      from,
+      "--to",
+      to,
+      "--action",
+      "user.signed_in, user.signed_out",
+      "--action=document.created",
+      "--actor-id",
+      `${idA},${idB}`,
+      "--target",
+      "user,document",
+      "--format",
+      "ndjson",
+    ], { server });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(lastExportBody(emulator), {
+      organization_id: org,
+      range_start: from,
+      range_end: to,
+      actions: ["user.signed_in", "user.signed_out", "document.created"],
+      actor_ids: [idA, idB],
+      targets: ["user", "document"],
+    });
+    const expected = eventsIn(
+      emulator,
+      org,
+      from,
+      to,
+      (e) =>
+        ["user.signed_in", "user.signed_out", "document.created"].includes(
+          e.action,
+        ) && [idA, idB].includes(e.actor.id) &&
+        e.targets.some((t) => t.type === "user" || t.type === "document"),
+    );
+    assert.ok(expected.length > 0);
+    assert.deepEqual(ndjsonLines(run.stdout), expected.map(asExported));
+
+    const names = await cli([
+      "create",
+      "--org",
+      org,
+      "--from",
+      "30d",
+      "--actor-name",
+      "Lovelace, Ada",
+      "--actor-name=O'Brien, Zoë",
+    ], { server });
+    assert.deepEqual(lastExportBody(emulator).actor_names, [
+      "Lovelace, Ada",
+      "O'Brien, Zoë",
+    ]);
+    assert.equal(names.code, 1, "nobody has those names");
+  });
+});
+
+Deno.test("comma-split filters: wrong, empty, huge and hostile values", async () => {
+  await withSetup(async ({ url, emulator }) => {
+    const server = { url };
+    const org = emulator.organizations[0];
+    const base = ["export", "--org", org, "--from", "7d"];
+    const cases: [string[], RegExp][] = [
+      [
+        ["--action", ""],
+        /--action: '' has an empty value; separate values with single commas/,
+      ],
+      [
+        ["--action", "user.signed_in,,user.signed_out"],
+        /--action: 'user.signed_in,,user.signed_out' has an empty value/,
+      ],
+      [["--target", ","], /--target: ',' has an empty value/],
+      [["--actor-id", "user_1,"], /--actor-id: 'user_1,' has an empty value/],
+      [["--action", " , "], /--action: ' , ' has an empty value/],
+      [
+        ["--actor-name", ""],
+        /--actor-name \(value 1\): each value must not be empty/,
+      ],
+      [
+        ["--action", `ok,${"a".repeat(2_000)}`],
+        /--action \(value 2\): each value must be at most 1000 characters/,
+      ],
+      [
+        ["--target", "team,\x1b[31mred"],
+        /--target \(value 2\): each value must not contain control characters/,
+      ],
+      [
+        ["--actor-name", "Ada\nLovelace"],
+        /--actor-name \(value 1\): each value must not contain control characters/,
+      ],
+      [
+        ["--action", ",\x1b]0;pwned\x07"],
+        /--action: ',\\u001b\]0;pwned\\u0007' has an empty value/,
+      ],
+    ];
+    const runs = await Promise.all(
+      cases.map(([flags]) => cli([...base, ...flags], { server })),
+    );
+    for (const [i, run] of runs.entries()) {
+      assertUsage(run, cases[i][1], JSON.stringify(cases[i][0]).slice(0, 200));
+    }
+    assert.equal(emulator.requests.length, 0, "no request was sent");
+
+    // Thousands of values in one flag, and values hostile only to a careless
+    // consumer, are sent exactly as given.
+    const many = Array.from({ length: 10_000 }, (_, i) => `a${i}.b`);
+    const huge = await cli([...base, "--action", many.join(",")], { server });
+    assert.equal(huge.code, 0, huge.stderr);
+    assert.equal(huge.stdout, "");
+    assert.deepEqual(lastExportBody(emulator).actions, many);
+    const hostile = ['"; DROP TABLE audit; --', '=HYPERLINK("x")', "${PATH}"];
+    const odd = await cli([
+      ...base,
+      "--target",
+      hostile.join(","),
+      "--actor-name",
+      "@SUM(1), -2",
+    ], { server });
+    assert.equal(odd.code, 0, odd.stderr);
+    const body = lastExportBody(emulator);
+    assert.deepEqual(body.targets, hostile);
+    assert.deepEqual(body.actor_names, ["@SUM(1), -2"]);
+  });
+});
+
+Deno.test("an empty period: export writes an empty output, says 0 rows and exits 0; create fails clearly", async () => {
+  await withSetup(async ({ url, emulator, dir }) => {
+    const server = { url };
+    const args = [
+      "export",
+      "--org",
+      emulator.organizations[0],
+      "--from",
+      "30d",
+      "--action",
+      "nothing.happened",
+    ];
+    const [csv, ndjson, quiet] = await Promise.all([
+      cli(args, { server }),
+      cli([...args, "--format", "ndjson"], { server }),
+      cli([...args, "-q"], { server }),
+    ]);
+    for (const run of [csv, ndjson]) {
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, "");
+      assert.equal(
+        run.stderr,
+        "No event in this period matches the filters: 0 rows\n",
+      );
+    }
+    assert.equal(quiet.code, 0);
+    assert.equal(quiet.stdout + quiet.stderr, "");
+
+    const target = `${dir}/audit.csv`;
+    await Deno.writeTextFile(target, "OLD CONTENT\n");
+    await Deno.chmod(target, 0o640);
+    const json = await cli([...args, "--out", target, "--json"], { server });
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(json.stderr, "");
+    assert.deepEqual(JSON.parse(json.stdout), {
+      export: null,
+      file: target,
+      bytes: 0,
+      rows: 0,
+    });
+    assert.equal(
+      (await Deno.stat(target)).size,
+      0,
+      "replaced by an empty file",
+    );
+    assert.equal(((await Deno.stat(target)).mode ?? 0) & 0o777, 0o640);
+
+    const human = await cli(
+      [...args, "--format", "ndjson", "-o", "new.ndjson"],
+      { server, cwd: dir },
+    );
+    assert.equal(human.code, 0, human.stderr);
+    assert.equal(
+      human.stderr,
+      `No event in this period matches the filters: saved 0 rows, 0 bytes, to ${dir}/new.ndjson\n`,
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/new.ndjson`), "");
+    assert.deepEqual(await listDir(dir), ["audit.csv", "new.ndjson"]);
+    assert.ok(
+      emulator.requests.every((r) => r.method === "POST"),
+      "nothing to wait for or download",
+    );
+
+    const created = await cli(["create", ...args.slice(1)], { server });
+    assert.equal(created.code, 1);
+    assert.equal(created.stdout, "");
+    assert.match(
+      created.stderr,
+      /No audit log events found \(HTTP 400, request id req_\w+\): no event in this period matches the filters, so WorkOS created no export\./,
+    );
+    assert.match(
+      created.stderr,
+      /use 'audit-log-export export', which writes an empty output/,
+    );
+  });
+});
+
+Deno.test("wait and download of an export that is already ready print no Waiting line", async () => {
+  await withSetup(async ({ url, emulator }) => {
+    const server = { url };
+    const id = await createdId(server, emulator.organizations[0], "7d");
+    const [waited, downloaded] = await Promise.all([
+      cli(["wait", id], { server }),
+      cli(["download", id], { server }),
+    ]);
+    assert.equal(waited.code, 0, waited.stderr);
+    assert.equal(JSON.parse(waited.stdout).state, "ready");
+    assert.equal(waited.stderr, "");
+    assert.equal(downloaded.code, 0, downloaded.stderr);
+    assert.ok(downloaded.stdout.startsWith(HEADER));
+    assert.doesNotMatch(downloaded.stderr, /Waiting/);
+    assert.match(downloaded.stderr, /^Downloading /);
+
+    // On a terminal neither a line nor a ticking counter starts.
+    const tty = await inProcess(["wait", id, "--base-url", url], {
+      env: { WORKOS_API_KEY: KEY },
+      isTTY: true,
+    });
+    assert.equal(tty.code, 0, tty.stderr);
+    assert.equal(tty.stderr, "");
+  });
+});
+
+Deno.test("--max-wait shorter than one poll interval is a usage error naming both", async () => {
+  await withSetup(async ({ url, emulator }) => {
+    const server = { url };
+    const id = "audit_log_export_01GBZK5MP7TD1YCFQHFR22180V";
+    const range = ["--org", emulator.organizations[0], "--from", "7d"];
+    const cases: [string[], RegExp][] = [
+      [
+        ["wait", id, "--max-wait", "300ms"],
+        /--max-wait 300ms is shorter than one poll interval, --poll-interval 1s \(the default\): the wait would end before the export is polled a second time/,
+      ],
+      [
+        ["download", id, "--max-wait", "2s", "--poll-interval", "5s"],
+        /--max-wait 2s is shorter than one poll interval, --poll-interval 5s:/,
+      ],
+      [
+        ["export", ...range, "--poll-interval", "20m"],
+        /--max-wait 10m \(the default\) is shorter than one poll interval, --poll-interval 20m:/,
+      ],
+      [
+        ["wait", id, "--poll-interval", "0"],
+        /--poll-interval: '0' is not a duration/,
+      ],
+      [
+        ["wait", id, "--poll-interval", ""],
+        /--poll-interval: '' is not a duration/,
+      ],
+      [
+        ["wait", id, "--poll-interval", "9".repeat(5_000)],
+        /--poll-interval: '9{60}… \(5000 characters\)' is not a duration/,
+      ],
+    ];
+    const runs = await Promise.all(
+      cases.map(([args]) => cli(args, { server })),
+    );
+    for (const [i, run] of runs.entries()) {
+      assertUsage(run, cases[i][1], cases[i][0].join(" ").slice(0, 200));
+    }
+    assert.equal(emulator.requests.length, 0, "no request was sent");
   });
 });

@@ -3,12 +3,13 @@ import { parse } from "csv-parse/sync";
 import {
   createEmulator,
   CSV_COLUMNS,
+  csvHeader,
   type Emulator,
   type EmulatorEvent,
   SAMPLE_ORGANIZATIONS,
   sampleEvents,
 } from "../testing.ts";
-import { monthsBefore } from "../src/emulator/emulator.ts";
+import { monthsBefore } from "../src/retention.ts";
 import { call, clock, DAY, daysAgo, withServer } from "./helpers.ts";
 
 const ORG = "org_test";
@@ -343,13 +344,15 @@ Deno.test("emulator: every filter is applied and the range is inclusive at both 
     organizations: [ORG, "org_other"],
     exportDelayMs: 0,
   }, async ({ url, emulator }) => {
+    // The file has no id column; each event here has its own instant.
+    const idAt = new Map(events.map((e) => [e.occurredAt, e.id]));
     const ids = async (filters: Record<string, unknown>) =>
       (await exportRows(url, emulator, {
         organization_id: ORG,
         range_start: at(10),
         range_end: at(7),
         ...filters,
-      })).map((r) => r.id);
+      })).map((r) => idAt.get(r.occurred_at));
     assert.deepEqual(await ids({}), ["e1", "e2", "e3", "e4"]);
     assert.deepEqual(await ids({ actions: ["a.one"] }), ["e1", "e3"]);
     assert.deepEqual(await ids({ actions: ["a.one", "a.three"] }), [
@@ -370,7 +373,14 @@ Deno.test("emulator: every filter is applied and the range is inclusive at both 
       "e3",
     ]);
     assert.deepEqual(await ids({ actions: [] }), ["e1", "e2", "e3", "e4"]);
-    assert.deepEqual(await ids({ actions: ["nothing"] }), []);
+    const nothing = await call(url, emulator, "POST", "/audit_logs/exports", {
+      organization_id: ORG,
+      range_start: at(10),
+      range_end: at(7),
+      actions: ["nothing"],
+    });
+    assert.equal(nothing.status, 400);
+    assert.deepEqual(nothing.body, { message: "No audit log events found" });
     assert.deepEqual(await ids({ range_start: at(9), range_end: at(9) }), [
       "e2",
     ]);
@@ -414,19 +424,407 @@ Deno.test("emulator: the CSV holds exactly the stored events, hostile text inclu
         range_start: daysAgo(2),
         range_end: new Date().toISOString(),
       });
-      assert.deepEqual(Object.keys(rows[0]), CSV_COLUMNS);
+      assert.deepEqual(Object.keys(rows[0]), csvHeader(1));
       assert.equal(rows.length, events.length);
       rows.forEach((row, i) => {
         const e = events[i];
-        assert.equal(row.id, e.id);
+        assert.equal(row.action, e.action);
         assert.equal(row.occurred_at, e.occurredAt);
+        assert.equal(row.actor_id, e.actor.id);
+        assert.equal(row.actor_type, e.actor.type);
         assert.equal(row.actor_name, e.actor.name ?? "");
         assert.deepEqual(JSON.parse(row.actor_metadata), e.actor.metadata);
-        assert.deepEqual(JSON.parse(row.targets), e.targets);
-        assert.equal(row.location, e.context.location);
-        assert.equal(row.user_agent, e.context.userAgent);
+        assert.equal(row.context_location, e.context.location);
+        assert.equal(row.context_user_agent, e.context.userAgent);
         assert.deepEqual(JSON.parse(row.metadata), e.metadata);
-        assert.equal(row.version, "2");
+        assert.equal(row.target_id_1, "t");
+        assert.equal(row.target_type_1, "team");
+        assert.equal(row.target_name_1, hostile[i]);
+        assert.equal(row.target_metadata_1, "");
+      });
+    },
+  );
+});
+
+Deno.test("emulator: an export that matches no event is refused with 400 No audit log events found", async (t) => {
+  const signIn = event({
+    id: "in",
+    occurredAt: daysAgo(5),
+    action: "user.signed_in",
+    actor: { id: "u1", type: "user", name: "Ann" },
+    targets: [{ id: "t1", type: "team" }],
+  });
+  const edit = event({
+    id: "edit",
+    occurredAt: daysAgo(4),
+    action: "document.updated",
+    actor: { id: "u2", type: "user", name: "Bob" },
+    targets: [{ id: "d1", type: "document" }],
+  });
+  const at = Date.parse(signIn.occurredAt);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  await withServer({
+    events: [signIn, edit],
+    organizations: [ORG, "org_quiet"],
+    exportDelayMs: 0,
+  }, async ({ url, emulator }) => {
+    const post = (body: Record<string, unknown>) =>
+      call(url, emulator, "POST", "/audit_logs/exports", body);
+    const around = {
+      organization_id: ORG,
+      range_start: daysAgo(6),
+      range_end: daysAgo(3),
+    };
+    const expectRefused = async (body: Record<string, unknown>) => {
+      const r = await post(body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      // Exactly the real API's body: a message and no code.
+      assert.deepEqual(r.body, { message: "No audit log events found" });
+      assert.equal(r.headers.get("content-type"), "application/json");
+      assert.match(r.headers.get("x-request-id")!, /^req_/);
+    };
+
+    await t.step("a range with no events", async () => {
+      await expectRefused({
+        organization_id: ORG,
+        range_start: daysAgo(30),
+        range_end: daysAgo(10),
+      });
+      // Next to an event, by a millisecond, on either side.
+      await expectRefused({
+        organization_id: ORG,
+        range_start: daysAgo(6),
+        range_end: iso(at - 1),
+      });
+      await expectRefused({
+        organization_id: ORG,
+        range_start: iso(at + 1),
+        range_end: iso(at + DAY / 2),
+      });
+      await expectRefused({
+        organization_id: "org_quiet",
+        range_start: daysAgo(30),
+        range_end: daysAgo(1),
+      });
+    });
+
+    await t.step(
+      "filters that match nothing in a range with events",
+      async () => {
+        for (
+          const filters of [
+            { actions: ["user.deleted"] },
+            { actor_ids: ["u3"] },
+            { actor_names: ["Carol"] },
+            { actors: ["Carol"] },
+            { targets: ["organization"] },
+            // Each matches an event, but no event matches both.
+            { actions: ["user.signed_in"], actor_ids: ["u2"] },
+            { actor_names: ["Bob"], targets: ["team"] },
+          ]
+        ) {
+          await expectRefused({ ...around, ...filters });
+        }
+      },
+    );
+
+    await t.step("nothing was created by a refused request", () => {
+      assert.deepEqual(emulator.listExports(), []);
+    });
+
+    await t.step(
+      "an invalid range, an unknown organization or a missing field keeps its own answer",
+      async () => {
+        const invalid = {
+          message: "Invalid date range",
+          code: "invalid_audit_log_export_range_date",
+        };
+        for (
+          const range of [
+            { range_start: daysAgo(10), range_end: daysAgo(20) },
+            { range_start: daysAgo(100), range_end: daysAgo(95) },
+            { range_start: "last week", range_end: daysAgo(20) },
+          ]
+        ) {
+          const r = await post({ organization_id: ORG, ...range });
+          assert.equal(r.status, 400, JSON.stringify(range));
+          assert.deepEqual(r.body, invalid);
+        }
+        const unknown = await post({ ...around, organization_id: "org_nope" });
+        assert.equal(unknown.status, 404);
+        assert.deepEqual(unknown.body, {
+          message: "Organization not found: 'org_nope'",
+        });
+        const { range_end: _, ...missing } = around;
+        const r = await post({ ...missing, actions: ["user.deleted"] });
+        assert.equal(r.status, 422);
+      },
+    );
+
+    await t.step(
+      "the same request succeeds once an event matches it",
+      async () => {
+        const quiet = {
+          organization_id: "org_quiet",
+          range_start: daysAgo(30),
+          range_end: daysAgo(1),
+        };
+        await expectRefused(quiet);
+        const stored = await call(url, emulator, "POST", "/audit_logs/events", {
+          organization_id: "org_quiet",
+          event: {
+            action: "user.signed_in",
+            occurred_at: daysAgo(2),
+            actor: { id: "u9", type: "user" },
+            targets: [],
+            context: { location: "198.51.100.1" },
+          },
+        });
+        assert.equal(stored.status, 200);
+        const created = await post(quiet);
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        assert.equal(emulator.listExports()[0].rowCount, 1);
+      },
+    );
+  });
+});
+
+Deno.test("emulator: the CSV has the columns of real exports, one group per target up to the widest event", async (t) => {
+  const base = Date.now() - 2 * DAY;
+  const when = (i: number) => new Date(base + i * 60_000).toISOString();
+  const events: EmulatorEvent[] = [
+    event({
+      occurredAt: when(0),
+      action: "api_key.created",
+      actor: { id: "k1", type: "api_key" },
+      targets: [],
+      context: { location: "203.0.113.1" },
+    }),
+    event({
+      occurredAt: when(1),
+      action: "user.signed_in",
+      actor: {
+        id: "u1",
+        type: "user",
+        name: 'Zoë "Z" O\'Brien, =1+1',
+        metadata: { email: "zoe@example.com", note: "line\r\nbreak" },
+      },
+      targets: [{
+        id: "team_1",
+        type: "team",
+        name: "Core, team",
+        metadata: { plan: "pro" },
+      }],
+      context: { location: "198.51.100.7", userAgent: "curl/8.5.0" },
+      metadata: { mfa: true, seats: 12, reason: '"quoted"' },
+    }),
+    event({
+      occurredAt: when(2),
+      action: "document.shared",
+      actor: { id: "u2", type: "user", name: "李小龍" },
+      targets: [
+        { id: "doc_1", type: "document", name: "=SUM(A1:A9)" },
+        { id: "team_2", type: "team", metadata: { role: "viewer" } },
+        { id: "user_3", type: "user", name: "" },
+      ],
+      context: { location: "2001:db8::1", userAgent: "" },
+      metadata: { count: 3 },
+    }),
+    event({
+      occurredAt: when(3),
+      action: "document.updated",
+      actor: { id: "u1", type: "user", name: "Ann" },
+      targets: [
+        { id: "doc_1", type: "document" },
+        { id: "doc_2", type: "document", name: "notes\nline 2" },
+      ],
+    }),
+  ];
+  // What each cell must hold, from the stored event alone.
+  const expectedRow = (e: EmulatorEvent, width: number) => {
+    const row: Record<string, string> = {
+      action: e.action,
+      occurred_at: e.occurredAt,
+      actor_id: e.actor.id,
+      actor_type: e.actor.type,
+      actor_name: e.actor.name ?? "",
+      actor_metadata: "",
+      context_location: e.context.location,
+      context_user_agent: e.context.userAgent ?? "",
+      metadata: "",
+    };
+    for (let n = 1; n <= width; n++) {
+      const target = e.targets[n - 1];
+      row[`target_id_${n}`] = target?.id ?? "";
+      row[`target_type_${n}`] = target?.type ?? "";
+      row[`target_name_${n}`] = target?.name ?? "";
+      row[`target_metadata_${n}`] = "";
+    }
+    return row;
+  };
+  /** The JSON cells, parsed: their text is JSON, not a fixed spelling. */
+  const json = (row: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) =>
+        /metadata/.test(k) ? [k, v === "" ? "" : JSON.parse(v)] : [k, v]
+      ),
+    );
+  const jsonOf = (e: EmulatorEvent, width: number) => {
+    const row: Record<string, unknown> = expectedRow(e, width);
+    row.actor_metadata = e.actor.metadata ?? "";
+    row.metadata = e.metadata ?? "";
+    e.targets.forEach((target, i) => {
+      row[`target_metadata_${i + 1}`] = target.metadata ?? "";
+    });
+    return row;
+  };
+
+  await withServer(
+    { events, organizations: [ORG], exportDelayMs: 0 },
+    async ({ url, emulator }) => {
+      /** The header and the records of an export, read by csv-parse. */
+      const file = async (filters: Record<string, unknown>) => {
+        const created = await call(
+          url,
+          emulator,
+          "POST",
+          "/audit_logs/exports",
+          {
+            organization_id: ORG,
+            range_start: when(0),
+            range_end: when(3),
+            ...filters,
+          },
+        );
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        const read = await call(
+          url,
+          emulator,
+          "GET",
+          `/audit_logs/exports/${created.body.id}`,
+        );
+        const response = await fetch(read.body.url);
+        const text = await response.text();
+        assert.ok(text.endsWith("\r\n"), "records end with CRLF");
+        const [header, ...records]: string[][] = parse(text, { bom: true });
+        const rows: Record<string, string>[] = parse(text, {
+          bom: true,
+          columns: true,
+        });
+        for (const record of records) {
+          assert.equal(record.length, header.length, "every record is full");
+        }
+        return { header, rows };
+      };
+
+      await t.step(
+        "the fixed columns, then target groups N = 1, 2, 3",
+        async () => {
+          const { header, rows } = await file({});
+          assert.deepEqual(CSV_COLUMNS, [
+            "action",
+            "occurred_at",
+            "actor_id",
+            "actor_type",
+            "actor_name",
+            "actor_metadata",
+            "context_location",
+            "context_user_agent",
+            "metadata",
+          ]);
+          assert.deepEqual(header, [
+            ...CSV_COLUMNS,
+            "target_id_1",
+            "target_type_1",
+            "target_name_1",
+            "target_metadata_1",
+            "target_id_2",
+            "target_type_2",
+            "target_name_2",
+            "target_metadata_2",
+            "target_id_3",
+            "target_type_3",
+            "target_name_3",
+            "target_metadata_3",
+          ]);
+          assert.deepEqual(header, csvHeader(3));
+          assert.equal(rows.length, events.length);
+          rows.forEach((row, i) => {
+            assert.deepEqual(json(row), jsonOf(events[i], 3), `row ${i + 1}`);
+          });
+        },
+      );
+
+      await t.step(
+        "narrower events leave their extra target cells empty",
+        async () => {
+          const { rows } = await file({});
+          const [none, one, , two] = rows;
+          for (const n of [1, 2, 3]) {
+            for (const part of ["id", "type", "name", "metadata"]) {
+              assert.equal(none[`target_${part}_${n}`], "");
+              if (n > 1) assert.equal(one[`target_${part}_${n}`], "");
+              if (n > 2) assert.equal(two[`target_${part}_${n}`], "");
+            }
+          }
+        },
+      );
+
+      await t.step(
+        "metadata is JSON text in one cell; absent is empty",
+        async () => {
+          const { rows } = await file({
+            actions: ["user.signed_in", "document.shared"],
+          });
+          const [signIn, shared] = rows;
+          assert.deepEqual(JSON.parse(signIn.metadata), events[1].metadata);
+          assert.deepEqual(
+            JSON.parse(signIn.actor_metadata),
+            events[1].actor.metadata,
+          );
+          assert.deepEqual(
+            JSON.parse(signIn.target_metadata_1),
+            events[1].targets[0].metadata,
+          );
+          assert.deepEqual(JSON.parse(shared.target_metadata_2), {
+            role: "viewer",
+          });
+          assert.equal(shared.target_metadata_1, "");
+          assert.equal(shared.actor_metadata, "");
+        },
+      );
+
+      await t.step(
+        "values are exactly as stored, formulas and all",
+        async () => {
+          const { rows } = await file({
+            actions: ["user.signed_in", "document.shared", "document.updated"],
+          });
+          assert.equal(rows[0].actor_name, 'Zoë "Z" O\'Brien, =1+1');
+          assert.equal(rows[0].target_name_1, "Core, team");
+          assert.equal(rows[1].target_name_1, "=SUM(A1:A9)");
+          assert.equal(rows[1].context_location, "2001:db8::1");
+          assert.equal(rows[2].target_name_2, "notes\nline 2");
+        },
+      );
+
+      await t.step("the width follows the events of each file", async () => {
+        assert.deepEqual(
+          (await file({ actions: ["api_key.created"] })).header,
+          [...CSV_COLUMNS],
+        );
+        assert.deepEqual(
+          (await file({ actions: ["user.signed_in"] })).header,
+          csvHeader(1),
+        );
+        const two = await file({
+          actions: ["document.updated", "user.signed_in"],
+        });
+        assert.deepEqual(two.header, csvHeader(2));
+        assert.deepEqual(two.rows.map(json), [
+          jsonOf(events[1], 2),
+          jsonOf(events[3], 2),
+        ]);
       });
     },
   );
@@ -560,7 +958,12 @@ Deno.test("emulator: events are validated, stored and exported", async (t) => {
         });
         // The first valid event and the one with 50 metadata keys.
         assert.equal(rows.length, 2);
-        assert.deepEqual(JSON.parse(rows[0].targets), wire.targets);
+        const [target] = wire.targets;
+        assert.deepEqual(
+          [rows[0].target_id_1, rows[0].target_type_1, rows[0].target_name_1],
+          [target.id, target.type, target.name],
+        );
+        assert.equal(rows[0].target_metadata_1, "");
         assert.equal(rows[0].actor_name, "Ada");
       });
     },

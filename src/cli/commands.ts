@@ -7,6 +7,7 @@
  */
 
 import type { ClientConfig, WaitOptions } from "../config.ts";
+import { NoEventsError } from "../errors.ts";
 import { createExport, getExport } from "../exports.ts";
 import { checkCreateExportOptions } from "../schemas.ts";
 import type { AuditLogExport } from "../types.ts";
@@ -15,6 +16,7 @@ import {
   clientConfig,
   type Context,
   exportOptions,
+  outputFormat,
   printJson,
   withApiKey,
 } from "./context.ts";
@@ -49,7 +51,7 @@ export async function runWait(ctx: Context): Promise<number> {
   return 0;
 }
 
-/** `download <id>`: wait if needed, then the CSV to stdout or `--out`. */
+/** `download <id>`: wait if needed, then the CSV or NDJSON to stdout or `--out`. */
 export function runDownload(ctx: Context): Promise<number> {
   const config = withApiKey(ctx, clientConfig(ctx));
   return deliver(
@@ -59,7 +61,11 @@ export function runDownload(ctx: Context): Promise<number> {
   );
 }
 
-/** `export`: create, wait and download in one go. */
+/**
+ * `export`: create, wait and download in one go. A period with no matching
+ * event is an export of zero rows: the API refuses to create it, so there
+ * is nothing to download and the output is empty.
+ */
 export function runExport(ctx: Context): Promise<number> {
   const options = exportOptions(ctx);
   checkCreateExportOptions(options);
@@ -68,12 +74,20 @@ export function runExport(ctx: Context): Promise<number> {
     ctx,
     config,
     async () => {
-      const created = await createExport(options, config);
+      let created: AuditLogExport;
+      try {
+        created = await createExport(options, config);
+      } catch (error) {
+        if (error instanceof NoEventsError) return undefined;
+        throw error;
+      }
       ctx.progress.done(`Created ${created.id} (${created.state})`);
       return awaitReady(ctx, config, created);
     },
   );
 }
+
+const NO_EVENTS = "No event in this period matches the filters";
 
 /** The `--out` target: a file path, or `undefined` for stdout (`-` or absent). */
 function outPath(ctx: Context): string | undefined {
@@ -90,35 +104,45 @@ function outPath(ctx: Context): string | undefined {
 }
 
 /**
- * The tail of `download` and `export`: opens the `--out` file first (so a
- * bad path fails before any request), gets the ready export, then streams it.
+ * The tail of `download` and `export`: reads every flag and opens the
+ * `--out` file first (so a bad value or path fails before any request),
+ * gets the ready export, then streams it. `ready` resolving to `undefined`
+ * means an empty period: the output is empty, and `--out` gets an empty
+ * file, committed like any other.
  */
 async function deliver(
   ctx: Context,
   config: ClientConfig & WaitOptions,
-  ready: () => Promise<AuditLogExport>,
+  ready: () => Promise<AuditLogExport | undefined>,
 ): Promise<number> {
+  const format = outputFormat(ctx);
   const path = outPath(ctx);
   if (path === undefined) {
-    await streamExport(ctx, config, await ready());
+    const exported = await ready();
+    if (exported) await streamExport(ctx, config, exported, format);
+    else ctx.progress.done(`${NO_EVENTS}: 0 rows`);
     return 0;
   }
   const file = await openOut(ctx, path);
   try {
     const exported = await ready();
-    const saved = await saveExport(ctx, config, exported, file);
+    let saved = { bytes: 0, rows: 0 };
+    if (exported) {
+      saved = await saveExport(ctx, config, exported, file, format);
+    } else await file.commit();
     if (ctx.json) {
       await printJson(ctx, {
-        export: exported,
+        export: exported ?? null,
         file: file.path,
         bytes: saved.bytes,
         rows: saved.rows,
       });
     } else {
+      const summary = `${saved.rows} rows, ${
+        formatBytes(saved.bytes)
+      }, to ${file.path}`;
       ctx.progress.done(
-        `Saved ${saved.rows} rows, ${
-          formatBytes(saved.bytes)
-        }, to ${file.path}`,
+        exported ? `Saved ${summary}` : `${NO_EVENTS}: saved ${summary}`,
       );
     }
     return 0;

@@ -5,13 +5,24 @@
  * @module
  */
 
-import type { ClientConfig, WaitOptions } from "../config.ts";
+import {
+  type ClientConfig,
+  WAIT_DEFAULTS,
+  type WaitOptions,
+} from "../config.ts";
 import type { CreateExportOptions } from "../schemas.ts";
 import { type ParsedArgs, UsageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import type { Progress } from "./progress.ts";
-import type { CommandSpec } from "./spec.ts";
-import { parseCount, parseDuration, resolveTime } from "./values.ts";
+import { checkRetention } from "./retention.ts";
+import { type CommandSpec, FORMATS, type OutputFormat } from "./spec.ts";
+import {
+  parseChoice,
+  parseCount,
+  parseDuration,
+  resolveTime,
+  splitValues,
+} from "./values.ts";
 
 /** One run of one command. */
 export interface Context {
@@ -47,7 +58,40 @@ export function clientConfig(ctx: Context): ClientConfig & WaitOptions {
   if (maxWait !== undefined) {
     config.maxWait = parseDuration("max-wait", maxWait, spec);
   }
+  const poll = args.string("poll-interval");
+  if (poll !== undefined) {
+    config.pollInterval = parseDuration("poll-interval", poll, spec);
+    // Polls back off up to a cap; a first interval above it must not shrink.
+    config.maxPollInterval = Math.max(
+      WAIT_DEFAULTS.maxPollInterval,
+      config.pollInterval,
+    );
+  }
+  if (
+    (config.maxWait ?? WAIT_DEFAULTS.maxWait) <
+      (config.pollInterval ?? WAIT_DEFAULTS.pollInterval)
+  ) {
+    // The wait would end before a second poll, as a time-out that looks like
+    // a slow API rather than the flags that caused it.
+    const given = (text: string | undefined, fallback: string) =>
+      text === undefined ? `${fallback} (the default)` : text.trim();
+    throw new UsageError(
+      `--max-wait ${given(maxWait, "10m")} is shorter than one poll ` +
+        `interval, --poll-interval ${given(poll, "1s")}: the wait would end ` +
+        "before the export is polled a second time; make --max-wait at " +
+        "least as long, or --poll-interval shorter",
+      spec,
+    );
+  }
   return config;
+}
+
+/** The `--format` of `download` and `export`: `csv` unless given. */
+export function outputFormat(ctx: Context): OutputFormat {
+  const text = ctx.args.string("format");
+  return text === undefined
+    ? "csv"
+    : parseChoice("format", text, FORMATS, ctx.spec);
 }
 
 /**
@@ -66,7 +110,12 @@ export function withApiKey<T extends ClientConfig>(ctx: Context, config: T): T {
   return { ...config, apiKey };
 }
 
-/** The `createExport` options of the filter flags. `--to` defaults to now. */
+/**
+ * The `createExport` options of the filter flags. `--to` defaults to now;
+ * a `--from` older than the API keeps is refused here, before any request.
+ * `--action`, `--actor-id` and `--target` values are split on commas (their
+ * names and ids have none); `--actor-name` never is, as names can have them.
+ */
 export function exportOptions(ctx: Context): CreateExportOptions {
   const { args, spec } = ctx;
   const require = (flag: string) => {
@@ -79,19 +128,23 @@ export function exportOptions(ctx: Context): CreateExportOptions {
   const org = require("org");
   const from = require("from");
   const now = ctx.io.now();
+  const rangeStart = resolveTime("from", from, now, spec);
+  const rangeEnd = resolveTime("to", args.string("to") ?? "now", now, spec);
+  checkRetention("from", from, rangeStart, now, spec);
   const options: CreateExportOptions = {
     organizationId: org,
-    rangeStart: resolveTime(from, now),
-    rangeEnd: resolveTime(args.string("to") ?? "now", now),
+    rangeStart,
+    rangeEnd,
   };
   const lists = [
-    ["action", "actions"],
-    ["actor-id", "actorIds"],
-    ["actor-name", "actorNames"],
-    ["target", "targets"],
+    ["action", "actions", true],
+    ["actor-id", "actorIds", true],
+    ["actor-name", "actorNames", false],
+    ["target", "targets", true],
   ] as const;
-  for (const [flag, key] of lists) {
-    const values = args.list(flag);
+  for (const [flag, key, split] of lists) {
+    const given = args.list(flag);
+    const values = split ? splitValues(flag, given, spec) : given;
     if (values.length > 0) options[key] = values;
   }
   return options;

@@ -21,16 +21,27 @@ const DEMO_DELAY_MS = 1_500;
 const DAYS = 30;
 const PREVIEW_ROWS = 5;
 
-/** `"user, team"`: the target types of a `targets` cell (JSON text), or the cell itself if it is not JSON. */
-function targetTypes(cell: string | undefined): string {
-  if (!cell) return "";
-  try {
-    const list = JSON.parse(cell);
-    if (Array.isArray(list)) {
-      return list.map((t) => String(t?.type ?? "?")).join(", ");
-    }
-  } catch { /* not JSON: show it as it is */ }
-  return cell;
+const TARGET_ID = /^target_id_(\d+)$/;
+
+/**
+ * `"Board deck (document)"`: the first target of a row, by name or else by
+ * id, with `+N` when it has more. Found through the `target_id_N` columns
+ * of the header, with the lowest N that has a target: the first N is not
+ * documented, and an event narrower than the file leaves its cells empty.
+ */
+function firstTarget(row: Record<string, string>): string {
+  const numbers = Object.keys(row)
+    .map((key) => TARGET_ID.exec(key)?.[1])
+    .filter((n): n is string =>
+      n !== undefined && (row[`target_id_${n}`] !== "" ||
+        (row[`target_type_${n}`] ?? "") !== "")
+    )
+    .sort((a, b) => Number(a) - Number(b));
+  if (numbers.length === 0) return "";
+  const n = numbers[0];
+  const label = row[`target_name_${n}`] || row[`target_id_${n}`];
+  const more = numbers.length > 1 ? ` +${numbers.length - 1}` : "";
+  return `${label} (${row[`target_type_${n}`] ?? ""})${more}`;
 }
 
 /** Runs the demo and prints its summary (or its JSON). */
@@ -64,7 +75,14 @@ export async function runDemo(ctx: Context): Promise<number> {
       config,
     );
     const ready = await awaitReady(ctx, config, created);
-    const saved = await saveExport(ctx, config, ready, file, PREVIEW_ROWS);
+    const saved = await saveExport(
+      ctx,
+      config,
+      ready,
+      file,
+      "csv",
+      PREVIEW_ROWS,
+    );
     const elapsedMs = ctx.io.now() - started;
     if (ctx.json) {
       await printJson(ctx, {
@@ -81,12 +99,12 @@ export async function runDemo(ctx: Context): Promise<number> {
       return 0;
     }
     const table = renderTable(
-      ["occurred_at", "action", "actor_name", "target"],
+      ["occurred_at", "action", "actor_name", "first target"],
       saved.preview.map((row) => [
         row.occurred_at ?? "",
         row.action ?? "",
         row.actor_name ?? "",
-        targetTypes(row.targets),
+        firstTarget(row),
       ]),
     );
     await ctx.io.stdout(

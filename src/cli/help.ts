@@ -46,7 +46,7 @@ function flagTerm(flag: FlagSpec): string {
 export function mainHelp(): string {
   return [
     `${PROGRAM} ${VERSION} - export WorkOS audit logs: create an export, wait`,
-    "until it is ready, download its CSV.",
+    "until it is ready, download its CSV (or NDJSON).",
     "",
     `Usage: ${PROGRAM} <command> [flags]`,
     "",
@@ -73,7 +73,7 @@ export function mainHelp(): string {
     "",
     "Output:",
     wrap(
-      "Data (export JSON, CSV bytes, --json results) goes to stdout; " +
+      "Data (export JSON, CSV bytes or NDJSON events, --json results) goes to stdout; " +
         "progress and messages go to stderr, redrawn in place on a terminal " +
         "and as plain lines otherwise.",
       2,
@@ -81,14 +81,17 @@ export function mainHelp(): string {
     "",
     "Exit codes:",
     columns([
-      ["0", "Success."],
+      [
+        "0",
+        "Success, including an export of a period with no events (0 rows).",
+      ],
       [
         "1",
-        "API or network failure: an HTTP error after retries (the message has the status and request id), a time-out, an export that ended in error or expired, a download that broke off, a CSV that does not parse, a file that could not be written.",
+        "API or network failure: an HTTP error after retries (the message has the status and request id), a time-out, an export that ended in error or expired, a download that broke off, a CSV that does not parse, a file that could not be written, a create with no matching event.",
       ],
       [
         "2",
-        "Bad usage or invalid input: unknown command or flag, a missing or malformed value, an invalid date or range, an unwritable --out path, WORKOS_API_KEY not set.",
+        "Bad usage or invalid input: unknown command or flag, a missing or malformed value, an invalid date or range, a --from older than the three months WorkOS keeps, a --max-wait shorter than --poll-interval, an unwritable --out path, WORKOS_API_KEY not set.",
       ],
       [
         "130, 143",

@@ -61,15 +61,15 @@ export class Progress {
    * wait ends, however it ends, so no timer outlives it.
    *
    * @param id The export waited for.
-   * @param known Its state when already known.
+   * @param known Its last known state.
+   * @param started When the wait began, epoch ms; default now.
    */
   waiting(
     id: string,
-    known?: string,
+    known: string,
+    started = this.#options.now(),
   ): { onPoll(e: AuditLogExport): void; stop(): void } {
-    const started = this.#options.now();
-    // Until the first poll answers, only an export object tells the state.
-    let state = known ?? "checking";
+    let state = known;
     const show = () =>
       this.update(
         `Waiting for ${id}: ${state} (${

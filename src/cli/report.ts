@@ -11,6 +11,7 @@ import {
   AuthenticationError,
   ExportFailedError,
   InvalidResponseError,
+  NoEventsError,
   ValidationError,
 } from "../errors.ts";
 import { UsageError } from "./args.ts";
@@ -49,6 +50,7 @@ const FLAG_OF: Record<string, string> = {
   maxRetries: "--max-retries",
   timeout: "--timeout",
   maxWait: "--max-wait",
+  pollInterval: "--poll-interval",
 };
 
 // "id" is left out: as a word in a message it is plain English, not the option.
@@ -68,6 +70,14 @@ function flagOf(path: string): string {
 
 /** The message lines of an API-side failure: message, HTTP status and request id, field errors. */
 function failureLines(error: unknown): string[] {
+  if (error instanceof NoEventsError) {
+    return [
+      `${error.message}: no event in this period matches the filters, so ` +
+      "WorkOS created no export.",
+      `  Widen --from/--to or the filters, or use '${PROGRAM} export', ` +
+      "which writes an empty output for such a period and exits 0.",
+    ];
+  }
   if (error instanceof ApiError) {
     const lines = [
       error.code ? `${error.message} [${error.code}]` : error.message,

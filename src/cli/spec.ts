@@ -43,6 +43,12 @@ export interface CommandSpec {
 /** The program name, as installed. */
 export const PROGRAM = "audit-log-export";
 
+/** The values of `--format`. */
+export const FORMATS = ["csv", "ndjson"] as const;
+
+/** What `download` and `export` write: the CSV as exported, or one JSON event per line. */
+export type OutputFormat = typeof FORMATS[number];
+
 const HELP: FlagSpec = {
   name: "help",
   kind: "boolean",
@@ -96,7 +102,7 @@ const FILTERS: readonly FlagSpec[] = [
     name: "from",
     kind: "string",
     arg: "<time>",
-    help: "Start of the range (inclusive). Required.",
+    help: "Start of the range (inclusive), at most three months ago. Required.",
   },
   {
     name: "to",
@@ -108,25 +114,28 @@ const FILTERS: readonly FlagSpec[] = [
     name: "action",
     kind: "list",
     arg: "<action>",
-    help: "Only this action, e.g. user.signed_in. Repeatable.",
+    help:
+      "Only this action, e.g. user.signed_in. Repeatable; a,b gives two actions.",
   },
   {
     name: "actor-id",
     kind: "list",
     arg: "<id>",
-    help: "Only events by this actor id. Repeatable.",
+    help: "Only events by this actor id. Repeatable; a,b gives two ids.",
   },
   {
     name: "actor-name",
     kind: "list",
     arg: "<name>",
-    help: "Only events by an actor with this name. Repeatable.",
+    help:
+      "Only events by an actor with this name. Repeatable; never split on commas.",
   },
   {
     name: "target",
     kind: "list",
     arg: "<type>",
-    help: "Only events with a target of this type, e.g. team. Repeatable.",
+    help:
+      "Only events with a target of this type, e.g. team. Repeatable; a,b gives two types.",
   },
 ];
 
@@ -137,19 +146,37 @@ const MAX_WAIT: FlagSpec = {
   help: "Give up waiting for the export after this long. Default 10m.",
 };
 
+const POLL_INTERVAL: FlagSpec = {
+  name: "poll-interval",
+  kind: "string",
+  arg: "<duration>",
+  help:
+    "First delay between two polls of a pending export; later ones grow up to 10s (or this). Default 1s. At most --max-wait.",
+};
+
 const OUT: FlagSpec = {
   name: "out",
   kind: "string",
   short: "o",
   arg: "<file>",
   help:
-    "Write the CSV to this file (atomically) instead of stdout. Use - for stdout.",
+    "Write the output to this file (atomically) instead of stdout. Use - for stdout.",
+};
+
+const FORMAT: FlagSpec = {
+  name: "format",
+  kind: "string",
+  arg: `<${FORMATS.join("|")}>`,
+  help:
+    "csv: the export's bytes as WorkOS made them (default). ndjson: one JSON event per line.",
 };
 
 const TIME_NOTE =
   "A <time> is an ISO-8601 date-time with a zone (2026-10-01T00:00:00Z, " +
-  "2026-10-01T02:00:00+02:00), 'now', or an age relative to now: a number " +
-  "and a unit s, m, h, d or w (30d = 30 days ago, 12h, 2w).";
+  "2026-10-01T02:00:00+02:00), a plain date (2026-10-01 = midnight UTC), " +
+  "'now', or an age relative to now: a number and a unit s, m, h, d or w " +
+  "(30d = 30 days ago, 12h, 2w). WorkOS keeps three calendar months of " +
+  "events: an earlier --from is refused before any request.";
 
 const DURATION_NOTE =
   "A <duration> is a number of milliseconds, or a number and a unit ms, s, " +
@@ -157,8 +184,10 @@ const DURATION_NOTE =
 
 const FILTER_NOTE =
   "Filters of different kinds are combined with AND; repeating a flag gives " +
-  "a list, combined with OR (--action a --action b). Values are never split " +
-  "on commas.";
+  "a list, combined with OR (--action a --action b). --action, --actor-id " +
+  "and --target also split a value on commas (--action a,b is the same as " +
+  "--action a --action b; spaces around a value are dropped, an empty value " +
+  "is an error); --actor-name never does, since names can contain commas.";
 
 const EXPORT_JSON =
   'Output: stdout carries the export as JSON: {"object":"audit_log_export",' +
@@ -167,13 +196,27 @@ const EXPORT_JSON =
   "indented, or on one line with --json.";
 
 const FILE_JSON =
-  "Output: without --out the CSV bytes go to stdout (--json then is a usage " +
+  "Output: without --out the data goes to stdout (--json then is a usage " +
   "error). With --out the file is written to a temporary .<name>.<random>.part " +
   "file in the same directory and renamed onto <file> only once the whole " +
   "download succeeded and parsed as CSV; on failure or Ctrl-C it is removed " +
   "and an existing <file> is left untouched. A summary goes to stderr; with " +
   '--json stdout gets {"export": {…}, "file": "/absolute/path.csv", "bytes": N, ' +
-  '"rows": N} (rows = data rows, header excluded).';
+  '"rows": N} (bytes = bytes written, rows = events, the CSV header excluded).';
+
+const FORMAT_NOTE =
+  "--format ndjson writes one event per line, parsed from the CSV as it " +
+  'downloads: {"action", "occurredAt" (ISO-8601 UTC), "actor": {"id", ' +
+  '"type", "name"?, "metadata"?}, "targets": [{…}], "context": ' +
+  '{"location"?, "userAgent"?}, "metadata"?, "raw": {unknown columns}}. ' +
+  "A file that does not parse is a failure.";
+
+const EMPTY_NOTE =
+  "A period in which no event matches the filters is not a failure: WorkOS " +
+  "creates no export for it, so nothing is written to stdout (with --out, " +
+  "an empty file replaces <file>, atomically), stderr says 0 rows, and the " +
+  'exit code is 0. With --json the summary is {"export": null, "file": "…", ' +
+  '"bytes": 0, "rows": 0}.';
 
 const AUTH_NOTE =
   "The API key is read from $WORKOS_API_KEY (there is no flag, so it never " +
@@ -188,7 +231,16 @@ export const COMMANDS: readonly CommandSpec[] = [
       "create --org <id> --from <time> [--to <time>] [--action <a>]… [flags]",
     positionals: [],
     flags: [...FILTERS, JSON_FLAG, ...CONNECTION, HELP],
-    details: [EXPORT_JSON, TIME_NOTE, FILTER_NOTE, DURATION_NOTE, AUTH_NOTE],
+    details: [
+      EXPORT_JSON,
+      "When no event of the period matches the filters, WorkOS creates no " +
+      "export and answers 'No audit log events found': create fails with " +
+      "exit 1 (export, instead, writes an empty output and exits 0).",
+      TIME_NOTE,
+      FILTER_NOTE,
+      DURATION_NOTE,
+      AUTH_NOTE,
+    ],
     examples: [
       "create --org org_01EHZNVPK3SFK441A1RGBFSHRT --from 30d",
       "create --org org_123 --from 2026-10-01T00:00:00Z --to 2026-11-01T00:00:00Z --action user.signed_in --action user.signed_out",
@@ -208,11 +260,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "Wait until an export is ready and print it.",
     usage: "wait <id> [--max-wait <duration>] [flags]",
     positionals: ["id"],
-    flags: [MAX_WAIT, JSON_FLAG, QUIET, ...CONNECTION, HELP],
+    flags: [MAX_WAIT, POLL_INTERVAL, JSON_FLAG, QUIET, ...CONNECTION, HELP],
     details: [
       EXPORT_JSON,
-      "Progress (state and seconds waited) goes to stderr. An export that " +
-      "ends in error or expired is a failure (exit 1).",
+      "Progress (state and seconds waited) goes to stderr once a poll finds " +
+      "the export not ready yet. An export that ends in error or expired " +
+      "is a failure (exit 1).",
       DURATION_NOTE,
       AUTH_NOTE,
     ],
@@ -222,27 +275,58 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "download",
-    summary: "Download an export's CSV (waiting for it first if pending).",
-    usage: "download <id> [--out <file>] [flags]",
+    summary:
+      "Download an export as CSV or NDJSON (waiting for it first if pending).",
+    usage: "download <id> [--out <file>] [--format csv|ndjson] [flags]",
     positionals: ["id"],
-    flags: [OUT, MAX_WAIT, JSON_FLAG, QUIET, ...CONNECTION, HELP],
-    details: [FILE_JSON, DURATION_NOTE, AUTH_NOTE],
+    flags: [
+      OUT,
+      FORMAT,
+      MAX_WAIT,
+      POLL_INTERVAL,
+      JSON_FLAG,
+      QUIET,
+      ...CONNECTION,
+      HELP,
+    ],
+    details: [FILE_JSON, FORMAT_NOTE, DURATION_NOTE, AUTH_NOTE],
     examples: [
       "download audit_log_export_01GBZK5MP7TD1YCFQHFR22180V --out audit.csv",
       "download audit_log_export_01GBZK5MP7TD1YCFQHFR22180V > audit.csv",
+      "download audit_log_export_01GBZK5MP7TD1YCFQHFR22180V --format ndjson | jq .action",
     ],
   },
   {
     name: "export",
     summary: "Create, wait for and download an export in one go.",
     usage:
-      "export --org <id> --from <time> [--to <time>] [--out <file>] [flags]",
+      "export --org <id> --from <time> [--to <time>] [--out <file>] [--format csv|ndjson] [flags]",
     positionals: [],
-    flags: [...FILTERS, OUT, MAX_WAIT, JSON_FLAG, QUIET, ...CONNECTION, HELP],
-    details: [FILE_JSON, TIME_NOTE, FILTER_NOTE, DURATION_NOTE, AUTH_NOTE],
+    flags: [
+      ...FILTERS,
+      OUT,
+      FORMAT,
+      MAX_WAIT,
+      POLL_INTERVAL,
+      JSON_FLAG,
+      QUIET,
+      ...CONNECTION,
+      HELP,
+    ],
+    details: [
+      FILE_JSON,
+      FORMAT_NOTE,
+      EMPTY_NOTE,
+      TIME_NOTE,
+      FILTER_NOTE,
+      DURATION_NOTE,
+      AUTH_NOTE,
+    ],
     examples: [
       "export --org org_01EHZNVPK3SFK441A1RGBFSHRT --from 30d --out audit.csv",
+      "export --org org_123 --from 2026-10-01 --to 2026-11-01 --action user.signed_in,user.signed_out",
       "export --org org_123 --from 7d --target team --json --out teams.csv",
+      "export --org org_123 --from 7d --format ndjson --out audit.ndjson",
     ],
   },
   {

@@ -1,17 +1,21 @@
 /**
  * The moving parts shared by `wait`, `download`, `export` and `demo`:
- * waiting with progress, streaming bytes to stdout or to an atomic file,
- * and reading the saved file back with the library's CSV reader.
+ * waiting with progress, streaming the download as CSV or NDJSON to stdout
+ * or to an atomic file, and reading a saved CSV back with the library's
+ * reader.
  *
  * @module
  */
 
 import type { ClientConfig, WaitOptions } from "../config.ts";
 import { downloadExport, exportRows } from "../download.ts";
+import { parseCsvEvents } from "../events.ts";
 import { waitForExport } from "../exports.ts";
 import type { AuditLogExport } from "../types.ts";
 import type { Context } from "./context.ts";
+import { writeNdjson } from "./ndjson.ts";
 import { type AtomicFile, readFileStream } from "./output.ts";
+import type { OutputFormat } from "./spec.ts";
 
 /** The download's byte stream broke off (a reset, a truncated body). Exit code 1. */
 export class TransferError extends Error {
@@ -25,7 +29,11 @@ export class TransferError extends Error {
   }
 }
 
-/** Waits until the export is ready, showing its state; an export already ready returns at once. */
+/**
+ * Waits until the export is ready, showing its state. An export already
+ * ready returns at once; for an id, the progress line appears only once a
+ * poll has found the export not ready, so a ready one prints nothing.
+ */
 export async function awaitReady(
   ctx: Context,
   config: ClientConfig & WaitOptions,
@@ -35,16 +43,75 @@ export async function awaitReady(
     return exportOrId;
   }
   const id = typeof exportOrId === "string" ? exportOrId : exportOrId.id;
-  const known = typeof exportOrId === "string" ? undefined : exportOrId.state;
-  const reporter = ctx.progress.waiting(id, known);
+  const started = ctx.io.now();
+  let reporter = typeof exportOrId === "string"
+    ? undefined
+    : ctx.progress.waiting(id, exportOrId.state, started);
   try {
     return await waitForExport(exportOrId, {
       ...config,
-      onPoll: reporter.onPoll,
+      onPoll: (current) => {
+        if (reporter) reporter.onPoll(current);
+        else if (current.state !== "ready") {
+          reporter = ctx.progress.waiting(id, current.state, started);
+        }
+      },
     });
   } finally {
-    reporter.stop();
+    reporter?.stop();
   }
+}
+
+/**
+ * The download with progress: counts bytes on stderr as they arrive, and
+ * turns a read failure into a {@link TransferError} saying how far it got.
+ * Cancelling it releases the connection.
+ */
+function metered(
+  ctx: Context,
+  stream: ReadableStream<Uint8Array>,
+  label: string,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  const meter = ctx.progress.bytes(label);
+  let total = 0;
+  let finished = false;
+  const finish = () => {
+    if (!finished) meter.finish();
+    finished = true;
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        finish();
+        // Even a typed ConnectionError gets the context: how far the file got.
+        controller.error(
+          ctx.signal.aborted ? ctx.signal.reason : new TransferError(
+            `The download broke off after ${total} bytes: ${
+              error instanceof Error ? error.message : String(error)
+            }`,
+            error,
+          ),
+        );
+        return;
+      }
+      if (next.done) {
+        finish();
+        controller.close();
+        return;
+      }
+      total += next.value.byteLength;
+      meter.add(next.value.byteLength);
+      controller.enqueue(next.value);
+    },
+    async cancel(reason) {
+      finish();
+      await reader.cancel(reason).catch(() => {});
+    },
+  }, { highWaterMark: 0 });
 }
 
 /**
@@ -58,38 +125,50 @@ export async function pump(
   sink: (chunk: Uint8Array) => Promise<void>,
   label: string,
 ): Promise<number> {
-  const reader = stream.getReader();
-  const meter = ctx.progress.bytes(label);
+  const reader = metered(ctx, stream, label).getReader();
   let total = 0;
   try {
     for (;;) {
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        next = await reader.read();
-      } catch (error) {
-        if (ctx.signal.aborted) throw ctx.signal.reason;
-        // Even a typed ConnectionError gets the context: how far the file got.
-        throw new TransferError(
-          `The download broke off after ${total} bytes: ${
-            error instanceof Error ? error.message : String(error)
-          }`,
-          error,
-        );
-      }
-      if (next.done) break;
+      const next = await reader.read();
+      if (next.done) return total;
       ctx.signal.throwIfAborted();
       await sink(next.value);
       total += next.value.byteLength;
-      meter.add(next.value.byteLength);
     }
   } catch (error) {
     // Release the connection at once instead of leaving it to the GC.
     await reader.cancel().catch(() => {});
-    meter.finish();
     throw error;
   }
-  meter.finish();
-  return total;
+}
+
+/** What a written download amounts to. */
+export interface Written {
+  /** Bytes written. */
+  bytes: number;
+  /** Events written, when the format counts them as it goes (NDJSON). */
+  rows?: number;
+}
+
+/**
+ * Downloads a ready export into `sink` in `format`: the CSV bytes as they
+ * come, or NDJSON events parsed from them as they come.
+ */
+async function writeExport(
+  ctx: Context,
+  config: ClientConfig & WaitOptions,
+  ready: AuditLogExport,
+  format: OutputFormat,
+  sink: (chunk: Uint8Array) => Promise<void>,
+): Promise<Written> {
+  const stream = await downloadExport(ready, config);
+  const label = `Downloading ${ready.id}`;
+  if (format === "csv") return { bytes: await pump(ctx, stream, sink, label) };
+  return writeNdjson(
+    parseCsvEvents(metered(ctx, stream, label)),
+    sink,
+    ctx.signal,
+  );
 }
 
 /** Row count and the first rows of a saved CSV. */
@@ -123,41 +202,45 @@ export interface Saved extends RowSummary {
 
 /**
  * Downloads a ready export into an atomic file: streams it to the temporary
- * file, reads it back as CSV (a file that does not parse is a failure, not a
- * result), then renames it into place. The caller discards the file when
- * this rejects.
+ * file, makes sure it parses (a CSV is read back; NDJSON was parsed on the
+ * way), then renames it into place. The caller discards the file when this
+ * rejects.
  */
 export async function saveExport(
   ctx: Context,
   config: ClientConfig & WaitOptions,
   ready: AuditLogExport,
   file: AtomicFile,
+  format: OutputFormat,
   previewRows = 0,
 ): Promise<Saved> {
-  const stream = await downloadExport(ready, config);
-  const bytes = await pump(
+  const written = await writeExport(
     ctx,
-    stream,
+    config,
+    ready,
+    format,
     (chunk) => file.write(chunk),
-    `Downloading ${ready.id}`,
   );
   await file.finish();
-  const summary = await readRows(file.tempPath, ctx.signal, previewRows);
+  const summary = written.rows === undefined
+    ? await readRows(file.tempPath, ctx.signal, previewRows)
+    : { rows: written.rows, preview: [] };
   await file.commit();
-  return { bytes, ...summary };
+  return { bytes: written.bytes, ...summary };
 }
 
-/** Streams a ready export's CSV to stdout and returns the byte count. */
+/** Streams a ready export to stdout in `format`. */
 export async function streamExport(
   ctx: Context,
   config: ClientConfig & WaitOptions,
   ready: AuditLogExport,
-): Promise<number> {
-  const stream = await downloadExport(ready, config);
-  return await pump(
+  format: OutputFormat,
+): Promise<Written> {
+  return await writeExport(
     ctx,
-    stream,
+    config,
+    ready,
+    format,
     (chunk) => ctx.io.stdout(chunk),
-    `Downloading ${ready.id}`,
   );
 }

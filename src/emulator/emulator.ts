@@ -5,6 +5,7 @@
  */
 
 import { parseInstant } from "../instant.ts";
+import { monthsBefore, RETENTION_MONTHS } from "../retention.ts";
 import { randomBytes } from "../random.ts";
 import { csvHeader, csvRecord, eventCells } from "./csv_writer.ts";
 import {
@@ -97,22 +98,6 @@ function rangeOf(
       "content-range": `bytes ${start}-${end}/${bytes.length}`,
     },
   });
-}
-
-/**
- * The instant `months` calendar months before `t`, the day clamped to the
- * target month's length (May 31 minus three months is February 28 or 29).
- */
-export function monthsBefore(t: number, months: number): number {
-  const d = new Date(t);
-  const target = new Date(t);
-  target.setUTCDate(1);
-  target.setUTCMonth(d.getUTCMonth() - months);
-  const lastDay = new Date(
-    Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0),
-  ).getUTCDate();
-  target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
-  return target.getTime();
 }
 
 /** The default sample: up to 90 days back, but never before the retention window. */
@@ -212,7 +197,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const apiKey = options.apiKey ?? "sk_test_emulator";
   const now = options.now ?? Date.now;
   const exportDelayMs = options.exportDelayMs ?? 1_000;
-  const retentionMonths = options.retentionMonths ?? 3;
+  const retentionMonths = options.retentionMonths ?? RETENTION_MONTHS;
   const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
   const rateLimit = options.rateLimit ?? { limit: 6_000, windowMs: 60_000 };
   const organizations = [...(options.organizations ?? SAMPLE_ORGANIZATIONS)];
