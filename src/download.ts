@@ -90,7 +90,9 @@ async function openBody(
   config: ResolvedConfig,
   url: string,
   from: number,
-): Promise<Body & { request: RequestInfo; requestId?: string }> {
+): Promise<
+  Body & { request: RequestInfo; requestId?: string; total?: number }
+> {
   // No apiKey: a presigned URL lives on another host and must not see the key.
   const { response, request, requestId, release } = await send(config, {
     method: "GET",
@@ -125,7 +127,21 @@ async function openBody(
   }
   const body = response.body ??
     new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-  return { reader: body.getReader(), release, request, requestId };
+  // The size of the whole file, when the host says it: a plain length (not
+  // that of a compressed body) or the total of a range.
+  const length = response.headers.get("content-encoding") === null
+    ? Number(response.headers.get("content-length") ?? NaN)
+    : NaN;
+  const total = response.status === 206
+    ? Number(/\/(\d+)$/.exec(response.headers.get("content-range") ?? "")?.[1])
+    : length;
+  return {
+    reader: body.getReader(),
+    release,
+    request,
+    requestId,
+    total: Number.isFinite(total) ? total : undefined,
+  };
 }
 
 /** The next chunk, or `Stalled` once `ms` pass without one, or the signal's reason. */
@@ -162,7 +178,7 @@ async function fetchFile(
 ): Promise<ReadableStream<Uint8Array>> {
   let url = first;
   const opened = await openBody(config, url, 0);
-  const request = opened.request;
+  const { request, total } = opened;
   let body: Body = opened;
   let received = 0;
   let resumes = 0;
@@ -202,6 +218,8 @@ async function fetchFile(
         }
         stop();
         if (signal?.aborted) return controller.error(signal.reason);
+        // Every byte arrived and only the clean end was lost: nothing to resume.
+        if (received === total) return controller.close();
         if (resumes >= config.maxRetries) {
           return controller.error(
             cut instanceof Stalled

@@ -76,13 +76,17 @@ export async function shapeResponse(
       : Math.min(fault.truncate, bytes.length);
     // The promised length makes a served client notice the cut, as with a real reset.
     headers.set("content-length", String(bytes.length));
+    let sent = cut === 0;
     return new Response(
       new ReadableStream<Uint8Array>({
-        start(controller) {
-          if (cut > 0) controller.enqueue(bytes.subarray(0, cut));
-          controller.error(new DroppedConnection());
+        // The bytes before the cut are read first: an error raised with
+        // them still queued would discard them.
+        pull(controller) {
+          if (sent) return controller.error(new DroppedConnection());
+          sent = true;
+          controller.enqueue(bytes.subarray(0, cut));
         },
-      }),
+      }, { highWaterMark: 0 }),
       { status: response.status, headers },
     );
   }

@@ -133,8 +133,11 @@ async function send(response: Response, res: ServerResponse): Promise<void> {
     }
     res.end();
   } catch {
-    // A body that breaks (an injected truncation) must look like a reset, not a clean end.
-    res.destroy();
+    // A body that breaks (an injected truncation) must look like a cut, not
+    // a clean end: what was written still goes out, then the connection
+    // closes short of the promised length, as a file host that dies does.
+    if (res.socket) res.socket.end();
+    else res.destroy();
   }
 }
 
