@@ -23,6 +23,14 @@ export { createExport, getExport, waitForExport } from "./src/exports.ts";
 export { downloadExport, exportEvents, exportRows } from "./src/download.ts";
 export type { RowsSource } from "./src/download.ts";
 export { createClient } from "./src/client.ts";
+export { ArchiveError, archiveExports } from "./src/archive.ts";
+export type {
+  ArchivedWindow,
+  ArchiveGap,
+  ArchiveOptions,
+  ArchiveResult,
+  ArchiveStore,
+} from "./src/archive.ts";
 export type { AuditLogsClient } from "./src/client.ts";
 export { DEFAULT_BASE_URL } from "./src/config.ts";
 export type {

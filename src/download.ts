@@ -342,7 +342,7 @@ const empty = (): ReadableStream<Uint8Array> =>
   new ReadableStream({ start: (c) => c.close() });
 
 /** The bytes of a source: read as given, downloaded, or exported first. */
-async function openSource(
+export async function openSource(
   config: ResolvedConfig,
   source: RowsSource,
 ): Promise<ReadableStream<Uint8Array>> {

@@ -145,6 +145,7 @@ export interface CsvResult {
 const GENERATOR_SOURCES = [
   "scripts/bench/csv_generate.ts",
   "src/emulator/csv_writer.ts",
+  "src/csv_record.ts",
   "src/emulator/sample.ts",
 ];
 

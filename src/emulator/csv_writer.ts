@@ -18,7 +18,10 @@
  * @module
  */
 
+import { csvRecord } from "../csv_record.ts";
 import type { EmulatorEntity, EmulatorEvent } from "./types.ts";
+
+export { csvRecord };
 
 /**
  * The columns every export file starts with, in order; the target columns
@@ -64,21 +67,6 @@ export function csvHeader(targets: number): string[] {
     );
   }
   return header;
-}
-
-const NEEDS_QUOTES = /[",\r\n]/;
-
-/** One RFC 4180 record, CRLF-terminated. */
-export function csvRecord(values: readonly string[]): string {
-  let line = "";
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    if (i > 0) line += ",";
-    line += NEEDS_QUOTES.test(value)
-      ? `"${value.replaceAll('"', '""')}"`
-      : value;
-  }
-  return line + "\r\n";
 }
 
 const json = (value: unknown): string =>

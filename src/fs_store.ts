@@ -1,0 +1,96 @@
+/**
+ * An archive store in a directory, for Deno, Node and Bun. It lives in its
+ * own entry point, `audit-log-export/fs`, so the main entry stays free of
+ * anything Node-specific.
+ *
+ * @module
+ */
+
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import type { ArchiveStore } from "./archive.ts";
+
+/** Keys are relative paths of plain segments: none may climb out of the root. */
+function checkKey(key: string): void {
+  const segments = key.split("/");
+  if (
+    key === "" || key.includes("\\") || key.includes("\0") ||
+    segments.some((s) => s === "" || s === "." || s === "..")
+  ) {
+    throw new TypeError(`Not a store key: ${JSON.stringify(key)}`);
+  }
+}
+
+const suffix = (): string =>
+  Array.from(
+    crypto.getRandomValues(new Uint8Array(6)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+
+/** Flushes a file or directory to disk; a directory that cannot be (Windows) is left to the OS. */
+async function flush(path: string, directory: boolean): Promise<void> {
+  const handle = await open(path, "r");
+  try {
+    await handle.sync();
+  } catch (error) {
+    if (!directory) throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A store that keeps each key as a file under `root` (created when
+ * missing). A write goes to a temporary file that is flushed to disk and
+ * then renamed over the key, and the directory is flushed too: a crash
+ * leaves the old object or the new one, never half of one, and a put that
+ * resolved survives a power cut. New files are readable by their owner only,
+ * as audit data should be.
+ *
+ * @example
+ * ```ts
+ * import { archiveExports } from "@audit-log/export";
+ * import { directoryStore } from "@audit-log/export/fs";
+ * await archiveExports({
+ *   organizationId: "org_01EHZNVPK3SFK441A1RGBFSHRT",
+ *   store: directoryStore("/var/lib/audit-archive"),
+ * });
+ * ```
+ */
+export function directoryStore(root: string): ArchiveStore {
+  if (typeof root !== "string" || root === "") {
+    throw new TypeError("directoryStore needs a directory path");
+  }
+  const base = resolve(root);
+  return {
+    async get(key) {
+      checkKey(key);
+      try {
+        return await readFile(join(base, key), "utf8");
+      } catch (error) {
+        if ((error as { code?: string }).code === "ENOENT") return undefined;
+        throw error;
+      }
+    },
+    async put(key, body) {
+      checkKey(key);
+      const path = join(base, key);
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      const temp = `${path}.${suffix()}.part`;
+      try {
+        const handle = await open(temp, "wx", 0o600);
+        try {
+          await handle.writeFile(body);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(temp, path);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+      await flush(dirname(path), true);
+    },
+  };
+}
