@@ -1,0 +1,459 @@
+/**
+ * `archiveExports`: windows, boundaries, checkpoints, empty windows, gaps,
+ * concurrency under one rate limit, and crash safety, against the served
+ * emulator with a fixed clock.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  ArchiveError,
+  archiveExports,
+  type ArchiveStore,
+  exportRows,
+  ValidationError,
+} from "../mod.ts";
+import { directoryStore } from "../fs.ts";
+import {
+  type EmulatorEvent,
+  sampleEvents,
+  serveEmulator,
+  type ServeOptions,
+} from "../testing.ts";
+import { DAY, storedEvent } from "./helpers.ts";
+
+const NOW = Date.UTC(2026, 10, 20, 12);
+const FROM = Date.UTC(2026, 10, 1);
+const decoder = new TextDecoder();
+
+/** A store in memory that counts its writes. */
+function memoryStore(): ArchiveStore & {
+  objects: Map<string, Uint8Array>;
+  puts: string[];
+} {
+  const objects = new Map<string, Uint8Array>();
+  const puts: string[] = [];
+  return {
+    objects,
+    puts,
+    get: (key) =>
+      Promise.resolve(
+        objects.has(key) ? decoder.decode(objects.get(key)) : null,
+      ),
+    put: (key, body) => {
+      puts.push(key);
+      objects.set(key, body.slice());
+      return Promise.resolve();
+    },
+  };
+}
+
+async function withApi(
+  options: ServeOptions,
+  fn: (config: { apiKey: string; baseUrl: string }, server: {
+    emulator: Awaited<ReturnType<typeof serveEmulator>>["emulator"];
+  }) => Promise<void>,
+): Promise<void> {
+  const server = await serveEmulator({
+    exportDelayMs: 0,
+    rateLimit: false,
+    now: () => NOW,
+    ...options,
+  });
+  try {
+    await fn(
+      { apiKey: server.emulator.apiKey, baseUrl: server.url },
+      server,
+    );
+  } finally {
+    await server.close();
+  }
+}
+
+/** Every event of the archive's CSV files, as `organization|occurred_at|action|actor_id`. */
+async function archivedCsv(objects: Map<string, Uint8Array>) {
+  const seen: string[] = [];
+  for (const [key, body] of objects) {
+    if (!key.endsWith(".csv")) continue;
+    const org = key.split("/")[0];
+    for await (const row of exportRows(new Response(body.slice()))) {
+      seen.push(`${org}|${row.occurred_at}|${row.action}|${row.actor_id}`);
+    }
+  }
+  return seen.sort();
+}
+
+const stored = (events: readonly EmulatorEvent[], from: number, to: number) =>
+  events.filter((e) => {
+    const t = Date.parse(e.occurredAt);
+    return t >= from && t < to;
+  }).map((e) => `${e.organizationId}|${e.occurredAt}|${e.action}|${e.actor.id}`)
+    .sort();
+
+Deno.test("archiveExports archives each whole window once, in files named by their span", async () => {
+  const orgs = ["org_a", "org_b", "org_c"];
+  const events = sampleEvents({
+    organizations: orgs,
+    perOrganization: 60,
+    now: NOW,
+    days: 25,
+  });
+  await withApi({ organizations: orgs, events }, async (config) => {
+    const store = memoryStore();
+    const seen: string[] = [];
+    const result = await archiveExports({
+      organizationIds: orgs,
+      store,
+      from: new Date(FROM),
+      now: () => NOW,
+      onWindow: (w) => seen.push(w.key),
+    }, config);
+    // Windows end at least an hour before now: Nov 1 to Nov 20 00:00.
+    assert.equal(result.windows.length, 3 * 19);
+    assert.deepEqual(result.gaps, []);
+    assert.deepEqual(seen.sort(), result.windows.map((w) => w.key).sort());
+    const first = result.windows.find((w) => w.organizationId === "org_b")!;
+    assert.equal(
+      first.key,
+      "org_b/2026/11/01/20261101T000000Z_20261102T000000Z.csv",
+    );
+    assert.equal(first.start.toISOString(), "2026-11-01T00:00:00.000Z");
+    assert.equal(first.end.toISOString(), "2026-11-02T00:00:00.000Z");
+    assert.deepEqual(
+      await archivedCsv(store.objects),
+      stored(events, FROM, Date.UTC(2026, 10, 20)),
+    );
+    const rows = result.windows.reduce((n, w) => n + w.rows, 0);
+    assert.equal(rows, stored(events, FROM, Date.UTC(2026, 10, 20)).length);
+    assert.deepEqual(
+      JSON.parse(decoder.decode(store.objects.get("org_a/checkpoint.json"))),
+      {
+        organizationId: "org_a",
+        end: "2026-11-20T00:00:00.000Z",
+        key: "org_a/2026/11/19/20261119T000000Z_20261120T000000Z.csv",
+      },
+    );
+    // Within an organization, each window's file is written before its checkpoint.
+    const a = store.puts.filter((k) => k.startsWith("org_a/"));
+    for (let i = 0; i < a.length; i += 2) {
+      assert.ok(a[i].endsWith(".csv"), a[i]);
+      assert.equal(a[i + 1], "org_a/checkpoint.json");
+    }
+
+    // A second run has nothing left to do, and asks the API nothing.
+    const again = await archiveExports({
+      organizationIds: orgs,
+      store,
+      now: () => NOW,
+    }, config);
+    assert.deepEqual(again.windows, []);
+  });
+});
+
+Deno.test("archiveExports places an event on a boundary in exactly one window", async () => {
+  const org = "org_edges";
+  const start = Date.UTC(2026, 10, 10);
+  const end = start + DAY;
+  const at = (t: number, action: string) =>
+    storedEvent(org, { occurredAt: new Date(t).toISOString(), action });
+  const events = [
+    at(start, "at.start"),
+    at(end - 1, "at.end.minus.1ms"),
+    at(end, "at.end"),
+    at(end + DAY - 1, "at.next.end.minus.1ms"),
+  ];
+  for (const format of ["csv", "ndjson"] as const) {
+    await withApi({ organizations: [org], events }, async (config) => {
+      const store = memoryStore();
+      const result = await archiveExports({
+        organizationId: org,
+        store,
+        from: new Date(start),
+        now: () => start + 2 * DAY + 3_600_000,
+        format,
+      }, config);
+      assert.deepEqual(result.windows.map((w) => w.rows), [2, 2], format);
+      const files = result.windows.map((w) =>
+        decoder.decode(store.objects.get(w.key))
+      );
+      assert.match(files[0], /at\.start/);
+      assert.match(files[0], /at\.end\.minus\.1ms/);
+      assert.doesNotMatch(files[0], /"?at\.end"?[,\n]/);
+      assert.match(files[1], /at\.end[",]/);
+      assert.match(files[1], /at\.next\.end\.minus\.1ms/);
+      if (format === "ndjson") {
+        const lines = files[1].trim().split("\n").map((l) => JSON.parse(l));
+        assert.deepEqual(lines.map((e) => e.action), [
+          "at.end",
+          "at.next.end.minus.1ms",
+        ]);
+        assert.equal(lines[0].occurredAt, new Date(end).toISOString());
+      }
+    });
+  }
+});
+
+Deno.test("archiveExports stores an empty window as an empty file and moves on", async () => {
+  const org = "org_quiet";
+  const busy = Date.UTC(2026, 10, 12, 9);
+  await withApi({
+    organizations: [org],
+    events: [storedEvent(org, { occurredAt: new Date(busy).toISOString() })],
+  }, async (config) => {
+    const store = memoryStore();
+    const result = await archiveExports({
+      organizationId: org,
+      store,
+      from: new Date(Date.UTC(2026, 10, 11)),
+      now: () => Date.UTC(2026, 10, 14, 2),
+    }, config);
+    assert.deepEqual(result.windows.map((w) => [w.rows, w.bytes > 0]), [
+      [0, false],
+      [1, true],
+      [0, false],
+    ]);
+    assert.equal(store.objects.get(result.windows[0].key)!.byteLength, 0);
+  });
+});
+
+Deno.test("archiveExports reports a checkpoint older than the API keeps as a gap, and archives the rest", async () => {
+  const org = "org_late";
+  const events = sampleEvents({
+    organizations: [org],
+    perOrganization: 40,
+    now: NOW,
+    days: 80,
+  });
+  await withApi({ organizations: [org], events }, async (config) => {
+    const store = memoryStore();
+    const stale = Date.UTC(2026, 5, 1);
+    await store.put(
+      `${org}/checkpoint.json`,
+      new TextEncoder().encode(
+        JSON.stringify({ end: new Date(stale).toISOString() }),
+      ),
+    );
+    const result = await archiveExports({
+      organizationId: org,
+      store,
+      now: () => NOW,
+    }, config);
+    assert.equal(result.gaps.length, 1);
+    const [gap] = result.gaps;
+    assert.equal(gap.organizationId, org);
+    assert.equal(gap.from.toISOString(), new Date(stale).toISOString());
+    // Archiving went on from the first whole day the API still exports.
+    assert.equal(gap.to.toISOString(), "2026-08-21T00:00:00.000Z");
+    assert.equal(result.windows[0].start.getTime(), gap.to.getTime());
+    assert.equal(
+      result.windows.at(-1)!.end.toISOString(),
+      "2026-11-20T00:00:00.000Z",
+    );
+    assert.deepEqual(
+      await archivedCsv(store.objects),
+      stored(events, gap.to.getTime(), Date.UTC(2026, 10, 20)),
+    );
+  });
+});
+
+Deno.test("archiveExports validates every option before touching the store or the API", async () => {
+  const store = memoryStore();
+  let requests = 0;
+  const config = {
+    apiKey: "sk_test_x",
+    fetch: () => {
+      requests++;
+      return Promise.reject(new Error("no request expected"));
+    },
+  };
+  const cases: [Record<string, unknown>, string[]][] = [
+    [{ store }, ["organizationId"]],
+    [{ organizationIds: [], store }, ["organizationIds"]],
+    [{ organizationId: "org_1" }, ["store"]],
+    [{ organizationId: "org_1", store: { get: 1 } }, ["store"]],
+    [{ organizationId: "../etc", store }, ["organizationId"]],
+    [{ organizationId: "org/1", store }, ["organizationId"]],
+    [{ organizationId: "..", store }, ["organizationId"]],
+    [{ organizationId: " ", store }, ["organizationId"]],
+    [{ organizationId: "o".repeat(256), store }, ["organizationId"]],
+    [{ organizationIds: ["org_1", "org_1"], store }, ["organizationIds"]],
+    [{ organizationIds: ["org_1", 7], store }, ["organizationIds.1"]],
+    [{ organizationId: "org_1", store, from: "yesterday" }, ["from"]],
+    [{ organizationId: "org_1", store, window: 59_999 }, ["window"]],
+    [{ organizationId: "org_1", store, window: 90_000.5 }, ["window"]],
+    [{ organizationId: "org_1", store, window: "1d" }, ["window"]],
+    [{ organizationId: "org_1", store, window: 61_500 }, ["window"]],
+    [{ organizationId: "org_1", store, settle: -1 }, ["settle"]],
+    [{ organizationId: "org_1", store, format: "xml" }, ["format"]],
+    [{ organizationId: "org_1", store, concurrency: 0 }, ["concurrency"]],
+    [{ organizationId: "org_1", store, onWindow: "log" }, ["onWindow"]],
+    [{ organizationId: "org_1", store, windows: 3 }, ["windows"]],
+  ];
+  for (const [options, paths] of cases) {
+    const error = await archiveExports(
+      options as unknown as Parameters<typeof archiveExports>[0],
+      config,
+    ).then(() => undefined, (e) => e);
+    assert.ok(error instanceof ValidationError, JSON.stringify(options));
+    assert.deepEqual(
+      error.issues.map((i: { path: string }) => i.path),
+      paths,
+      JSON.stringify(options).slice(0, 80),
+    );
+  }
+  for (const options of [null, "org_1", 3]) {
+    await assert.rejects(
+      archiveExports(options as never, config),
+      ValidationError,
+    );
+  }
+  assert.equal(requests, 0);
+  assert.deepEqual(store.puts, []);
+});
+
+Deno.test("archiveExports refuses a checkpoint it cannot read rather than guess", async () => {
+  const store = memoryStore();
+  await store.put("org_1/checkpoint.json", new TextEncoder().encode("{oops"));
+  await withApi({ organizations: ["org_1"], events: [] }, async (config) => {
+    const error = await archiveExports({
+      organizationId: "org_1",
+      store,
+      now: () => NOW,
+    }, config).then(() => undefined, (e) => e);
+    assert.ok(error instanceof ArchiveError, String(error));
+    assert.match(error.message, /checkpoint\.json is not/);
+  });
+});
+
+Deno.test("archiveExports: a Retry-After pauses every organization of the run", async () => {
+  const orgs = ["org_1", "org_2", "org_3"];
+  const events = sampleEvents({
+    organizations: orgs,
+    perOrganization: 20,
+    now: NOW,
+    days: 10,
+  });
+  const server = await serveEmulator({
+    organizations: orgs,
+    events,
+    exportDelayMs: 0,
+    rateLimit: false,
+  });
+  try {
+    server.emulator.inject({
+      method: "POST",
+      status: 429,
+      headers: { "retry-after": "1" },
+    });
+    const store = memoryStore();
+    const result = await archiveExports({
+      organizationIds: orgs,
+      store,
+      from: new Date(Date.now() - 4 * DAY - (Date.now() % DAY)),
+      concurrency: 3,
+    }, { apiKey: server.emulator.apiKey, baseUrl: server.url });
+    assert.equal(result.windows.length, orgs.length * 4);
+    const requests = server.emulator.requests;
+    const refused = requests.findIndex((r) => r.method === "POST");
+    // Every request that left after the refusal waited for its Retry-After.
+    const after = requests.slice(refused + 1).filter((r) =>
+      r.time > requests[refused].time + 50
+    );
+    assert.ok(after.length > 0);
+    for (const r of after) {
+      assert.ok(r.time >= requests[refused].time + 1_000, String(r.time));
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("archiveExports survives being stopped anywhere: reruns complete the archive with every event exactly once", async () => {
+  const orgs = ["org_x", "org_y"];
+  const events = sampleEvents({
+    organizations: orgs,
+    perOrganization: 40,
+    now: NOW,
+    days: 12,
+  });
+  const end = Date.UTC(2026, 10, 20);
+  const expected = stored(events, Date.UTC(2026, 10, 10), end);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.integer({ min: 0, max: 40 }), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      fc.boolean(),
+      (stops, onDisk) =>
+        // A fresh emulator each time: faults a stopped run left unused stay behind.
+        withApi({ organizations: orgs, events }, async (config, server) => {
+          const dir = onDisk ? await Deno.makeTempDir() : undefined;
+          const store = dir ? directoryStore(dir) : memoryStore();
+          const options = {
+            organizationIds: orgs,
+            store,
+            from: new Date(Date.UTC(2026, 10, 10)),
+            now: () => NOW,
+          };
+          // Each run is stopped after `stop` more requests, with faults
+          // on the way; the last run goes to the end.
+          for (const stop of stops) {
+            server.emulator.inject({ method: "POST", status: 503 });
+            server.emulator.inject({
+              path: /^\/_emulator\/downloads\//,
+              truncate: 200,
+            });
+            const controller = new AbortController();
+            let seen = 0;
+            await archiveExports({ ...options, signal: controller.signal }, {
+              ...config,
+              maxRetries: 2,
+              onAttempt: () => {
+                if (++seen === stop) controller.abort(new Error("stopped"));
+              },
+            }).catch((e) => {
+              if (!controller.signal.aborted) throw e;
+            });
+          }
+          // Faults left over from stopped runs may fail a run: rerun until
+          // one completes, as a cron job would.
+          for (let run = 1;; run++) {
+            const done = await archiveExports(options, config).then(
+              () => true,
+              (e) => {
+                if (!(e instanceof ArchiveError) || run === 10) throw e;
+                return false;
+              },
+            );
+            if (done) break;
+          }
+          const objects = dir
+            ? await readTree(dir)
+            : (store as ReturnType<typeof memoryStore>).objects;
+          assert.deepEqual(await archivedCsv(objects), expected);
+          if (dir) await Deno.remove(dir, { recursive: true });
+        }),
+    ),
+    { numRuns: 15 },
+  );
+});
+
+/** Every file under `dir`, keyed by its path relative to `dir`. */
+async function readTree(dir: string): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  const walk = async (path: string, prefix: string) => {
+    for await (const entry of Deno.readDir(path)) {
+      const key = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory) await walk(`${path}/${entry.name}`, key);
+      else {
+        assert.ok(!entry.name.endsWith(".part"), `left over: ${key}`);
+        out.set(key, await Deno.readFile(`${path}/${entry.name}`));
+      }
+    }
+  };
+  await walk(dir, "");
+  return out;
+}
