@@ -159,14 +159,17 @@ async function checkAttw(): Promise<Outcome> {
  * the check is about the published types resolving and being complete.
  */
 const CONSUMER = `import {
+  type AuditLogEvent,
   type AuditLogExport,
   type ClientConfig,
   createClient,
   createExport,
   type CreateExportOptions,
   downloadExport,
+  exportEvents,
   exportRows,
   getExport,
+  NoEventsError,
   NotFoundError,
   ValidationError,
   VERSION,
@@ -174,6 +177,8 @@ const CONSUMER = `import {
 } from "audit-log-export";
 import {
   createEmulator,
+  CSV_COLUMNS,
+  csvHeader,
   type Emulator,
   type EmulatorOptions,
   serveEmulator,
@@ -200,8 +205,14 @@ export async function job(): Promise<string[]> {
     const stream: ReadableStream<Uint8Array> = await downloadExport(again, config);
     await stream.cancel();
     for await (const row of exportRows(ready, config)) lines.push(row.action ?? "");
+    for await (const event of exportEvents(options, config)) {
+      const typed: AuditLogEvent = event;
+      lines.push(typed.occurredAt.toISOString(), typed.targets[0]?.id ?? "", typed.raw["id"] ?? "");
+    }
+    lines.push(csvHeader(1).join(","), CSV_COLUMNS.join(","));
     await createClient(config).getExport("audit_log_export_missing");
   } catch (error) {
+    if (error instanceof NoEventsError) lines.push(error.message);
     if (error instanceof ValidationError) lines.push(...error.issues.map((i) => i.path));
     if (error instanceof NotFoundError) lines.push(String(error.status), error.requestId ?? "");
   } finally {

@@ -2,8 +2,10 @@
 /**
  * Runs the conformance suite (tests/conformance/suite.js) in every runtime
  * the package supports, against the packed npm package installed by name in
- * a scratch project (and, for Deno, against the sources too), then prints a
- * table of pass counts and exits non-zero on any failure.
+ * a scratch project (and, for Deno, against the sources too), and the
+ * official `@workos-inc/node` SDK against the package's emulator
+ * (tests/conformance/workos_sdk_cases.js), then prints a table of pass
+ * counts and exits non-zero on any failure.
  *
  * ```sh
  * node scripts/test_matrix.mjs            # build if stale, run everything
@@ -266,6 +268,15 @@ function jobs({ dir, nodes }) {
       cwd: dir,
     },
   );
+  // The official SDK declares Node >= 22.11 and still loads on 20; not on 18.
+  for (const major of [20, 22]) {
+    list.push({
+      labels: [`node${major}-workos-sdk`],
+      cmd: nodes[major],
+      args: ["--test", "workos_sdk_runner.mjs"],
+      cwd: dir,
+    });
+  }
   for (const [major, node] of Object.entries(nodes)) {
     list.push(cliJob(`node${major}-cli`, node, dir));
     list.push({
@@ -468,9 +479,14 @@ async function main() {
   const { FAULTS, CALLS } = await import(
     pathToFileURL(path.join(ROOT, "tests", "reliability", "matrix.js")).href
   );
+  const { sdkCases } = await import(
+    pathToFileURL(path.join(CONFORMANCE, "workos_sdk_cases.js")).href
+  );
   const expected = (label) =>
     label.endsWith("-cli")
       ? 2
+      : label.endsWith("-workos-sdk")
+      ? sdkCases.length
       : label.endsWith("-faults")
       ? FAULTS.length * (CALLS.length + 1)
       : cases.length;

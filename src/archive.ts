@@ -101,6 +101,8 @@ export interface ArchiveOptions {
   onWindow?: (window: ArchivedWindow) => void;
   /** The clock, in epoch ms. Default `Date.now`. */
   now?: () => number;
+  /** How many calendar months back the API can export. Default 3, as WorkOS documents. */
+  retentionMonths?: number;
 }
 
 /**
@@ -232,6 +234,7 @@ interface Plan {
   concurrency: number;
   onWindow: ((window: ArchivedWindow) => void) | undefined;
   now: () => number;
+  retentionMonths: number;
 }
 
 function instantOf(x: unknown): number | undefined {
@@ -251,6 +254,7 @@ const KNOWN = new Set([
   "signal",
   "onWindow",
   "now",
+  "retentionMonths",
 ]);
 
 /** Every problem with the options at once, before anything is read or sent. */
@@ -322,6 +326,12 @@ function plan(options: ArchiveOptions): Plan {
   if (window % 1000 !== 0) bad("window", "must be whole seconds");
   const settle = duration("settle", 3_600_000, 0, 31 * DAY);
   const concurrency = duration("concurrency", 4, 1, 64);
+  const retentionMonths = duration(
+    "retentionMonths",
+    RETENTION_MONTHS,
+    1,
+    120,
+  );
   const format = o.format ?? "csv";
   if (format !== "csv" && format !== "ndjson") {
     bad("format", 'must be "csv" or "ndjson"');
@@ -345,6 +355,7 @@ function plan(options: ArchiveOptions): Plan {
     concurrency,
     onWindow: options.onWindow,
     now: options.now ?? Date.now,
+    retentionMonths,
   };
 }
 
@@ -470,7 +481,7 @@ async function archiveOne(
   const now = p.now();
   // A minute of margin keeps the first window inside the retention window
   // even when the API's clock runs a little ahead of this one.
-  const earliest = monthsBefore(now, RETENTION_MONTHS) + MINUTE;
+  const earliest = monthsBefore(now, p.retentionMonths) + MINUTE;
   const last = now - p.settle;
   const checkpoint = await readCheckpoint(p.store, organizationId);
   let start = checkpoint ?? p.from ?? alignUp(earliest, p.window);

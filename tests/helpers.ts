@@ -4,13 +4,38 @@
  * @module
  */
 
-import { type Emulator, serveEmulator, type ServeOptions } from "../testing.ts";
+import {
+  type Emulator,
+  type EmulatorEvent,
+  serveEmulator,
+  type ServeOptions,
+} from "../testing.ts";
 
 export const DAY = 86_400_000;
 
 /** ISO string of `days` days before `from` (default now). */
 export const daysAgo = (days: number, from = Date.now()): string =>
   new Date(from - days * DAY).toISOString();
+
+/**
+ * A valid stored event of `organizationId`, a day old unless `patch` says
+ * otherwise: the API refuses to export a period with no events, so a test
+ * about anything else gives its emulator at least one.
+ */
+export function storedEvent(
+  organizationId: string,
+  patch: Partial<EmulatorEvent> = {},
+): EmulatorEvent {
+  return {
+    organizationId,
+    action: "user.signed_in",
+    occurredAt: daysAgo(1),
+    actor: { id: "user_01GBZK5MP7TD1YCFQHFR22180V", type: "user", name: "Ada" },
+    targets: [{ id: "team_1", type: "team" }],
+    context: { location: "203.0.113.7" },
+    ...patch,
+  };
+}
 
 /** Runs `fn` with an emulator served on loopback, closing it afterwards. */
 export async function withServer<T>(

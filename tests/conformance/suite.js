@@ -64,6 +64,24 @@ function deepEqual(actual, expected, what) {
   if (a !== e) throw new AssertionError(`${what}: expected ${e}, got ${a}`);
 }
 
+/** JSON with object keys sorted: equal values whatever order members were set in. */
+const canonical = (value) =>
+  JSON.stringify(
+    value,
+    (_key, v) =>
+      v && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(
+          Object.keys(v).sort().map((k) => [k, v[k]]),
+        )
+        : v,
+  );
+
+function sameValue(actual, expected, what) {
+  const a = canonical(actual);
+  const e = canonical(expected);
+  if (a !== e) throw new AssertionError(`${what}: expected ${e}, got ${a}`);
+}
+
 function instanceOf(value, Class, what) {
   if (!(value instanceof Class)) {
     const got = value?.constructor?.name ?? typeof value;
@@ -195,6 +213,41 @@ async function exportWithFault(pkg, org, config, inject, fault) {
 
 const fast = { pollInterval: 20, maxPollInterval: 100, maxWait: 20_000 };
 
+/** Stores events through `POST /audit_logs/events`, as an app would. */
+async function postEvents({ baseUrl, apiKey, org }, events) {
+  for (const event of events) {
+    const response = await fetch(`${baseUrl}/audit_logs/events`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ organization_id: org, event }),
+    });
+    equal(
+      response.status,
+      200,
+      `POST /audit_logs/events ${await response.text()}`,
+    );
+  }
+}
+
+/** A unique action, so a case's export holds only the events it stored. */
+const uniqueAction = (prefix) =>
+  `conformance.${prefix}_${Date.now().toString(36)}${
+    Math.random().toString(36).slice(2, 8)
+  }`;
+
+/** The target types of an export row: its `target_type_N` cells. */
+const targetTypes = (row) =>
+  Object.keys(row)
+    .filter((k) => /^target_type_\d+$/.test(k) && row[k] !== "")
+    .map((k) => row[k]);
+
+/** What tells the rows of one export apart: there is no id column. */
+const rowKey = (row) =>
+  [row.occurred_at, row.action, row.actor_id, row.target_id_1].join(" ");
+
 async function readAll(iterable) {
   const rows = [];
   for await (const row of iterable) rows.push(row);
@@ -254,7 +307,6 @@ export const cases = [
       // Filters taken from the data itself, so the case does not depend on
       // what the emulator's sample contains.
       const pick = all[Math.floor(all.length / 2)];
-      const targetTypes = (row) => JSON.parse(row.targets).map((t) => t.type);
       const filter = {
         actions: [pick.action],
         actor_ids: [pick.actor_id],
@@ -277,8 +329,8 @@ export const cases = [
         targetTypes(r).includes(filter.targets[0])
       );
       ok(rows.length > 0, "some rows match");
-      const ids = (list) => list.map((r) => r.id).sort();
-      deepEqual(ids(rows), ids(expected), "row ids");
+      const keys = (list) => list.map(rowKey).sort();
+      deepEqual(keys(rows), keys(expected), "rows");
     },
   },
   {
@@ -330,7 +382,16 @@ export const cases = [
       const stream = await pkg.downloadExport(created, { ...config, ...fast });
       const text = await new Response(stream).text();
       const header = text.slice(0, text.search(/\r?\n/));
-      for (const column of ["id", "occurred_at", "action", "actor_id"]) {
+      for (
+        const column of [
+          "action",
+          "occurred_at",
+          "actor_id",
+          "context_location",
+          "metadata",
+          "target_id_1",
+        ]
+      ) {
         ok(
           header.split(",").includes(column),
           `header ${header} has ${column}`,
@@ -350,8 +411,9 @@ export const cases = [
   {
     name:
       "exportRows gives back exactly what was recorded (quotes, newlines, non-ASCII, formulas)",
-    async run({ pkg, org, apiKey, baseUrl, config }) {
-      const action = `conformance.values_${Date.now().toString(36)}`;
+    async run(t) {
+      const { pkg, org, config } = t;
+      const action = uniqueAction("values");
       const tricky = [
         'Søren "Sam" Kierkegaard',
         "李小龍 🚀",
@@ -360,32 +422,17 @@ export const cases = [
         'comma, and "quote"',
         "",
       ];
-      for (const [i, name] of tricky.entries()) {
-        const response = await fetch(`${baseUrl}/audit_logs/events`, {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${apiKey}`,
-            "content-type": "application/json",
-          },
-          body: JSON.stringify({
-            organization_id: org,
-            event: {
-              action,
-              occurred_at: new Date(Date.now() - (i + 1) * 60_000)
-                .toISOString(),
-              actor: { id: `user_conformance_${i}`, type: "user", name },
-              targets: [{ id: `doc_${i}`, type: "document", name }],
-              context: { location: "203.0.113.9", user_agent: name || "ua" },
-              metadata: { note: name },
-            },
-          }),
-        });
-        equal(
-          response.status,
-          200,
-          `POST /audit_logs/events ${await response.text()}`,
-        );
-      }
+      await postEvents(
+        t,
+        tricky.map((name, i) => ({
+          action,
+          occurred_at: new Date(Date.now() - (i + 1) * 60_000).toISOString(),
+          actor: { id: `user_conformance_${i}`, type: "user", name },
+          targets: [{ id: `doc_${i}`, type: "document", name }],
+          context: { location: "203.0.113.9", user_agent: name || "ua" },
+          metadata: { note: name },
+        })),
+      );
       const created = await pkg.createExport({
         organizationId: org,
         ...lastDays(1),
@@ -396,13 +443,17 @@ export const cases = [
       );
       equal(rows.length, tricky.length, "rows");
       for (const row of rows) {
-        for (const column of ["id", "occurred_at", "action", "actor_id"]) {
+        for (
+          const column of ["action", "occurred_at", "actor_id", "target_id_1"]
+        ) {
           ok(column in row, `row has ${column}: ${Object.keys(row)}`);
         }
         const i = Number(row.actor_id.replace("user_conformance_", ""));
         equal(row.action, action, "action");
         equal(row.actor_name, tricky[i], "actor_name");
-        equal(JSON.parse(row.targets)[0].name, tricky[i], "target name");
+        equal(row.target_name_1, tricky[i], "target name");
+        equal(row.context_user_agent, tricky[i] || "ua", "user agent");
+        equal(JSON.parse(row.metadata).note, tricky[i], "metadata note");
       }
     },
   },
@@ -422,7 +473,247 @@ export const cases = [
     },
   },
   {
-    name: "createClient binds the configuration to the five calls",
+    name:
+      "createExport over an empty period rejects with NoEventsError, a BadRequestError",
+    async run({ pkg, testing, org, config, since }) {
+      const check = (error, what) => {
+        instanceOf(error, pkg.NoEventsError, what);
+        instanceOf(error, pkg.BadRequestError, what);
+        instanceOf(error, pkg.ApiError, what);
+        instanceOf(error, pkg.AuditLogError, what);
+        equal(error.name, "NoEventsError", `${what} name`);
+        equal(error.status, 400, `${what} status`);
+        equal(error.code, undefined, `${what} code`);
+        ok(
+          error.message.includes("No audit log events found"),
+          `${what} message ${error.message}`,
+        );
+        ok(
+          typeof error.requestId === "string" && error.requestId.length > 0,
+          `${what} requestId`,
+        );
+      };
+      // Over HTTP: a range with events, but none with this action.
+      const seen = await since();
+      check(
+        await rejection(
+          pkg.createExport({
+            organizationId: org,
+            ...lastDays(2),
+            actions: [uniqueAction("never_recorded")],
+          }, config),
+          "createExport",
+        ),
+        "filters matching nothing",
+      );
+      const requests = await seen();
+      equal(requests.length, 1, "attempts (a 400 is final)");
+      // In-process: an organization with no events at all.
+      const quiet = testing.createEmulator({
+        organizations: ["org_quiet"],
+        events: [],
+        exportDelayMs: 0,
+      });
+      check(
+        await rejection(
+          pkg.createExport({ organizationId: "org_quiet", ...lastDays(30) }, {
+            apiKey: quiet.apiKey,
+            baseUrl: "https://emulator.invalid",
+            fetch: (input, init) => quiet.fetch(input, init),
+          }),
+          "createExport",
+        ),
+        "an empty period",
+      );
+      equal(quiet.listExports().length, 0, "exports created");
+    },
+  },
+  {
+    name:
+      "exportEvents reads the real layout from the header (targets from 0 or 1, any order, unknown columns in raw)",
+    async run({ pkg }) {
+      const q = (text) => `"${text.replaceAll('"', '""')}"`;
+      // Targets numbered from 1, the columns in the order of real exports.
+      const fromOne = [
+        "action,occurred_at,actor_id,actor_type,actor_name,actor_metadata,context_location,context_user_agent,metadata,target_id_1,target_type_1,target_name_1,target_metadata_1,target_id_2,target_type_2,target_name_2,target_metadata_2",
+        `user.signed_in,2026-11-02T09:30:00.000Z,user_1,user,Ada,${
+          q('{"email":"ada@example.com"}')
+        },203.0.113.7,curl/8.5.0,${
+          q('{"mfa":true,"seats":3,"plan":"pro"}')
+        },team_1,team,${q('Core, "A" team')},${
+          q('{"tier":"gold"}')
+        },doc_1,document,,`,
+        "api_key.created,2026-11-02T10:00:00Z,key_1,api_key,,,198.51.100.1,,,,,,,,,,",
+        "",
+      ].join("\r\n");
+      const one = await readAll(pkg.exportEvents(new Response(fromOne)));
+      equal(one.length, 2, "events");
+      for (const e of one) {
+        instanceOf(e.occurredAt, Date, "occurredAt");
+      }
+      sameValue(one, [
+        {
+          action: "user.signed_in",
+          occurredAt: "2026-11-02T09:30:00.000Z",
+          actor: {
+            id: "user_1",
+            type: "user",
+            name: "Ada",
+            metadata: { email: "ada@example.com" },
+          },
+          targets: [
+            {
+              id: "team_1",
+              type: "team",
+              name: 'Core, "A" team',
+              metadata: { tier: "gold" },
+            },
+            { id: "doc_1", type: "document" },
+          ],
+          context: { location: "203.0.113.7", userAgent: "curl/8.5.0" },
+          metadata: { mfa: true, seats: 3, plan: "pro" },
+          raw: {},
+        },
+        {
+          action: "api_key.created",
+          occurredAt: "2026-11-02T10:00:00.000Z",
+          actor: { id: "key_1", type: "api_key" },
+          targets: [],
+          context: { location: "198.51.100.1" },
+          raw: {},
+        },
+      ], "events from targets numbered from 1");
+      equal(one[0].metadata.seats, 3, "JSON numbers stay numbers");
+
+      // Targets numbered from 0, columns shuffled, unknown columns kept,
+      // and the bytes split at awkward places.
+      const fromZero = [
+        "occurred_at,target_type_0,metadata,id,action,target_id_1,target_id_0,actor_type,actor_id,target_type_1,context_location,actor_name,target_name_0,export_raw",
+        `2026-11-03T08:00:00+01:00,team,${
+          q('{"n":1}')
+        },evt_1,team.member_added,user_9,team_1,user,user_1,user,203.0.113.7,Ada,${
+          q('Core "team"')
+        },${q("a,b\nc")}`,
+      ].join("\n");
+      const bytes = new TextEncoder().encode(fromZero);
+      const stream = new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < bytes.length; i += 7) {
+            controller.enqueue(bytes.slice(i, i + 7));
+          }
+          controller.close();
+        },
+      });
+      const zero = await readAll(pkg.exportEvents(stream));
+      equal(zero.length, 1, "events");
+      instanceOf(zero[0].occurredAt, Date, "occurredAt");
+      equal(
+        zero[0].occurredAt.getTime(),
+        Date.UTC(2026, 10, 3, 7),
+        "occurredAt instant",
+      );
+      sameValue(zero, [{
+        action: "team.member_added",
+        occurredAt: "2026-11-03T07:00:00.000Z",
+        actor: { id: "user_1", type: "user", name: "Ada" },
+        targets: [
+          { id: "team_1", type: "team", name: 'Core "team"' },
+          { id: "user_9", type: "user" },
+        ],
+        context: { location: "203.0.113.7" },
+        metadata: { n: 1 },
+        raw: { id: "evt_1", export_raw: "a,b\nc" },
+      }], "events from targets numbered from 0");
+
+      const broken = await rejection(
+        readAll(pkg.exportEvents(
+          new Response(
+            "action,occurred_at\r\nuser.signed_in,2026-11-02T09:30:00Z\r\nuser.signed_out,yesterday\r\n",
+          ),
+        )),
+        "a row without a parsable occurred_at",
+      );
+      instanceOf(broken, pkg.CsvParseError, "error");
+      equal(broken.line, 3, "line");
+    },
+  },
+  {
+    name:
+      "exportRows and exportEvents take export options: create, wait, download, parse; an empty period yields nothing",
+    async run(t) {
+      const { pkg, org, config, since } = t;
+      const action = uniqueAction("options");
+      const now = Date.now();
+      const stored = [0, 1, 2].map((i) => ({
+        action,
+        occurred_at: new Date(now - (3 - i) * 60_000).toISOString(),
+        actor: { id: `user_options_${i}`, type: "user", name: `User ${i}` },
+        targets: [{ id: `team_${i}`, type: "team" }],
+        context: { location: "203.0.113.5", user_agent: "conformance" },
+        metadata: { i, mfa: i === 1 },
+      }));
+      await postEvents(t, stored);
+      const options = {
+        organizationId: org,
+        rangeStart: new Date(now - DAY),
+        rangeEnd: new Date(now),
+        actions: [action],
+      };
+      const rows = await readAll(
+        pkg.exportRows(options, { ...config, ...fast }),
+      );
+      deepEqual(
+        rows.map((r) => r.actor_id),
+        stored.map((e) => e.actor.id),
+        "rows",
+      );
+      const created = await pkg.createExport(options, config);
+      deepEqual(
+        rows,
+        await readAll(pkg.exportRows(created, { ...config, ...fast })),
+        "the rows of the same export made by hand",
+      );
+      const events = await readAll(
+        pkg.exportEvents(options, { ...config, ...fast }),
+      );
+      sameValue(
+        events,
+        stored.map((e) => ({
+          action: e.action,
+          occurredAt: e.occurred_at,
+          actor: e.actor,
+          targets: e.targets,
+          context: {
+            location: e.context.location,
+            userAgent: e.context.user_agent,
+          },
+          metadata: e.metadata,
+          raw: {},
+        })),
+        "events read back as written",
+      );
+
+      const seen = await since();
+      const empty = { ...options, actions: [uniqueAction("options_none")] };
+      deepEqual(
+        await readAll(pkg.exportRows(empty, { ...config, ...fast })),
+        [],
+        "rows of an empty period",
+      );
+      deepEqual(
+        await readAll(pkg.exportEvents(empty, { ...config, ...fast })),
+        [],
+        "events of an empty period",
+      );
+      deepEqual(
+        (await seen()).map((r) => `${r.method} ${r.path}`),
+        [`POST ${EXPORTS}`, `POST ${EXPORTS}`],
+        "requests: one refused create each, nothing to wait for",
+      );
+    },
+  },
+  {
+    name: "createClient binds the configuration to the six calls",
     async run({ pkg, org, config }) {
       const client = pkg.createClient(config);
       const created = await client.createExport({
@@ -444,6 +735,12 @@ export const cases = [
         rows,
         await readAll(pkg.exportRows(new Response(text))),
         "rows of the same file",
+      );
+      const events = await readAll(client.exportEvents(ready));
+      deepEqual(
+        events.map((e) => [e.action, e.occurredAt.toISOString()]),
+        rows.map((r) => [r.action, new Date(r.occurred_at).toISOString()]),
+        "events of the same file",
       );
     },
   },

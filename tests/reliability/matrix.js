@@ -133,11 +133,18 @@ export const FAULTS = [
     api: "TimeoutError",
     file: "TimeoutError",
   },
-  // The API answer is retried (the idempotency key makes that safe); a file cut mid-way is not resumable.
+  // The API answer is retried (the idempotency key makes that safe); a file
+  // cut mid-way is resumed with Range from the byte it stopped at.
   {
     name: "truncated body",
     fault: () => ({ truncate: true }),
     api: "ok",
+    file: "ok",
+  },
+  {
+    name: "truncated on every attempt",
+    fault: () => ({ truncate: true, times: 10 }),
+    api: "ConnectionError",
     file: "ConnectionError",
   },
   {
@@ -274,18 +281,19 @@ export async function runScenario({ pkg, testing }, call, faultCase) {
       file,
     });
     emulator.inject({ ...target, ...fault });
+    let rows = 0;
     try {
       if (call === "create") await pkg.createExport(options, config);
       else if (call === "get") await pkg.getExport(prepared.id, config);
       else if (call === "wait") await pkg.waitForExport(prepared.id, config);
       else if (call === "download") {
         const stream = await pkg.downloadExport(prepared, config);
-        await new Response(stream).arrayBuffer();
+        const text = await new Response(stream).text();
+        // deno-lint-ignore no-unused-vars
+        for await (const row of pkg.exportRows(new Response(text))) rows++;
       } else {
         // deno-lint-ignore no-unused-vars
-        for await (const row of pkg.exportRows(prepared, config)) {
-          /* drain */
-        }
+        for await (const row of pkg.exportRows(prepared, config)) rows++;
       }
     } catch (error) {
       outcome = error?.constructor?.name ?? String(error);
@@ -308,6 +316,14 @@ export async function runScenario({ pkg, testing }, call, faultCase) {
     // A fault that answers 2xx in the server's place leaves nothing created.
     const reachesHandler =
       !(typeof fault.status === "number" && fault.status < 300);
+    // However a file arrives (resumed, refreshed, dripped), its rows are the
+    // export's, each once.
+    if (file && outcome === "ok" && reachesHandler) {
+      const expectedRows = emulator.listExports()[0].rowCount;
+      if (rows !== expectedRows) {
+        problems.push(`${rows} rows read, the export has ${expectedRows}`);
+      }
+    }
     if (
       call === "create" && outcome === "ok" && reachesHandler && exports !== 1
     ) {

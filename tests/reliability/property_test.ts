@@ -11,9 +11,10 @@ const NOW = Date.now();
 type Labelled<T = unknown> = { value: T; ok: boolean; ms?: number };
 
 const goodText = fc.string({ minLength: 1, maxLength: 30, unit: "grapheme" })
-  .filter((s) => !CONTROL_CHARS.test(s));
+  .filter((s) => !CONTROL_CHARS.test(s) && s.trim() !== "");
 const badText = fc.oneof(
   fc.constant(""),
+  fc.constantFrom(" ", "   ", "\u00a0", "\u3000 "),
   fc.constant("x".repeat(1_001)),
   fc.constantFrom("a\nb", "\r\n", "tab\there", "nul\u0000", "del\u007f"),
   fc.integer(),

@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import { createExport, RateLimitError } from "../../mod.ts";
-import { type Emulator, serveEmulator } from "../../testing.ts";
+import {
+  type Emulator,
+  SAMPLE_ORGANIZATIONS,
+  serveEmulator,
+} from "../../testing.ts";
+import { DAY, storedEvent } from "../helpers.ts";
 
-const DAY = 86_400_000;
+/** One event in the range of {@link options}: an empty period is refused. */
+const events = [storedEvent(SAMPLE_ORGANIZATIONS[0])];
 const options = (emulator: Emulator) => ({
   organizationId: emulator.organizations[0],
   rangeStart: new Date(Date.now() - 7 * DAY),
@@ -22,7 +28,7 @@ function retryGaps(emulator: Emulator): number[] {
 }
 
 Deno.test("200 concurrent createExport calls while 30% of attempts fail: all resolve, exactly 200 exports", async () => {
-  const server = await serveEmulator({ events: [], exportDelayMs: 0 });
+  const server = await serveEmulator({ events, exportDelayMs: 0 });
   try {
     const { emulator } = server;
     const kinds = [{ drop: true }, { status: 503 }, { truncate: true }];
@@ -74,7 +80,7 @@ Deno.test("2,000 calls against a tight rate limit finish by honouring Retry-Afte
   };
   const storm = async (calls: number, limit: number) => {
     const server = await serveEmulator({
-      events: [],
+      events,
       exportDelayMs: 0,
       rateLimit: { limit, windowMs: 1_000 },
     });
@@ -120,7 +126,7 @@ Deno.test("2,000 calls against a tight rate limit finish by honouring Retry-Afte
 });
 
 Deno.test("a Retry-After beyond the cap is never slept, even in a storm", async () => {
-  const server = await serveEmulator({ events: [], exportDelayMs: 0 });
+  const server = await serveEmulator({ events, exportDelayMs: 0 });
   try {
     const { emulator } = server;
     emulator.inject({
