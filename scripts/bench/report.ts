@@ -9,6 +9,7 @@
 import type { Builds, EdgeApp } from "./bundles.ts";
 import { EDGE_APPS } from "./bundles.ts";
 import type { ColdGroupResult } from "./cold_start.ts";
+import type { ArchiveResult } from "./archive.ts";
 import type { CsvResult } from "./csv.ts";
 import type { Machine } from "./machine.ts";
 import type { PerCallResult } from "./per_call.ts";
@@ -31,6 +32,7 @@ export interface Results {
   perCall: PerCallResult;
   csv: CsvResult;
   wait: WaitResult[];
+  archive: ArchiveResult;
 }
 
 /** The targets of the brief. */
@@ -47,6 +49,10 @@ export const TARGETS = {
   detection: 0.25,
   /** "Far fewer" requests: at most this share of the fixed loop's. */
   fewerPolls: 0.5,
+  /** Archive requests at most this many times the fewest possible. */
+  archiveRequests: 1,
+  /** Growth of the archive's live memory from the shortest span to the longest. */
+  archiveMemoryGrowth: 0.10,
 } as const;
 
 const table = (head: string[], rows: string[][]): string =>
@@ -639,6 +645,78 @@ ${notes.length ? `\n${notes.join("\n")}\n` : ""}`;
 }
 
 /** The whole `BENCHMARKS.md`. */
+function archiveSection(r: Results, v: Verdicts): string {
+  const a = r.archive;
+  const kib = (x: number) => `${fmt(x / 1024, 1)} MiB`;
+  const rows = a.runs.map((x) => [
+    x.runtime,
+    `${x.days} days`,
+    fmt(x.windows),
+    fmt(x.rows),
+    `${fmt(x.requests)} / ${fmt(x.fewest)}`,
+    sec(x.ms),
+    `${kib(x.peakRssKiB)} (floor ${kib(x.floor.peakRssKiB)})`,
+    kib(x.liveHeapKiB),
+    kib(x.liveHeapWithoutResultKiB),
+  ]);
+  for (const runtime of new Set(a.runs.map((x) => x.runtime))) {
+    const mine = a.runs.filter((x) => x.runtime === runtime)
+      .sort((p, q) => p.days - q.days);
+    const [short, long] = [mine[0], mine.at(-1)!];
+    const extra = Math.max(...mine.map((x) => x.requests / x.fewest));
+    v.rows.push([
+      "6",
+      `archive requests ÷ fewest possible (${runtime})`,
+      times(extra),
+      `≤ ${times(TARGETS.archiveRequests)}`,
+      verdict(extra <= TARGETS.archiveRequests),
+    ]);
+    const growth = long.liveHeapWithoutResultKiB /
+        short.liveHeapWithoutResultKiB - 1;
+    v.rows.push([
+      "6",
+      `archive live memory, ${long.days} vs ${short.days} days of windows (${runtime})`,
+      `${signedPct(growth)} (${kib(short.liveHeapWithoutResultKiB)} → ${
+        kib(long.liveHeapWithoutResultKiB)
+      }; peak RSS ${
+        signedPct(long.peakRssKiB / short.peakRssKiB - 1)
+      }, a bare \`fetch\` loop ${
+        signedPct(long.floor.peakRssKiB / short.floor.peakRssKiB - 1)
+      })`,
+      `within ±${pct(TARGETS.archiveMemoryGrowth)}`,
+      verdict(Math.abs(growth) <= TARGETS.archiveMemoryGrowth),
+    ]);
+  }
+  return `## 6. The archive at scale
+
+\`archiveExports\` of ${a.organizations} organizations from scratch into a
+\`directoryStore\`, one-day windows, against one served emulator holding
+${a.eventsPerDay} events per organization and day (\`exportDelayMs: 0\`, no rate
+limit), four organizations at a time, each span in a process of its own
+(\`scripts/bench/archive_run.ts\`; on Node as an esbuild bundle). Requests are
+counted by \`onAttempt\`; the fewest possible is one create call per window plus
+one download per window that has events (the API refuses an empty one at
+creation). Peak RSS is \`VmHWM\`; "floor" is a process making the same number of
+plain \`fetch\` calls, four at a time, and nothing else. Live heap is the V8
+heap in use after a full collection at the end, with the run's result (one
+record per window, which the caller asked for) and without it.
+
+${
+    table([
+      "runtime",
+      "span",
+      "windows",
+      "rows",
+      "requests / fewest",
+      "wall time",
+      "peak RSS",
+      "live heap",
+      "live heap without the result",
+    ], rows)
+  }
+`;
+}
+
 export function render(r: Results): string {
   const v: Verdicts = { rows: [] };
   const sections = [
@@ -647,6 +725,7 @@ export function render(r: Results): string {
     perCallSection(r, v),
     csvSection(r, v),
     waitSection(r, v),
+    archiveSection(r, v),
   ];
   const m = r.machine;
   const phases = Object.entries(r.seconds).map(([k, s]) =>

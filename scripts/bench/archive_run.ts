@@ -1,0 +1,73 @@
+/**
+ * Row 6 worker: one archive run of every organization of a served emulator,
+ * into a directory, from `days` days before the emulator's clock. Prints
+ * one JSON line: windows, rows, requests made and the fewest possible, wall
+ * time, this process's peak RSS and its live heap at the end.
+ *
+ * Runs under Deno from source and under Node as a bundle, so it uses only
+ * what both have.
+ *
+ * Usage: archive_run <emulator url> <api key> <now ms> <days> <dir>
+ * <organizations, comma-separated>
+ *
+ * @module
+ */
+
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { archiveExports } from "../../mod.ts";
+import { directoryStore } from "../../fs.ts";
+
+const [url, apiKey, nowText, daysText, dir, orgs] = process.argv.slice(2);
+const now = Number(nowText);
+const days = Number(daysText);
+const DAY = 86_400_000;
+const midnight = now - (now % DAY);
+
+let requests = 0;
+let created = 0;
+const started = performance.now();
+let result: Awaited<ReturnType<typeof archiveExports>> | undefined =
+  await archiveExports({
+    organizationIds: orgs.split(","),
+    store: directoryStore(dir),
+    from: new Date(midnight - days * DAY),
+    now: () => now,
+    // The emulator keeps what the run asks for; WorkOS keeps three months.
+    retentionMonths: Math.ceil(days / 28) + 1,
+    concurrency: 4,
+  }, {
+    apiKey,
+    baseUrl: url,
+    onAttempt: (a) => {
+      requests++;
+      if (a.method === "POST" && a.status === 201) created++;
+    },
+  });
+const ms = performance.now() - started;
+// What the run still holds once garbage is collected: its live memory,
+// with the result (a record per window, which the caller asked for) and
+// without it.
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+gc();
+const liveHeapKiB = process.memoryUsage().heapUsed >> 10;
+const summary = {
+  windows: result.windows.length,
+  rows: result.windows.reduce((n, w) => n + w.rows, 0),
+  gaps: result.gaps.length,
+};
+result = undefined;
+gc();
+const liveHeapWithoutResultKiB = process.memoryUsage().heapUsed >> 10;
+const status = readFileSync("/proc/self/status", "utf8");
+const peakRssKiB = Number(/^VmHWM:\s*(\d+)\s*kB/m.exec(status)![1]);
+console.log(JSON.stringify({
+  ...summary,
+  requests,
+  // Each window needs its create call, and a download when it has events.
+  fewest: summary.windows + created,
+  ms,
+  peakRssKiB,
+  liveHeapKiB,
+  liveHeapWithoutResultKiB,
+}));
