@@ -1325,3 +1325,58 @@ Deno.test("emulator: HEAD reads an export's status without a body; fault pattern
     assert.deepEqual(statuses, [503, 503, 503, 404]);
   });
 });
+
+Deno.test("serveEmulator accepts a request target in absolute form, as a proxy sends it", async () => {
+  await withServer({}, async ({ url, emulator }) => {
+    const { port } = new URL(url);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: +port });
+    const request = [
+      `GET ${url}/audit_logs/exports/audit_log_export_x HTTP/1.1`,
+      `Host: 127.0.0.1:${port}`,
+      `Authorization: Bearer ${emulator.apiKey}`,
+      "Connection: close",
+      "",
+      "",
+    ].join("\r\n");
+    await conn.write(new TextEncoder().encode(request));
+    const answer = new TextDecoder().decode(
+      await new Response(conn.readable).arrayBuffer(),
+    );
+    assert.match(answer, /^HTTP\/1\.1 404 /);
+    assert.match(
+      answer,
+      /"Audit Log Export not found: 'audit_log_export_x'"/,
+    );
+    assert.equal(
+      emulator.requests.at(-1)!.path,
+      "/audit_logs/exports/audit_log_export_x",
+    );
+  });
+});
+
+Deno.test("the emulator's request log is bounded and never holds a key", async () => {
+  const emulator = createEmulator({ rateLimit: false });
+  const get = (key: string) =>
+    emulator.fetch("http://localhost/audit_logs/exports/x", {
+      headers: { authorization: `Bearer ${key}` },
+    }).then((r) => r.body?.cancel());
+  await get(emulator.apiKey);
+  await get("sk_live_someone_elses");
+  assert.equal(
+    emulator.requests[0].headers.authorization,
+    "Bearer [emulator key]",
+  );
+  assert.equal(emulator.requests[1].headers.authorization, "Bearer [redacted]");
+  for (let i = 0; i < 12_000; i++) await get(emulator.apiKey);
+  assert.ok(
+    emulator.requests.length >= 10_000,
+    String(emulator.requests.length),
+  );
+  assert.ok(
+    emulator.requests.length <= 11_000,
+    String(emulator.requests.length),
+  );
+  const log = JSON.stringify(emulator.requests);
+  assert.ok(!log.includes(emulator.apiKey));
+  assert.ok(!log.includes("sk_live_someone_elses"));
+});

@@ -72,8 +72,12 @@ function toRequest(
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
   let open = true;
   // The origin is prefixed, never resolved against: a target such as
-  // "//other.host/x" must stay a path on this server.
-  return new Request(`${origin}${req.url ?? "/"}`, {
+  // "//other.host/x" must stay a path on this server. A target in absolute
+  // form (RFC 9112 §3.2.2, as proxies send) is reduced to its path first.
+  const target = req.url ?? "/";
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(target);
+  const path = absolute ? target.slice(absolute[0].length) || "/" : target;
+  return new Request(`${origin}${path.startsWith("/") ? path : `/${path}`}`, {
     method: req.method,
     headers,
     signal,
