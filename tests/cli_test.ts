@@ -41,14 +41,42 @@ interface RunOptions {
   cwd?: string;
   /** Keys that must appear nowhere in the output. */
   secrets?: string[];
+  /** Deno's permission flags, instead of network to loopback, env, read and write. */
+  allow?: string[];
+  /** More environment variables. */
+  env?: Record<string, string>;
+  /**
+   * Kills the run after this many ms, so a hang fails the test instead of
+   * stalling the suite; far above any normal run, never a timing check.
+   */
+  killAfterMs?: number;
 }
 
 /** Runs `cli.ts` as a subprocess, the way a user would, and checks the key never leaks. */
 async function cli(args: string[], options: RunOptions = {}): Promise<Run> {
   const child = spawn(args, options);
-  const out = await child.output();
-  return checked(out, options);
+  let killed = false;
+  const timer = options.killAfterMs === undefined
+    ? undefined
+    : setTimeout(() => {
+      killed = true;
+      child.kill("SIGKILL");
+    }, options.killAfterMs);
+  try {
+    const out = await child.output();
+    assert.ok(!killed, `${args.join(" ")}: hung, killed`);
+    return checked(out, options);
+  } finally {
+    clearTimeout(timer);
+  }
 }
+
+const DEFAULT_ALLOW = [
+  "--allow-net=127.0.0.1,localhost",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+];
 
 function spawn(args: string[], options: RunOptions): Deno.ChildProcess {
   const base = options.server ? ["--base-url", options.server.url] : [];
@@ -57,10 +85,7 @@ function spawn(args: string[], options: RunOptions): Deno.ChildProcess {
       "run",
       "--config",
       CONFIG,
-      "--allow-net=127.0.0.1,localhost",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
+      ...(options.allow ?? DEFAULT_ALLOW),
       CLI,
       ...args,
       ...base,
@@ -69,7 +94,10 @@ function spawn(args: string[], options: RunOptions): Deno.ChildProcess {
     env: {
       WORKOS_API_KEY: options.key ?? KEY,
       WORKOS_BASE_URL: "",
+      // Set in a developer's shell, it would add lines to every stderr.
+      AUDIT_LOG_EXPORT_DEBUG: "",
       NO_COLOR: "1",
+      ...options.env,
     },
     stdin: "null",
     stdout: "piped",
@@ -275,6 +303,37 @@ Deno.test("--help, -h, help <command> and --version exit 0 with usage on stdout"
   assert.match(perCommand[4].stdout, /--action\s+a,b\s+is\s+the\s+same\s+as/);
   assert.match(perCommand[4].stdout, /--actor-name\s+never\s+does/);
   assert.match(perCommand[2].stdout, /--poll-interval <duration>/);
+  for (const [i, c] of commands.entries()) {
+    assert.match(
+      perCommand[i].stdout,
+      /-v, --verbose\s+One line on stderr per HTTP attempt/,
+      c,
+    );
+  }
+  for (const i of [3, 4]) {
+    assert.match(
+      perCommand[i].stdout,
+      /a FIFO or a device such as\s+\/dev\/null is written in place/,
+    );
+    assert.match(
+      perCommand[i].stdout,
+      /A read-only <file> \(no\s+write permission bit, even for root\)/,
+    );
+    assert.match(
+      perCommand[i].stdout,
+      /A download that stops sending for --timeout is resumed/,
+    );
+    assert.match(
+      perCommand[i].stdout,
+      /With\s+--quiet, progress is silenced and these lines still appear/,
+    );
+  }
+  assert.match(long.stdout, /AUDIT_LOG_EXPORT_DEBUG/);
+  assert.match(long.stdout, /not readable \(Deno\s+without --allow-env\)/);
+  assert.match(
+    perCommand[1].stdout,
+    /needs --allow-env\s+\(or\s+--allow-env=WORKOS_API_KEY,WORKOS_BASE_URL\)/,
+  );
 });
 
 Deno.test("bad usage and invalid input exit 2, name the flag, and send no request", async () => {
@@ -322,6 +381,13 @@ Deno.test("bad usage and invalid input exit 2, name the flag, and send no reques
         /--json takes no value/,
       ],
       [["get", "audit_log_export_1"], /WORKOS_API_KEY is not set/, { key: "" }],
+      [
+        ["get", "audit_log_export_1", "--verbose=1"],
+        /--verbose takes no value/,
+      ],
+      [["get", "audit_log_export_1", "--verbose="], /--verbose takes no value/],
+      [["get", "audit_log_export_1", "-vv"], /--verbose takes no value/],
+      [["get", "audit_log_export_1", "--verbos"], /did you mean --verbose\?/],
       [[
         "export",
         "--org",
@@ -1556,5 +1622,557 @@ Deno.test("--max-wait shorter than one poll interval is a usage error naming bot
       assertUsage(run, cases[i][1], cases[i][0].join(" ").slice(0, 200));
     }
     assert.equal(emulator.requests.length, 0, "no request was sent");
+  });
+});
+
+/** A pattern matching `text` literally. */
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+Deno.test("a stalled download fails with exit 1 saying it stalled, and leaves no --out file", async () => {
+  await withSetup(async ({ url, emulator, dir }) => {
+    const server = { url };
+    const org = emulator.organizations[0];
+    const id = await createdId(server, org, "30d");
+    const once = ["--timeout", "1s", "--max-retries", "0"];
+    const stall = () => emulator.inject({ path: DOWNLOADS, stallAfter: 500 });
+    const stalled = new RegExp(
+      literal(
+        "audit-log-export: error: The download stalled: no data for 1000 ms " +
+          "after 500 bytes. If the file host is this slow, raise --timeout; " +
+          "to resume it more often, raise --max-retries.\n",
+      ),
+    );
+    const guarded = { server, killAfterMs: 60_000 };
+
+    stall();
+    const toStdout = await cli(["download", id, ...once], guarded);
+    assert.equal(toStdout.code, 1, toStdout.stderr);
+    assert.match(toStdout.stderr, stalled);
+    assert.ok(toStdout.stdout.startsWith(HEADER), "what came before the stall");
+
+    const target = `${dir}/audit.csv`;
+    const exportArgs = ["export", "--org", org, "--from", "30d"];
+    stall();
+    const fresh = await cli([...exportArgs, "--out", target, ...once], guarded);
+    assert.equal(fresh.code, 1, fresh.stderr);
+    assert.match(fresh.stderr, stalled);
+    assert.deepEqual(await listDir(dir), [], "no file and no temp file");
+
+    await Deno.writeTextFile(target, "OLD CONTENT\n");
+    stall();
+    const ndjson = await cli(
+      ["download", id, "--format", "ndjson", "--out", target, ...once],
+      guarded,
+    );
+    assert.equal(ndjson.code, 1, ndjson.stderr);
+    assert.match(ndjson.stderr, stalled);
+    assert.equal(await Deno.readTextFile(target), "OLD CONTENT\n");
+    assert.deepEqual(await listDir(dir), ["audit.csv"]);
+  });
+});
+
+Deno.test("a download that stalls once is resumed where it stopped, byte-identical to an unfaulted one", async () => {
+  await withSetup(async ({ url, emulator, dir }) => {
+    const server = { url };
+    const id = await createdId(server, emulator.organizations[0], "30d");
+    const whole = await cli(["download", id, "--out", `${dir}/whole.csv`], {
+      server,
+    });
+    assert.equal(whole.code, 0, whole.stderr);
+    const expected = await Deno.readFile(`${dir}/whole.csv`);
+    assert.ok(expected.byteLength > 1_000, "the stall falls inside the file");
+    const ranges = () =>
+      emulator.requests.filter((r) => DOWNLOADS.test(r.path))
+        .map((r) => r.headers.range);
+
+    let before = ranges().length;
+    emulator.inject({ path: DOWNLOADS, stallAfter: 500 });
+    const saved = await cli(
+      ["download", id, "--timeout", "1s", "--out", `${dir}/resumed.csv`],
+      { server, killAfterMs: 60_000 },
+    );
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.deepEqual(await Deno.readFile(`${dir}/resumed.csv`), expected);
+    assert.deepEqual(
+      ranges().slice(before),
+      [undefined, "bytes=500-"],
+      "resumed from the byte it stopped at, not restarted",
+    );
+
+    before = ranges().length;
+    emulator.inject({ path: DOWNLOADS, stallAfter: 500 });
+    const piped = await cli(["download", id, "--timeout", "1s"], {
+      server,
+      killAfterMs: 60_000,
+    });
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(piped.stdout, new TextDecoder().decode(expected));
+    assert.deepEqual(ranges().slice(before), [undefined, "bytes=500-"]);
+  });
+});
+
+/**
+ * Runs the CLI while a `cat` subprocess reads the FIFO at `fifo`, and
+ * returns both. `cat` is killed when the FIFO was replaced (nobody would
+ * ever write to the one it waits on) or when no writer closes it in a
+ * minute, so a wrong behaviour fails instead of hanging.
+ */
+async function withFifoReader(
+  fifo: string,
+  run: () => Promise<Run>,
+): Promise<{ run: Run; read: Uint8Array }> {
+  const reader = new Deno.Command("cat", {
+    args: [fifo],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const kill = () => {
+    try {
+      reader.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  };
+  const guard = setTimeout(kill, 60_000);
+  try {
+    const result = await run();
+    const kept = (await Deno.lstat(fifo)).isFifo;
+    if (!kept) kill();
+    const out = await reader.output();
+    assert.ok(kept, "the FIFO was replaced");
+    assert.ok(out.success, "the reader never saw the end of the data");
+    return { run: result, read: out.stdout };
+  } finally {
+    clearTimeout(guard);
+    kill();
+  }
+}
+
+Deno.test("--out writes a FIFO or a device in place, as shell redirection does", async () => {
+  await withSetup(async ({ url, emulator, dir }) => {
+    const server = { url };
+    const id = await createdId(server, emulator.organizations[0], "30d");
+    const whole = await cli(["download", id, "--out", `${dir}/whole.csv`], {
+      server,
+    });
+    assert.equal(whole.code, 0, whole.stderr);
+    const expected = await Deno.readFile(`${dir}/whole.csv`);
+    const rows = (await csvRows(`${dir}/whole.csv`)).length;
+    assert.ok(rows > 0);
+    await Deno.remove(`${dir}/whole.csv`);
+
+    const toNull = await cli(["download", id, "--out", "/dev/null"], {
+      server,
+    });
+    assert.equal(toNull.code, 0, toNull.stderr);
+    assert.match(
+      toNull.stderr,
+      new RegExp(
+        `Saved ${rows} rows, ${expected.byteLength} bytes .*, to /dev/null\\n`,
+      ),
+    );
+    assert.ok((await Deno.stat("/dev/null")).isCharDevice, "still a device");
+
+    // Through a symlink, as NDJSON, with --json: the link stays a link.
+    await Deno.symlink("/dev/null", `${dir}/null-link`);
+    const linked = await cli(
+      ["download", id, "--out", "null-link", "--format", "ndjson", "--json"],
+      { server, cwd: dir },
+    );
+    assert.equal(linked.code, 0, linked.stderr);
+    const summary = JSON.parse(linked.stdout);
+    assert.equal(summary.file, "/dev/null");
+    assert.equal(summary.rows, rows);
+    assert.ok((await Deno.lstat(`${dir}/null-link`)).isSymlink);
+    assert.ok((await Deno.stat("/dev/null")).isCharDevice, "still a device");
+
+    const fifo = `${dir}/pipe`;
+    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assert.ok(made.success, "mkfifo");
+    const piped = await withFifoReader(
+      fifo,
+      () =>
+        cli(["download", id, "--out", fifo, "--json"], {
+          server,
+          killAfterMs: 60_000,
+        }),
+    );
+    assert.equal(piped.run.code, 0, piped.run.stderr);
+    assert.deepEqual(piped.read, expected, "the reader got every byte");
+    const result = JSON.parse(piped.run.stdout);
+    assert.deepEqual(
+      [result.file, result.bytes, result.rows, result.export.id],
+      [fifo, expected.byteLength, rows, id],
+    );
+    assert.deepEqual(await listDir(dir), ["null-link", "pipe"], "no temp file");
+
+    // A failed download still closes the FIFO: its reader sees the end.
+    emulator.inject({ path: DOWNLOADS, status: 500 });
+    const failed = await withFifoReader(
+      fifo,
+      () =>
+        cli(["download", id, "--out", fifo, "--max-retries", "0"], {
+          server,
+          killAfterMs: 60_000,
+        }),
+    );
+    assert.equal(failed.run.code, 1, failed.run.stderr);
+    assert.match(failed.run.stderr, /HTTP 500/);
+    assert.equal(failed.read.byteLength, 0);
+    assert.deepEqual(await listDir(dir), ["null-link", "pipe"]);
+  });
+});
+
+Deno.test("--out refuses read-only files and directories, sockets and bad paths before any request, leaving them as they were", async () => {
+  await withSetup(async ({ url, emulator, dir }) => {
+    const server = { url };
+    const org = emulator.organizations[0];
+    const exportTo = (out: string) => [
+      "export",
+      "--org",
+      org,
+      "--from",
+      "30d",
+      "--out",
+      out,
+    ];
+    const mode = async (path: string) =>
+      ((await Deno.stat(path)).mode ?? 0) & 0o777;
+
+    // The tests may run as root, who may write anything: the mode bits are
+    // what these cases are about.
+    await Deno.writeTextFile(`${dir}/locked.csv`, "keep\n");
+    await Deno.chmod(`${dir}/locked.csv`, 0o444);
+    await Deno.mkdir(`${dir}/sealed`);
+    await Deno.writeTextFile(`${dir}/sealed/inside.csv`, "keep\n");
+    await Deno.chmod(`${dir}/sealed`, 0o555);
+    // Refused before it is opened, so it needs no reader.
+    const made = await new Deno.Command("mkfifo", {
+      args: ["-m", "0444", `${dir}/locked-pipe`],
+    }).output();
+    assert.ok(made.success, "mkfifo");
+    // Bound by a child: binding here would need network permission for it.
+    // The socket file outlives the child, which exits without closing it.
+    const bound = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `Deno.listen({ transport: "unix", path: ${
+          JSON.stringify(`${dir}/socket`)
+        } }); Deno.exit(0);`,
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "inherit",
+    }).output();
+    assert.ok(bound.success && (await Deno.lstat(`${dir}/socket`)).isSocket);
+    try {
+      const cases: [string[], RegExp][] = [
+        [
+          exportTo("locked.csv"),
+          /--out: cannot write 'locked\.csv': it is read-only \(mode 0444\)/,
+        ],
+        [
+          exportTo("sealed/inside.csv"),
+          /'sealed\/inside\.csv': its directory is read-only \(mode 0555\)/,
+        ],
+        [
+          exportTo("sealed/new.csv"),
+          /'sealed\/new\.csv': its directory is read-only \(mode 0555\)/,
+        ],
+        [exportTo("locked-pipe"), /it is read-only \(mode 0444\)/],
+        [
+          exportTo("socket"),
+          /'socket': it is a socket, which cannot be written as a file/,
+        ],
+        [exportTo(""), /--out needs a file name/],
+        [["download", "audit_log_export_1", "--out="], /--out needs a file/],
+        [
+          exportTo("x".repeat(100_000)),
+          /'x{60}… \(100000 characters\)': the name is too long \(ENAMETOOLONG\)/,
+        ],
+        [
+          exportTo("no-dir\x1b[2J\u009b31m\u202e/x.csv"),
+          /'no-dir\\u001b\[2J\\u009b31m\\u202e\/x\.csv': no such file or directory \(ENOENT\)/,
+        ],
+      ];
+      const runs = await Promise.all(
+        cases.map(([args]) =>
+          cli(args, { server, cwd: dir, killAfterMs: 60_000 })
+        ),
+      );
+      for (const [i, run] of runs.entries()) {
+        assertUsage(run, cases[i][1], cases[i][0].join(" ").slice(0, 200));
+      }
+      // Without read permission Deno cannot tell what is there: refused,
+      // rather than taken for a new file and replaced by the rename.
+      const blind = await cli(
+        [...exportTo("locked.csv"), "--format", "ndjson"],
+        {
+          server,
+          cwd: dir,
+          allow: [
+            "--allow-net=127.0.0.1,localhost",
+            "--allow-env",
+            "--allow-write",
+          ],
+        },
+      );
+      assertUsage(
+        blind,
+        /'locked\.csv': Requires read access to/,
+        "no --allow-read",
+      );
+      assert.equal(emulator.requests.length, 0, "no request was sent");
+      assert.equal(await Deno.readTextFile(`${dir}/locked.csv`), "keep\n");
+      assert.equal(await mode(`${dir}/locked.csv`), 0o444);
+      assert.equal(
+        await Deno.readTextFile(`${dir}/sealed/inside.csv`),
+        "keep\n",
+      );
+      assert.deepEqual(await listDir(`${dir}/sealed`), ["inside.csv"]);
+      assert.ok((await Deno.lstat(`${dir}/locked-pipe`)).isFifo);
+      assert.deepEqual(await listDir(dir), [
+        "locked-pipe",
+        "locked.csv",
+        "sealed",
+        "socket",
+      ]);
+    } finally {
+      await Deno.chmod(`${dir}/sealed`, 0o755);
+    }
+  });
+});
+
+Deno.test("without --allow-env, the CLI says it cannot read WORKOS_API_KEY, not that it is unset", async () => {
+  await withSetup(async ({ url, emulator }) => {
+    const server = { url };
+    const org = emulator.organizations[0];
+    const net = "--allow-net=127.0.0.1,localhost";
+    const denied = new RegExp(
+      literal(
+        "audit-log-export: cannot read WORKOS_API_KEY: Deno was not allowed " +
+          "to read the environment; run with --allow-env (or " +
+          "--allow-env=WORKOS_API_KEY,WORKOS_BASE_URL)\n",
+      ),
+    );
+    const cases: [string[], string[]][] = [
+      [["get", "audit_log_export_1"], [net, "--allow-read"]],
+      [
+        ["export", "--org", org, "--from", "7d"],
+        [net, "--allow-read", "--allow-write"],
+      ],
+      [["download", "audit_log_export_1"], [
+        net,
+        "--allow-env=WORKOS_BASE_URL",
+      ]],
+      [["create", "--org", org, "--from", "7d"], [net, "--deny-env"]],
+    ];
+    const runs = await Promise.all(
+      cases.map(([args, allow]) => cli(args, { server, allow })),
+    );
+    for (const [i, run] of runs.entries()) {
+      const what = cases[i].flat().join(" ");
+      assertUsage(run, denied, what);
+      assert.doesNotMatch(run.stderr, /is not set/, what);
+    }
+    assert.equal(emulator.requests.length, 0, "no request was sent");
+
+    // The narrow permission the message offers is enough.
+    const id = await createdId(server, org, "7d");
+    const narrow = await cli(["get", id, "--json"], {
+      server,
+      allow: [net, "--allow-env=WORKOS_API_KEY,WORKOS_BASE_URL"],
+    });
+    assert.equal(narrow.code, 0, narrow.stderr);
+    assert.equal(JSON.parse(narrow.stdout).id, id);
+  });
+});
+
+/** The `[http]` lines of a run's stderr, after checking none shows a query, the key or a trace of its redaction. */
+function attemptLines(run: Run): string[] {
+  assert.doesNotMatch(run.stderr, /X-Expires|\[redacted\]/);
+  const lines = run.stderr.split("\n").filter((l) => l.startsWith("[http] "));
+  for (const line of lines) assert.ok(!line.includes("?"), line);
+  return lines;
+}
+
+Deno.test("--verbose prints a line per HTTP attempt, retries included, never the key or a download URL's query", async () => {
+  await withSetup(async ({ url, emulator, dir }) => {
+    const server = { url };
+    const org = emulator.organizations[0];
+    const origin = literal(url);
+    const took = String.raw`in \d+ ms \(request id req_\w+\)`;
+    const retry = String.raw`; retry in \d+ ms`;
+    const file = String.raw`/_emulator/downloads/\w+/audit_log_export_\w+\.csv`;
+
+    emulator.inject({ method: "POST", status: 503 });
+    const created = await cli(
+      ["create", "--org", org, "--from", "30d", "--json", "--verbose"],
+      { server },
+    );
+    assert.equal(created.code, 0, created.stderr);
+    const id = JSON.parse(created.stdout).id;
+    assert.deepEqual(
+      attemptLines(created).map((l) => l.replace(/\d+ ms/g, "N ms")),
+      [
+        `[http] POST ${url}/audit_logs/exports attempt 1: 503 InternalServerError in N ms (request id ${
+          created.stderr.match(/req_\w+/)![0]
+        }); retry in N ms`,
+        `[http] POST ${url}/audit_logs/exports attempt 2: 201 in N ms (request id ${
+          created.stderr.match(/req_\w+/g)![1]
+        })`,
+      ],
+    );
+
+    const got = await cli(["get", id, "--verbose"], { server });
+    assert.equal(got.code, 0, got.stderr);
+    assert.equal(JSON.parse(got.stdout).id, id);
+    const [getLine, ...more] = attemptLines(got);
+    assert.match(
+      getLine,
+      new RegExp(
+        `^\\[http\\] GET ${origin}/audit_logs/exports/${id} attempt 1: 200 ${took}$`,
+      ),
+    );
+    assert.deepEqual(more, []);
+
+    const waited = await cli(["wait", id, "--verbose", "--quiet"], { server });
+    assert.equal(waited.code, 0, waited.stderr);
+    assert.equal(attemptLines(waited).length, 1);
+
+    // --quiet silences progress, not the attempt lines.
+    emulator.inject({ path: DOWNLOADS, status: 500 });
+    const downloaded = await cli(["download", id, "--verbose", "--quiet"], {
+      server,
+    });
+    assert.equal(downloaded.code, 0, downloaded.stderr);
+    assert.ok(downloaded.stdout.startsWith(HEADER));
+    assert.doesNotMatch(downloaded.stdout, /X-Expires/);
+    const lines = attemptLines(downloaded);
+    assert.equal(downloaded.stderr, lines.map((l) => `${l}\n`).join(""));
+    assert.match(
+      lines.at(-2)!,
+      new RegExp(
+        `^\\[http\\] GET ${origin}${file} attempt 1: 500 InternalServerError ${took}${retry}$`,
+      ),
+    );
+    assert.match(
+      lines.at(-1)!,
+      new RegExp(`^\\[http\\] GET ${origin}${file} attempt 2: 200 ${took}$`),
+    );
+
+    const exported = await cli(
+      [
+        "export",
+        "--org",
+        org,
+        "--from",
+        "30d",
+        "--out",
+        `${dir}/a.csv`,
+        "--json",
+        "-v",
+      ],
+      { server },
+    );
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.equal(JSON.parse(exported.stdout).file, `${dir}/a.csv`);
+    assert.match(
+      attemptLines(exported).join("\n"),
+      new RegExp(
+        `POST ${origin}/audit_logs/exports attempt 1: 201 .*\n.*GET ${origin}${file} attempt 1: 200 `,
+      ),
+    );
+
+    const unreachable = await cli(
+      ["get", id, "--verbose", "--max-retries", "1"],
+      { server: { url: "http://127.0.0.1:9" } },
+    );
+    assert.equal(unreachable.code, 1);
+    assert.deepEqual(
+      attemptLines(unreachable).map((l) => l.replace(/\d+ ms/g, "N ms")),
+      [
+        `[http] GET http://127.0.0.1:9/audit_logs/exports/${id} attempt 1: ConnectionError in N ms; retry in N ms`,
+        `[http] GET http://127.0.0.1:9/audit_logs/exports/${id} attempt 2: ConnectionError in N ms`,
+      ],
+    );
+
+    const demo = await cli(["demo", "--verbose", "--out", `${dir}/demo.csv`], {
+      key: "",
+      secrets: ["sk_test_emulator"],
+    });
+    assert.equal(demo.code, 0, demo.stderr);
+    assert.match(
+      attemptLines(demo).join("\n"),
+      /POST http:\/\/127\.0\.0\.1:\d+\/audit_logs\/exports attempt 1: 201 /,
+    );
+
+    const plain = await cli(["download", id], { server });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.deepEqual(attemptLines(plain), [], "no lines without --verbose");
+  });
+});
+
+Deno.test("--verbose lines go above the progress line on a terminal instead of running into it", async () => {
+  await withSetup(async ({ url, emulator }) => {
+    const id = await createdId({ url }, emulator.organizations[0], "30d");
+    emulator.inject({ path: DOWNLOADS, stallAfter: 500 });
+    const run = await inProcess(
+      ["download", id, "--verbose", "--timeout", "1s", "--base-url", url],
+      { env: { WORKOS_API_KEY: KEY }, isTTY: true },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    // The resume is logged while "Downloading …" is drawn: the line clears
+    // it, ends with a newline, and the status is drawn again below.
+    assert.match(
+      run.stderr,
+      // deno-lint-ignore no-control-regex
+      /\r\[http\] GET \S+ attempt 1: 206 in \d+ ms \(request id req_\w+\)\x1b\[K\nDownloading audit_log_export_\w+: \d+ bytes\x1b\[K/,
+    );
+    assert.ok(!run.stderr.includes(KEY));
+  });
+});
+
+Deno.test("AUDIT_LOG_EXPORT_DEBUG=1 gives the library's line per attempt, without the key; --verbose replaces them", async () => {
+  await withSetup(async ({ url, emulator, dir }) => {
+    const server = { url };
+    const env = { AUDIT_LOG_EXPORT_DEBUG: "1" };
+    const args = [
+      "export",
+      "--org",
+      emulator.organizations[0],
+      "--from",
+      "30d",
+      "--out",
+      `${dir}/a.csv`,
+    ];
+    const debug = await cli(args, { server, env });
+    assert.equal(debug.code, 0, debug.stderr);
+    const origin = literal(url);
+    assert.match(
+      debug.stderr,
+      new RegExp(
+        `^\\[audit-log-export\\] POST ${origin}/audit_logs/exports attempt 1: 201 in \\d+ ms \\(request id req_\\w+\\)$`,
+        "m",
+      ),
+    );
+    assert.match(
+      debug.stderr,
+      new RegExp(
+        `^\\[audit-log-export\\] GET ${origin}/_emulator/downloads/\\w+/audit_log_export_\\w+\\.csv attempt 1: 200 in `,
+        "m",
+      ),
+    );
+    assert.doesNotMatch(debug.stderr, /X-Expires|\[redacted\]|\[http\]/);
+
+    const both = await cli([...args, "--verbose"], { server, env });
+    assert.equal(both.code, 0, both.stderr);
+    assert.equal(attemptLines(both).length, 2);
+    assert.doesNotMatch(
+      both.stderr,
+      /\[audit-log-export\]/,
+      "one line per attempt, not two",
+    );
   });
 });

@@ -20,9 +20,10 @@ import {
   printJson,
   withApiKey,
 } from "./context.ts";
-import { AtomicFile } from "./output.ts";
+import { fsReason, openOutput, type OutFile } from "./output.ts";
 import { formatBytes } from "./progress.ts";
 import { awaitReady, saveExport, streamExport } from "./transfer.ts";
+import { printable, shown } from "./values.ts";
 
 /** `create`: POST the export and print it. */
 export async function runCreate(ctx: Context): Promise<number> {
@@ -138,9 +139,9 @@ async function deliver(
         rows: saved.rows,
       });
     } else {
-      const summary = `${saved.rows} rows, ${
-        formatBytes(saved.bytes)
-      }, to ${file.path}`;
+      const summary = `${saved.rows} rows, ${formatBytes(saved.bytes)}, to ${
+        printable(file.path)
+      }`;
       ctx.progress.done(
         exported ? `Saved ${summary}` : `${NO_EVENTS}: saved ${summary}`,
       );
@@ -151,16 +152,32 @@ async function deliver(
   }
 }
 
-/** Opens the atomic `--out` file; a path that cannot be written is bad input (exit 2). */
-export async function openOut(ctx: Context, path: string): Promise<AtomicFile> {
+/**
+ * Opens the `--out` file; a path that cannot be written is bad input
+ * (exit 2). Opening a FIFO waits for its reader, so Ctrl-C must end the
+ * wait too.
+ */
+export async function openOut(ctx: Context, path: string): Promise<OutFile> {
+  ctx.signal.throwIfAborted();
+  const opening = openOutput(path, ctx.io.cwd);
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(ctx.signal.reason);
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+  });
   try {
-    return await AtomicFile.open(path, ctx.io.cwd);
+    return await Promise.race([opening, aborted]);
   } catch (error) {
+    if (ctx.signal.aborted) {
+      // The open may still succeed later: close what it opens.
+      opening.then((file) => file.discard(), () => {});
+      throw ctx.signal.reason;
+    }
     throw new UsageError(
-      `--out: cannot write ${path}: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+      `--out: cannot write ${shown(path)}: ${fsReason(error)}`,
       ctx.spec,
     );
+  } finally {
+    ctx.signal.removeEventListener("abort", onAbort);
   }
 }

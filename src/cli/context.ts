@@ -16,6 +16,7 @@ import type { CliIO } from "./io.ts";
 import type { Progress } from "./progress.ts";
 import { checkRetention } from "./retention.ts";
 import { type CommandSpec, FORMATS, type OutputFormat } from "./spec.ts";
+import { attemptLine } from "./verbose.ts";
 import {
   parseChoice,
   parseCount,
@@ -40,10 +41,24 @@ export interface Context {
   readonly json: boolean;
 }
 
-/** The client options of the connection flags and the environment: key, base URL, retries, time budgets, signal. */
+/**
+ * `onAttempt` under `--verbose`: a line per HTTP attempt, printed even
+ * under `--quiet`, which silences progress only. Without the flag the
+ * library keeps its own default (`AUDIT_LOG_EXPORT_DEBUG=1`).
+ */
+export function attemptLog(ctx: Context): Pick<ClientConfig, "onAttempt"> {
+  return ctx.args.bool("verbose")
+    ? { onAttempt: (info) => ctx.progress.line(attemptLine(info)) }
+    : {};
+}
+
+/** The client options of the connection flags and the environment: key, base URL, retries, time budgets, signal, `--verbose`. */
 export function clientConfig(ctx: Context): ClientConfig & WaitOptions {
   const { args, io, spec } = ctx;
-  const config: ClientConfig & WaitOptions = { signal: ctx.signal };
+  const config: ClientConfig & WaitOptions = {
+    signal: ctx.signal,
+    ...attemptLog(ctx),
+  };
   const baseUrl = args.string("base-url") ?? io.env("WORKOS_BASE_URL");
   if (baseUrl) config.baseUrl = baseUrl;
   const retries = args.string("max-retries");
@@ -101,6 +116,17 @@ export function outputFormat(ctx: Context): OutputFormat {
  */
 export function withApiKey<T extends ClientConfig>(ctx: Context, config: T): T {
   const apiKey = ctx.io.env("WORKOS_API_KEY");
+  if (!apiKey && ctx.io.envDenied?.("WORKOS_API_KEY")) {
+    // Unreadable is not unset: telling a user who did set the key to set it
+    // sends them looking in the wrong place. WORKOS_BASE_URL is named too,
+    // as without it a base URL the user set would be silently ignored.
+    throw new UsageError(
+      "cannot read WORKOS_API_KEY: Deno was not allowed to read the " +
+        "environment; run with --allow-env (or " +
+        "--allow-env=WORKOS_API_KEY,WORKOS_BASE_URL)",
+      ctx.spec,
+    );
+  }
   if (!apiKey) {
     throw new UsageError(
       "WORKOS_API_KEY is not set: put your WorkOS API key (sk_…) in the environment",

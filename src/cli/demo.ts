@@ -8,11 +8,12 @@
 
 import { createExport } from "../exports.ts";
 import { UsageError } from "./args.ts";
-import { type Context, printJson } from "./context.ts";
+import { attemptLog, type Context, printJson } from "./context.ts";
 import { openOut } from "./commands.ts";
 import { formatBytes } from "./progress.ts";
 import { renderTable } from "./table.ts";
 import { awaitReady, saveExport } from "./transfer.ts";
+import { printable } from "./values.ts";
 
 /** The default `--out` of the demo, relative to the working directory. */
 export const DEMO_FILE = "audit-log-demo.csv";
@@ -66,6 +67,7 @@ export async function runDemo(ctx: Context): Promise<number> {
       apiKey: emulator.apiKey,
       baseUrl: server.url,
       signal: ctx.signal,
+      ...attemptLog(ctx),
     };
     ctx.progress.done(
       `Emulator listening on ${server.url}; exporting the last ${DAYS} days of ${organizationId}`,
@@ -111,7 +113,7 @@ export async function runDemo(ctx: Context): Promise<number> {
       `Exported ${saved.rows} rows, ${formatBytes(saved.bytes)}, of ` +
         `${organizationId} in ${(elapsedMs / 1000).toFixed(1)} s.\n\n` +
         `First ${saved.preview.length} rows:\n${table}\n` +
-        `CSV written to ${file.path}\n`,
+        `CSV written to ${printable(file.path)}\n`,
     );
     return 0;
   } finally {

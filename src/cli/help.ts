@@ -66,16 +66,21 @@ export function mainHelp(): string {
     columns([
       [
         "WORKOS_API_KEY",
-        "API key (sk_…), required by every command but demo. Never printed, and there is no flag for it so it stays out of shell history.",
+        "API key (sk_…), required by every command but demo. Never printed, and there is no flag for it so it stays out of shell history. Under Deno it needs --allow-env (or --allow-env=WORKOS_API_KEY,WORKOS_BASE_URL).",
       ],
       ["WORKOS_BASE_URL", "API origin when --base-url is not given."],
+      [
+        "AUDIT_LOG_EXPORT_DEBUG",
+        "1: the library prints a line per HTTP attempt on stderr (--verbose prints the CLI's own instead).",
+      ],
     ]),
     "",
     "Output:",
     wrap(
       "Data (export JSON, CSV bytes or NDJSON events, --json results) goes to stdout; " +
         "progress and messages go to stderr, redrawn in place on a terminal " +
-        "and as plain lines otherwise.",
+        "and as plain lines otherwise. --verbose adds a line per HTTP attempt " +
+        "on stderr, even with --quiet.",
       2,
     ),
     "",
@@ -87,11 +92,11 @@ export function mainHelp(): string {
       ],
       [
         "1",
-        "API or network failure: an HTTP error after retries (the message has the status and request id), a time-out, an export that ended in error or expired, a download that broke off, a CSV that does not parse, a file that could not be written, a create with no matching event.",
+        "API or network failure: an HTTP error after retries (the message has the status and request id), a time-out, an export that ended in error or expired, a download that broke off or stalled, a CSV that does not parse, a file that could not be written, a create with no matching event.",
       ],
       [
         "2",
-        "Bad usage or invalid input: unknown command or flag, a missing or malformed value, an invalid date or range, a --from older than the three months WorkOS keeps, a --max-wait shorter than --poll-interval, an unwritable --out path, WORKOS_API_KEY not set.",
+        "Bad usage or invalid input: unknown command or flag, a missing or malformed value, an invalid date or range, a --from older than the three months WorkOS keeps, a --max-wait shorter than --poll-interval, an unwritable --out path (a read-only file or directory, a socket), WORKOS_API_KEY not set or not readable (Deno without --allow-env).",
       ],
       [
         "130, 143",

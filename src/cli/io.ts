@@ -31,6 +31,12 @@ export interface CliIO {
   stderr(text: string): void;
   /** Reads an environment variable (`WORKOS_API_KEY`, `WORKOS_BASE_URL`). */
   env(name: string): string | undefined;
+  /**
+   * Whether the runtime refuses to read this variable (Deno without
+   * `--allow-env` for it), so that `env` says nothing about whether it is
+   * set. Absent when `env` is replaced: its answer is then the whole truth.
+   */
+  envDenied?(name: string): boolean;
   /** Whether stderr is a terminal: progress is redrawn in place only then. */
   isTTY: boolean;
   /** The directory relative `--out` paths are resolved against. */
@@ -76,11 +82,34 @@ export function processIO(overrides: Partial<CliIO> = {}): CliIO {
     stdout: overrides.stdout ?? writeStdout,
     stderr: overrides.stderr ?? ((text) => void process.stderr.write(text)),
     env: overrides.env ?? readEnv,
+    envDenied: overrides.envDenied ??
+      (overrides.env ? undefined : envDenied),
     isTTY: overrides.isTTY ?? process.stderr.isTTY === true,
     cwd: overrides.cwd ?? currentDir(),
     now: overrides.now ?? Date.now,
     signal: overrides.signal,
   };
+}
+
+interface DenoPermissions {
+  permissions?: {
+    querySync?(d: { name: "env"; variable: string }): { state: string };
+  };
+}
+
+/** Deno's answer for reading `name`; false where there is no permission model. */
+function envDenied(name: string): boolean {
+  const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
+  try {
+    const state = deno?.permissions?.querySync?.({
+      name: "env",
+      variable: name,
+    })
+      .state;
+    return state !== undefined && state !== "granted";
+  } catch {
+    return false;
+  }
 }
 
 function currentDir(): string {

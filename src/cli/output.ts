@@ -1,14 +1,18 @@
 /**
- * Atomic output files: the bytes go to a hidden temporary file next to the
- * target and are renamed onto it only when everything succeeded. A rename
- * within one directory is atomic, so a reader of the target sees the old
- * file or the whole new one, never half a download.
+ * The `--out` target. A new or regular file is written atomically: the bytes
+ * go to a hidden temporary file next to the target and are renamed onto it
+ * only when everything succeeded. A rename within one directory is atomic,
+ * so a reader of the target sees the old file or the whole new one, never
+ * half a download. A target that exists and is not a regular file (a FIFO,
+ * a terminal, `/dev/null`) is written in place, as shell redirection does:
+ * a rename would replace the pipe or the device node itself.
  *
  * @module
  */
 
 import { randomBytes } from "node:crypto";
 import {
+  constants,
   type FileHandle,
   open,
   realpath,
@@ -16,7 +20,9 @@ import {
   stat,
   unlink,
 } from "node:fs/promises";
+import type { Stats } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { printable } from "./values.ts";
 
 /** A file-system failure while writing `--out` (not a usage mistake). Exit code 1. */
 export class FileError extends Error {
@@ -30,11 +36,76 @@ export class FileError extends Error {
   }
 }
 
-const reason = (error: unknown) =>
-  error instanceof Error ? error.message : String(error);
+/** The failures a path can meet, in words: the runtime's own messages repeat the path unescaped, however long. */
+const FS_REASONS: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOENT: "no such file or directory",
+  ENOTDIR: "a part of the path is not a directory",
+  ENAMETOOLONG: "the name is too long",
+  ELOOP: "too many levels of symbolic links",
+  EISDIR: "it is a directory",
+  EROFS: "the file system is read-only",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "the disk quota is exceeded",
+  EIO: "input/output error",
+  ENXIO: "no device answers to it",
+  EPIPE: "its reader went away",
+};
+
+const MESSAGE_MAX = 300;
+
+/** Why a file operation failed, in words safe to print on a terminal. */
+export function fsReason(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === "string" && Object.hasOwn(FS_REASONS, code)) {
+    return `${FS_REASONS[code]} (${code})`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return printable(
+    message.length > MESSAGE_MAX
+      ? `${message.slice(0, MESSAGE_MAX)}…`
+      : message,
+  );
+}
+
+/** Where the bytes of `--out` go. */
+export interface OutFile {
+  /** The absolute path of the target, symlinks resolved. */
+  readonly path: string;
+  /** Appends bytes. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Makes the output final: renames the temporary file into place, or closes the target. */
+  commit(): Promise<void>;
+  /** Removes what was not committed (the temporary file) and closes; safe to call twice. */
+  discard(): Promise<void>;
+}
+
+async function writeAll(
+  handle: FileHandle,
+  chunk: Uint8Array,
+  path: string,
+): Promise<void> {
+  let offset = 0;
+  try {
+    while (offset < chunk.byteLength) {
+      const { bytesWritten } = await handle.write(
+        chunk,
+        offset,
+        chunk.byteLength - offset,
+      );
+      offset += bytesWritten;
+    }
+  } catch (error) {
+    throw new FileError(
+      `Could not write ${printable(path)}: ${fsReason(error)}`,
+      error,
+    );
+  }
+}
 
 /** A file being written: commit renames it into place, discard removes every trace. */
-export class AtomicFile {
+export class AtomicFile implements OutFile {
   /** The absolute path the file will have once committed. */
   readonly path: string;
   /** The absolute path of the temporary file. */
@@ -49,54 +120,25 @@ export class AtomicFile {
   }
 
   /**
-   * Creates the temporary file `.<name>.<random>.part` in the target's
-   * directory. Opening first means a bad `--out` fails before any request.
-   * Rejects with a plain error (the caller decides it is a usage error).
+   * Creates the temporary file `.<name>.<random>.part` in the directory of
+   * `path`, with `mode`.
    */
-  static async open(target: string, cwd: string): Promise<AtomicFile> {
-    if (/[\\/]$/.test(target)) {
-      throw new Error(`${target} names a directory, not a file`);
-    }
-    // A symlink is written through, so the link stays a link.
-    const path = await realpath(resolve(cwd, target)).catch(() =>
-      resolve(cwd, target)
-    );
-    const existing = await stat(path).catch(() => undefined);
-    if (existing?.isDirectory()) throw new Error(`${path} is a directory`);
+  static async create(path: string, mode: number): Promise<AtomicFile> {
     const tempPath = join(
       dirname(path),
       `.${basename(path)}.${randomBytes(6).toString("hex")}.part`,
     );
-    // "wx": never reuse or follow a file that is already there. An audit
-    // export holds personal data: a new file is private to its owner, and a
-    // replaced one keeps its permissions.
-    const handle = await open(
-      tempPath,
-      "wx",
-      existing ? existing.mode & 0o777 : 0o600,
-    );
+    // "wx": never reuse or follow a file that is already there.
+    const handle = await open(tempPath, "wx", mode);
     return new AtomicFile(path, tempPath, handle);
   }
 
   /** Appends bytes to the temporary file. */
   async write(chunk: Uint8Array): Promise<void> {
-    if (!this.#handle) throw new FileError(`${this.tempPath} is closed`);
-    let offset = 0;
-    try {
-      while (offset < chunk.byteLength) {
-        const { bytesWritten } = await this.#handle.write(
-          chunk,
-          offset,
-          chunk.byteLength - offset,
-        );
-        offset += bytesWritten;
-      }
-    } catch (error) {
-      throw new FileError(
-        `Could not write ${this.tempPath}: ${reason(error)}`,
-        error,
-      );
+    if (!this.#handle) {
+      throw new FileError(`${printable(this.tempPath)} is closed`);
     }
+    await writeAll(this.#handle, chunk, this.tempPath);
   }
 
   /** Flushes the data to disk and closes the temporary file, before it is read back. */
@@ -110,7 +152,7 @@ export class AtomicFile {
     } catch (error) {
       await handle.close().catch(() => {});
       throw new FileError(
-        `Could not flush ${this.tempPath}: ${reason(error)}`,
+        `Could not flush ${printable(this.tempPath)}: ${fsReason(error)}`,
         error,
       );
     }
@@ -125,7 +167,9 @@ export class AtomicFile {
       this.#settled = true;
     } catch (error) {
       throw new FileError(
-        `Could not move the download to ${this.path}: ${reason(error)}`,
+        `Could not move the download to ${printable(this.path)}: ${
+          fsReason(error)
+        }`,
         error,
       );
     }
@@ -140,6 +184,142 @@ export class AtomicFile {
     await handle?.close().catch(() => {});
     await unlink(this.tempPath).catch(() => {});
   }
+}
+
+/**
+ * A FIFO or a device, written in place as its bytes arrive. There is
+ * nothing to rename, and what was written cannot be taken back: a reader of
+ * a FIFO sees a failed download's first bytes, as with stdout.
+ */
+export class DirectFile implements OutFile {
+  /** The absolute path of the target. */
+  readonly path: string;
+  #handle: FileHandle | undefined;
+
+  private constructor(path: string, handle: FileHandle) {
+    this.path = path;
+    this.#handle = handle;
+  }
+
+  /**
+   * Opens the target for writing, without creating or truncating it. A FIFO
+   * waits here for its reader, as `>` does.
+   */
+  static async open(path: string): Promise<DirectFile> {
+    // O_NOCTTY: a terminal named as --out must not become this process's
+    // controlling terminal.
+    const handle = await open(
+      path,
+      constants.O_WRONLY | (constants.O_NOCTTY ?? 0),
+    );
+    // Swapped for a regular file since it was looked at, it would be
+    // overwritten in place and keep its old tail.
+    const now = await handle.stat().catch(() => undefined);
+    if (!now || now.isFile()) {
+      await handle.close();
+      throw new Error("it changed into a regular file while being opened");
+    }
+    return new DirectFile(path, handle);
+  }
+
+  /** Writes bytes to the target. */
+  async write(chunk: Uint8Array): Promise<void> {
+    if (!this.#handle) {
+      throw new FileError(`${printable(this.path)} is closed`);
+    }
+    await writeAll(this.#handle, chunk, this.path);
+  }
+
+  /** Closes the target; a FIFO's reader sees the end of the data. */
+  async commit(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    try {
+      await handle?.close();
+    } catch (error) {
+      throw new FileError(
+        `Could not close ${printable(this.path)}: ${fsReason(error)}`,
+        error,
+      );
+    }
+  }
+
+  /** Closes the target. Safe to call twice. */
+  async discard(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    await handle?.close().catch(() => {});
+  }
+}
+
+/**
+ * What is at `path`, or `undefined` when nothing is. Any other failure (no
+ * permission to look, under Deno's read permission) is thrown: taken for
+ * "nothing there", it would let a rename replace what could not be seen.
+ */
+async function lookUp(path: string): Promise<Stats | undefined> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/** Refuses a file or directory that has no write permission bit at all. */
+function refuseReadOnly(mode: number, what: string): void {
+  if ((mode & 0o222) === 0) {
+    const bits = (mode & 0o777).toString(8).padStart(4, "0");
+    throw new Error(`${what} is read-only (mode ${bits})`);
+  }
+}
+
+/**
+ * Opens the `--out` target, first making sure the user may write it, so a
+ * bad path fails before any request and leaves everything as it was:
+ *
+ * - a path ending in a slash, a directory or a socket is refused;
+ * - a target or directory without any write permission bit is refused, even
+ *   for root, whom the system would let through: the mode says what its
+ *   owner meant;
+ * - a regular file the user cannot open for writing is refused, although
+ *   renaming over it would succeed, as `>` would refuse it;
+ * - a target that is not a regular file is written in place;
+ * - anything else gets a temporary file next to it, with the permissions of
+ *   the file it replaces, or private to its owner when new, as an audit
+ *   export holds personal data.
+ *
+ * Rejects with a plain error whose message does not repeat the path, so the
+ * caller can name it as typed and decide it is a usage error.
+ */
+export async function openOutput(
+  target: string,
+  cwd: string,
+): Promise<OutFile> {
+  if (/[\\/]$/.test(target)) {
+    throw new Error("it names a directory, not a file");
+  }
+  // A symlink is written through, so the link stays a link.
+  const path = await realpath(resolve(cwd, target)).catch(() =>
+    resolve(cwd, target)
+  );
+  const existing = await lookUp(path);
+  if (existing?.isDirectory()) throw new Error("it is a directory");
+  if (existing?.isSocket()) {
+    throw new Error("it is a socket, which cannot be written as a file");
+  }
+  if (existing) {
+    refuseReadOnly(existing.mode, "it");
+    if (!existing.isFile()) return await DirectFile.open(path);
+    // Opened without truncation and closed at once: nothing changes.
+    await (await open(path, constants.O_WRONLY)).close();
+  }
+  const parent = await lookUp(dirname(path));
+  if (parent) refuseReadOnly(parent.mode, "its directory");
+  return await AtomicFile.create(
+    path,
+    existing ? existing.mode & 0o777 : 0o600,
+  );
 }
 
 /** A file's bytes as a web stream, read in 64 KiB chunks; cancelling it closes the file. */

@@ -12,7 +12,7 @@ import type { AuditLogExport } from "../types.ts";
 export interface ProgressOptions {
   /** Redraw in place (a terminal) or print lines. */
   tty: boolean;
-  /** Print nothing at all (`--json`, `--quiet`). */
+  /** Print no progress (`--json`, `--quiet`); {@link Progress.line} still prints. */
   quiet: boolean;
   /** The clock, epoch ms. */
   now: () => number;
@@ -23,6 +23,8 @@ export class Progress {
   readonly #write: (text: string) => void;
   readonly #options: ProgressOptions;
   #drawn = false;
+  /** The status line drawn last on a terminal, to redraw after a {@link line}. */
+  #status = "";
 
   /**
    * @param write Where the text goes (stderr).
@@ -44,6 +46,18 @@ export class Progress {
     if (this.#options.tty) {
       this.#write(`\r${text}\x1b[K`);
       this.#drawn = true;
+      this.#status = text;
+    } else this.#write(`${text}\n`);
+  }
+
+  /**
+   * Prints a line that is not progress (a `--verbose` attempt), so even when
+   * quiet. On a terminal it goes above the status line, which is redrawn
+   * below it instead of being run into.
+   */
+  line(text: string): void {
+    if (this.#drawn) {
+      this.#write(`\r${text}\x1b[K\n${this.#status}\x1b[K`);
     } else this.#write(`${text}\n`);
   }
 

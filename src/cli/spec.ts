@@ -66,7 +66,16 @@ const QUIET: FlagSpec = {
   name: "quiet",
   kind: "boolean",
   short: "q",
-  help: "No progress on stderr (errors are still printed).",
+  help:
+    "No progress on stderr (errors, and --verbose lines, are still printed).",
+};
+
+const VERBOSE: FlagSpec = {
+  name: "verbose",
+  kind: "boolean",
+  short: "v",
+  help:
+    "One line on stderr per HTTP attempt: method, URL, attempt, status or error, time, request id, retry wait.",
 };
 
 const CONNECTION: readonly FlagSpec[] = [
@@ -80,13 +89,15 @@ const CONNECTION: readonly FlagSpec[] = [
     name: "max-retries",
     kind: "string",
     arg: "<n>",
-    help: "Retries of a failed request (0-100). Default 3.",
+    help:
+      "Retries of a failed request, and resumes of a download that broke off or stalled (0-100). Default 3.",
   },
   {
     name: "timeout",
     kind: "string",
     arg: "<duration>",
-    help: "Time budget of one request attempt. Default 60s.",
+    help:
+      "Time budget of one request attempt, and the longest a download may go without data before it is resumed (or fails). Default 60s.",
   },
 ];
 
@@ -160,7 +171,7 @@ const OUT: FlagSpec = {
   short: "o",
   arg: "<file>",
   help:
-    "Write the output to this file (atomically) instead of stdout. Use - for stdout.",
+    "Write the output to this file (atomically) instead of stdout; a FIFO or a device such as /dev/null is written in place. Use - for stdout.",
 };
 
 const FORMAT: FlagSpec = {
@@ -200,7 +211,13 @@ const FILE_JSON =
   "error). With --out the file is written to a temporary .<name>.<random>.part " +
   "file in the same directory and renamed onto <file> only once the whole " +
   "download succeeded and parsed as CSV; on failure or Ctrl-C it is removed " +
-  "and an existing <file> is left untouched. A summary goes to stderr; with " +
+  "and an existing <file> is left untouched. A <file> that exists and is " +
+  "not a regular file (a FIFO, a terminal, /dev/null) is written in place " +
+  "as the data arrives, as shell redirection does: no temporary file, and " +
+  "a failure can leave part of the data in it. A read-only <file> (no " +
+  "write permission bit, even for root), or one in a read-only directory, " +
+  "is refused with exit 2 before any request, and left as it is. " +
+  "A summary goes to stderr; with " +
   '--json stdout gets {"export": {…}, "file": "/absolute/path.csv", "bytes": N, ' +
   '"rows": N} (bytes = bytes written, rows = events, the CSV header excluded).';
 
@@ -214,13 +231,32 @@ const FORMAT_NOTE =
 const EMPTY_NOTE =
   "A period in which no event matches the filters is not a failure: WorkOS " +
   "creates no export for it, so nothing is written to stdout (with --out, " +
-  "an empty file replaces <file>, atomically), stderr says 0 rows, and the " +
+  "an empty file replaces <file>, atomically, or a FIFO is closed with " +
+  "no data), stderr says 0 rows, and the " +
   'exit code is 0. With --json the summary is {"export": null, "file": "…", ' +
   '"bytes": 0, "rows": 0}.';
 
 const AUTH_NOTE =
   "The API key is read from $WORKOS_API_KEY (there is no flag, so it never " +
-  "lands in shell history) and is never printed.";
+  "lands in shell history) and is never printed. Under Deno, reading it " +
+  "needs --allow-env (or --allow-env=WORKOS_API_KEY,WORKOS_BASE_URL); " +
+  "without the permission the command says so and exits 2.";
+
+const VERBOSE_NOTE =
+  "--verbose prints one line per HTTP attempt, retries and download " +
+  "resumes included, e.g. '[http] POST https://api.workos.com/" +
+  "audit_logs/exports attempt 1: 503 InternalServerError in 41 ms " +
+  "(request id req_…); retry in 612 ms'. The API key and the query of a " +
+  "download URL (its signature) are never shown. With --quiet, progress " +
+  "is silenced and these lines still appear; with --json they go to " +
+  "stderr and stdout stays JSON. Without --verbose, " +
+  "AUDIT_LOG_EXPORT_DEBUG=1 in the environment makes the library print " +
+  "its own line per attempt.";
+
+const STALL_NOTE =
+  "A download that stops sending for --timeout is resumed from the byte it " +
+  "stopped at, as is one that breaks off, up to --max-retries times; after " +
+  "that it fails (exit 1) saying it stalled, and --out is left as it was.";
 
 /** Every command, in the order of the help text. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -230,12 +266,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage:
       "create --org <id> --from <time> [--to <time>] [--action <a>]… [flags]",
     positionals: [],
-    flags: [...FILTERS, JSON_FLAG, ...CONNECTION, HELP],
+    flags: [...FILTERS, JSON_FLAG, VERBOSE, ...CONNECTION, HELP],
     details: [
       EXPORT_JSON,
       "When no event of the period matches the filters, WorkOS creates no " +
       "export and answers 'No audit log events found': create fails with " +
       "exit 1 (export, instead, writes an empty output and exits 0).",
+      VERBOSE_NOTE,
       TIME_NOTE,
       FILTER_NOTE,
       DURATION_NOTE,
@@ -251,8 +288,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "Read an export by id and print it.",
     usage: "get <id> [flags]",
     positionals: ["id"],
-    flags: [JSON_FLAG, ...CONNECTION, HELP],
-    details: [EXPORT_JSON, DURATION_NOTE, AUTH_NOTE],
+    flags: [JSON_FLAG, VERBOSE, ...CONNECTION, HELP],
+    details: [EXPORT_JSON, VERBOSE_NOTE, DURATION_NOTE, AUTH_NOTE],
     examples: ["get audit_log_export_01GBZK5MP7TD1YCFQHFR22180V --json"],
   },
   {
@@ -260,12 +297,21 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "Wait until an export is ready and print it.",
     usage: "wait <id> [--max-wait <duration>] [flags]",
     positionals: ["id"],
-    flags: [MAX_WAIT, POLL_INTERVAL, JSON_FLAG, QUIET, ...CONNECTION, HELP],
+    flags: [
+      MAX_WAIT,
+      POLL_INTERVAL,
+      JSON_FLAG,
+      QUIET,
+      VERBOSE,
+      ...CONNECTION,
+      HELP,
+    ],
     details: [
       EXPORT_JSON,
       "Progress (state and seconds waited) goes to stderr once a poll finds " +
       "the export not ready yet. An export that ends in error or expired " +
       "is a failure (exit 1).",
+      VERBOSE_NOTE,
       DURATION_NOTE,
       AUTH_NOTE,
     ],
@@ -286,10 +332,18 @@ export const COMMANDS: readonly CommandSpec[] = [
       POLL_INTERVAL,
       JSON_FLAG,
       QUIET,
+      VERBOSE,
       ...CONNECTION,
       HELP,
     ],
-    details: [FILE_JSON, FORMAT_NOTE, DURATION_NOTE, AUTH_NOTE],
+    details: [
+      FILE_JSON,
+      FORMAT_NOTE,
+      STALL_NOTE,
+      VERBOSE_NOTE,
+      DURATION_NOTE,
+      AUTH_NOTE,
+    ],
     examples: [
       "download audit_log_export_01GBZK5MP7TD1YCFQHFR22180V --out audit.csv",
       "download audit_log_export_01GBZK5MP7TD1YCFQHFR22180V > audit.csv",
@@ -310,6 +364,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       POLL_INTERVAL,
       JSON_FLAG,
       QUIET,
+      VERBOSE,
       ...CONNECTION,
       HELP,
     ],
@@ -317,6 +372,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       FILE_JSON,
       FORMAT_NOTE,
       EMPTY_NOTE,
+      STALL_NOTE,
+      VERBOSE_NOTE,
       TIME_NOTE,
       FILTER_NOTE,
       DURATION_NOTE,
@@ -333,12 +390,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "demo",
     summary:
       "Run the whole job against a built-in emulator on loopback (no key, no network). The default when no command is given.",
-    usage: "demo [--out <file>] [--json]",
+    usage: "demo [--out <file>] [--json] [--verbose]",
     positionals: [],
     flags: [
       { ...OUT, help: "Where to write the CSV. Default ./audit-log-demo.csv." },
       JSON_FLAG,
       QUIET,
+      VERBOSE,
       HELP,
     ],
     details: [
@@ -349,6 +407,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       'With --json stdout gets {"export": {…}, "file": "…", "bytes": N, "rows": N, ' +
       '"elapsedMs": N, "organizationId": "…", "from": "…", "to": "…", "preview": ' +
       "[first 5 rows as objects keyed by the CSV header]}.",
+      "--verbose prints one line per HTTP attempt to the emulator on stderr, " +
+      "as it does for the other commands.",
     ],
     examples: ["demo", "demo --out /tmp/demo.csv --json"],
   },

@@ -1,23 +1,23 @@
 /**
  * The moving parts shared by `wait`, `download`, `export` and `demo`:
  * waiting with progress, streaming the download as CSV or NDJSON to stdout
- * or to an atomic file, and reading a saved CSV back with the library's
- * reader.
+ * or to an `--out` file, and reading the CSV back with the library's reader.
  *
  * @module
  */
 
 import type { ClientConfig, WaitOptions } from "../config.ts";
 import { downloadExport, exportRows } from "../download.ts";
+import { TimeoutError } from "../errors.ts";
 import { parseCsvEvents } from "../events.ts";
 import { waitForExport } from "../exports.ts";
 import type { AuditLogExport } from "../types.ts";
 import type { Context } from "./context.ts";
 import { writeNdjson } from "./ndjson.ts";
-import { type AtomicFile, readFileStream } from "./output.ts";
+import { AtomicFile, type OutFile, readFileStream } from "./output.ts";
 import type { OutputFormat } from "./spec.ts";
 
-/** The download's byte stream broke off (a reset, a truncated body). Exit code 1. */
+/** The download's byte stream broke off (a reset, a truncated body) or stalled. Exit code 1. */
 export class TransferError extends Error {
   /**
    * @param message What broke and after how many bytes.
@@ -62,6 +62,27 @@ export async function awaitReady(
   }
 }
 
+/** What a failed read of the download says: how far it got, and for a stall, which flags help. */
+function transferFailure(error: unknown, total: number): TransferError {
+  if (error instanceof TimeoutError) {
+    // By now the library has resumed it as often as --max-retries allows:
+    // only the flags can help, so the message names them.
+    return new TransferError(
+      `The download stalled: no data for ${error.timeout} ms after ` +
+        `${total} bytes. If the file host is this slow, raise --timeout; ` +
+        "to resume it more often, raise --max-retries.",
+      error,
+    );
+  }
+  // Even a typed ConnectionError gets the context: how far the file got.
+  return new TransferError(
+    `The download broke off after ${total} bytes: ${
+      error instanceof Error ? error.message : String(error)
+    }`,
+    error,
+  );
+}
+
 /**
  * The download with progress: counts bytes on stderr as they arrive, and
  * turns a read failure into a {@link TransferError} saying how far it got.
@@ -87,14 +108,10 @@ function metered(
         next = await reader.read();
       } catch (error) {
         finish();
-        // Even a typed ConnectionError gets the context: how far the file got.
         controller.error(
-          ctx.signal.aborted ? ctx.signal.reason : new TransferError(
-            `The download broke off after ${total} bytes: ${
-              error instanceof Error ? error.message : String(error)
-            }`,
-            error,
-          ),
+          ctx.signal.aborted
+            ? ctx.signal.reason
+            : transferFailure(error, total),
         );
         return;
       }
@@ -115,30 +132,49 @@ function metered(
 }
 
 /**
- * Copies a byte stream into `sink` with progress, and returns the byte
- * count. A read failure becomes a {@link TransferError}; the sink's own
- * failures (a full disk, a closed stdout) pass through as they are.
+ * `stream` with each chunk handed to `sink`, and awaited, before it is
+ * passed on: whoever reads the result reads only bytes already written, and
+ * a slow sink slows the download down. Adds the bytes to `count.bytes`.
  */
-export async function pump(
+function writtenThrough(
   ctx: Context,
   stream: ReadableStream<Uint8Array>,
   sink: (chunk: Uint8Array) => Promise<void>,
-  label: string,
+  count: { bytes: number },
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await reader.read();
+        if (next.done) return controller.close();
+        ctx.signal.throwIfAborted();
+        await sink(next.value);
+        count.bytes += next.value.byteLength;
+        controller.enqueue(next.value);
+      } catch (error) {
+        // Release the connection at once instead of leaving it to the GC.
+        await reader.cancel().catch(() => {});
+        throw error;
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * Copies a byte stream into `sink` and returns the byte count. The sink's
+ * own failures (a full disk, a closed stdout) pass through as they are.
+ */
+async function pump(
+  ctx: Context,
+  stream: ReadableStream<Uint8Array>,
+  sink: (chunk: Uint8Array) => Promise<void>,
 ): Promise<number> {
-  const reader = metered(ctx, stream, label).getReader();
-  let total = 0;
-  try {
-    for (;;) {
-      const next = await reader.read();
-      if (next.done) return total;
-      ctx.signal.throwIfAborted();
-      await sink(next.value);
-      total += next.value.byteLength;
-    }
-  } catch (error) {
-    // Release the connection at once instead of leaving it to the GC.
-    await reader.cancel().catch(() => {});
-    throw error;
+  const count = { bytes: 0 };
+  const reader = writtenThrough(ctx, stream, sink, count).getReader();
+  for (;;) {
+    if ((await reader.read()).done) return count.bytes;
   }
 }
 
@@ -146,13 +182,17 @@ export async function pump(
 export interface Written {
   /** Bytes written. */
   bytes: number;
-  /** Events written, when the format counts them as it goes (NDJSON). */
+  /** Events written, when they were counted as they went (NDJSON, or CSV when asked). */
   rows?: number;
+  /** The first rows of a CSV, when they were counted as they went. */
+  preview?: Record<string, string>[];
 }
 
 /**
  * Downloads a ready export into `sink` in `format`: the CSV bytes as they
- * come, or NDJSON events parsed from them as they come.
+ * come, or NDJSON events parsed from them as they come. With `previewRows`,
+ * the CSV is also parsed on its way to the sink, for its row count and
+ * first rows.
  */
 async function writeExport(
   ctx: Context,
@@ -160,15 +200,26 @@ async function writeExport(
   ready: AuditLogExport,
   format: OutputFormat,
   sink: (chunk: Uint8Array) => Promise<void>,
+  previewRows?: number,
 ): Promise<Written> {
-  const stream = await downloadExport(ready, config);
-  const label = `Downloading ${ready.id}`;
-  if (format === "csv") return { bytes: await pump(ctx, stream, sink, label) };
-  return writeNdjson(
-    parseCsvEvents(metered(ctx, stream, label)),
-    sink,
-    ctx.signal,
+  const stream = metered(
+    ctx,
+    await downloadExport(ready, config),
+    `Downloading ${ready.id}`,
   );
+  if (format === "ndjson") {
+    return writeNdjson(parseCsvEvents(stream), sink, ctx.signal);
+  }
+  if (previewRows === undefined) {
+    return { bytes: await pump(ctx, stream, sink) };
+  }
+  const count = { bytes: 0 };
+  const summary = await summarize(
+    writtenThrough(ctx, stream, sink, count),
+    ctx.signal,
+    previewRows,
+  );
+  return { bytes: count.bytes, ...summary };
 }
 
 /** Row count and the first rows of a saved CSV. */
@@ -179,14 +230,14 @@ export interface RowSummary {
   preview: Record<string, string>[];
 }
 
-/** Reads a CSV file back through `exportRows`, so the count is the library's, not a line count. */
-export async function readRows(
-  path: string,
+/** Reads CSV bytes through `exportRows`, so the count is the library's, not a line count. */
+async function summarize(
+  stream: ReadableStream<Uint8Array>,
   signal: AbortSignal,
-  previewRows = 0,
+  previewRows: number,
 ): Promise<RowSummary> {
   const summary: RowSummary = { rows: 0, preview: [] };
-  for await (const row of exportRows(readFileStream(path))) {
+  for await (const row of exportRows(stream)) {
     signal.throwIfAborted();
     if (summary.preview.length < previewRows) summary.preview.push(row);
     summary.rows++;
@@ -201,30 +252,34 @@ export interface Saved extends RowSummary {
 }
 
 /**
- * Downloads a ready export into an atomic file: streams it to the temporary
- * file, makes sure it parses (a CSV is read back; NDJSON was parsed on the
- * way), then renames it into place. The caller discards the file when this
- * rejects.
+ * Downloads a ready export into an `--out` file and makes sure it parses.
+ * An atomic file is streamed to its temporary file, read back (a CSV;
+ * NDJSON was parsed on the way), then renamed into place. A FIFO or a
+ * device cannot be read back, so its CSV is parsed on the way to it. The
+ * caller discards the file when this rejects.
  */
 export async function saveExport(
   ctx: Context,
   config: ClientConfig & WaitOptions,
   ready: AuditLogExport,
-  file: AtomicFile,
+  file: OutFile,
   format: OutputFormat,
   previewRows = 0,
 ): Promise<Saved> {
+  const sink = (chunk: Uint8Array) => file.write(chunk);
+  const atomic = file instanceof AtomicFile ? file : undefined;
   const written = await writeExport(
     ctx,
     config,
     ready,
     format,
-    (chunk) => file.write(chunk),
+    sink,
+    atomic ? undefined : previewRows,
   );
-  await file.finish();
-  const summary = written.rows === undefined
-    ? await readRows(file.tempPath, ctx.signal, previewRows)
-    : { rows: written.rows, preview: [] };
+  await atomic?.finish();
+  const summary = atomic && written.rows === undefined
+    ? await summarize(readFileStream(atomic.tempPath), ctx.signal, previewRows)
+    : { rows: written.rows ?? 0, preview: written.preview ?? [] };
   await file.commit();
   return { bytes: written.bytes, ...summary };
 }

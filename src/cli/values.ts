@@ -30,6 +30,14 @@ const UNSAFE =
   // deno-lint-ignore no-control-regex
   /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
+/** Text with the characters a terminal would act on written as `\uXXXX`. */
+export function printable(text: string): string {
+  return text.replace(
+    UNSAFE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 /**
  * A typed value as it is repeated in a message: in quotes, clipped, with
  * characters that a terminal would act on written as `\uXXXX`.
@@ -39,11 +47,7 @@ export function shown(text: string): string {
   const clipped = chars.length > SHOWN_MAX
     ? `${chars.slice(0, SHOWN_MAX).join("")}… (${chars.length} characters)`
     : text;
-  const safe = clipped.replace(
-    UNSAFE,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
-  return `'${safe}'`;
+  return `'${printable(clipped)}'`;
 }
 
 /**
