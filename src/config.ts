@@ -158,20 +158,26 @@ export interface ResolvedConfig {
   onAttempt: ((info: AttemptInfo) => void) | undefined;
 }
 
-/** One line per attempt on stderr, for `AUDIT_LOG_EXPORT_DEBUG=1`. */
-function logAttempt(a: AttemptInfo): void {
-  console.error(
-    `[audit-log-export] ${a.method} ${a.url} attempt ${a.attempt}: ${
-      a.status ?? "no response"
-    }${a.error ? ` ${a.error}` : ""} in ${a.durationMs} ms${
-      a.requestId ? ` (request id ${a.requestId})` : ""
-    }${
-      a.retryInMs === undefined
-        ? ""
-        : `, retry in ${Math.round(a.retryInMs)} ms`
-    }`,
-  );
+/**
+ * One attempt in words: `POST <url> attempt 1: 503 InternalServerError in
+ * 41 ms (request id req_…); retry in 612 ms`. Holds no key and, for a
+ * download, no query: `info` never has them.
+ */
+export function describeAttempt(info: AttemptInfo): string {
+  const outcome = [info.status, info.error]
+    .filter((part) => part !== undefined)
+    .join(" ") || "no response";
+  const id = info.requestId ? ` (request id ${info.requestId})` : "";
+  const retry = info.retryInMs === undefined
+    ? ""
+    : `; retry in ${Math.round(info.retryInMs)} ms`;
+  return `${info.method} ${info.url} attempt ${info.attempt}: ${outcome} ` +
+    `in ${Math.round(info.durationMs)} ms${id}${retry}`;
 }
+
+/** One line per attempt on stderr, for `AUDIT_LOG_EXPORT_DEBUG=1`. */
+const logAttempt = (info: AttemptInfo): void =>
+  console.error(`[audit-log-export] ${describeAttempt(info)}`);
 
 /**
  * The API's production origin.

@@ -233,7 +233,7 @@ Deno.test("AUDIT_LOG_EXPORT_DEBUG=1 logs one line per attempt, without the key",
     assert.equal(lines.length, 2, stderr);
     assert.match(
       lines[0],
-      /GET .*\/audit_logs\/exports\/audit_log_export_missing attempt 1: 503 InternalServerError in \d+ ms \(request id req_\w+\), retry in \d+ ms$/,
+      /GET .*\/audit_logs\/exports\/audit_log_export_missing attempt 1: 503 InternalServerError in \d+ ms \(request id req_\w+\); retry in \d+ ms$/,
     );
     assert.match(lines[1], /attempt 2: 404 NotFoundError/);
     assert.ok(!stderr.includes(emulator.apiKey));

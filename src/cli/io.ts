@@ -7,7 +7,7 @@
  */
 
 import process from "node:process";
-import { readEnv } from "../env.ts";
+import { envDenied, readEnv } from "../env.ts";
 
 /**
  * The CLI's view of its process. Every member can be replaced.
@@ -89,27 +89,6 @@ export function processIO(overrides: Partial<CliIO> = {}): CliIO {
     now: overrides.now ?? Date.now,
     signal: overrides.signal,
   };
-}
-
-interface DenoPermissions {
-  permissions?: {
-    querySync?(d: { name: "env"; variable: string }): { state: string };
-  };
-}
-
-/** Deno's answer for reading `name`; false where there is no permission model. */
-function envDenied(name: string): boolean {
-  const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
-  try {
-    const state = deno?.permissions?.querySync?.({
-      name: "env",
-      variable: name,
-    })
-      .state;
-    return state !== undefined && state !== "granted";
-  } catch {
-    return false;
-  }
 }
 
 function currentDir(): string {
