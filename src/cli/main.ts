@@ -17,6 +17,7 @@ import {
   runWait,
 } from "./commands.ts";
 import type { Context } from "./context.ts";
+import { runArchive } from "./archive.ts";
 import { runDemo } from "./demo.ts";
 import { commandHelp, mainHelp } from "./help.ts";
 import { type CliIO, processIO, redactor, StdoutClosed } from "./io.ts";
@@ -32,6 +33,7 @@ const RUNNERS: Record<string, (ctx: Context) => Promise<number>> = {
   wait: runWait,
   download: runDownload,
   export: runExport,
+  archive: runArchive,
   demo: runDemo,
 };
 

@@ -20,7 +20,7 @@ import { PROGRAM } from "./spec.ts";
 import type { CommandSpec } from "./spec.ts";
 
 /** Exit codes of the CLI. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 2, gap: 3 } as const;
 
 /** The command was stopped by a signal. */
 export class Interrupted extends Error {
@@ -38,6 +38,13 @@ export class Interrupted extends Error {
 /** Library option names as the CLI spells them, so an issue names the flag to fix. */
 const FLAG_OF: Record<string, string> = {
   organizationId: "--org",
+  organizationIds: "--org",
+  store: "--dir",
+  from: "--from",
+  window: "--window",
+  settle: "--settle",
+  format: "--format",
+  concurrency: "--concurrency",
   rangeStart: "--from",
   rangeEnd: "--to",
   actions: "--action",

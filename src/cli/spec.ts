@@ -258,6 +258,53 @@ const STALL_NOTE =
   "stopped at, as is one that breaks off, up to --max-retries times; after " +
   "that it fails (exit 1) saying it stalled, and --out is left as it was.";
 
+const ARCHIVE_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "org",
+    kind: "list",
+    arg: "<id>",
+    help:
+      "Organization to archive. Required; repeatable, and a,b gives two organizations.",
+  },
+  {
+    name: "dir",
+    kind: "string",
+    arg: "<path>",
+    help: "The archive's directory (created when missing). Required.",
+  },
+  {
+    name: "from",
+    kind: "string",
+    arg: "<time>",
+    help:
+      "First instant of the first run; later runs go on from the checkpoint. Default: as far back as WorkOS exports, from the next window boundary.",
+  },
+  {
+    name: "window",
+    kind: "string",
+    arg: "<duration>",
+    help: "Length of a window, one file each. Default 1d.",
+  },
+  {
+    name: "settle",
+    kind: "string",
+    arg: "<duration>",
+    help:
+      "How long after its end a window is left alone, for late events. Default 1h.",
+  },
+  {
+    ...FORMAT,
+    help:
+      "csv (the export's columns, the default) or ndjson (one event per line).",
+  },
+  {
+    name: "concurrency",
+    kind: "string",
+    arg: "<n>",
+    help: "Organizations archived at the same time (1-64). Default 4.",
+  },
+];
+
 /** Every command, in the order of the help text. */
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -384,6 +431,40 @@ export const COMMANDS: readonly CommandSpec[] = [
       "export --org org_123 --from 2026-10-01 --to 2026-11-01 --action user.signed_in,user.signed_out",
       "export --org org_123 --from 7d --target team --json --out teams.csv",
       "export --org org_123 --from 7d --format ndjson --out audit.ndjson",
+    ],
+  },
+  {
+    name: "archive",
+    summary:
+      "Archive every whole window not yet archived into a directory, for a daily cron job.",
+    usage:
+      "archive --org <id> [--org <id>]… --dir <path> [--from <time>] [--window 1d] [--settle 1h] [--format csv|ndjson] [flags]",
+    positionals: [],
+    flags: [...ARCHIVE_FLAGS, JSON_FLAG, QUIET, VERBOSE, ...CONNECTION, HELP],
+    details: [
+      "Windows are half-open, [start, end), one file each at " +
+      "<dir>/<org>/<YYYY>/<MM>/<DD>/<start>_<end>.<csv|ndjson> (UTC times " +
+      "such as 20261101T000000Z), and <dir>/<org>/checkpoint.json records " +
+      "the end of the last archived window. A window's file is written " +
+      "(atomically) before the checkpoint moves, so a crash leaves at most " +
+      "one window to redo, and a run right after another archives nothing. " +
+      "An empty window is an empty file.",
+      "Progress: one line per archived window on stderr. Output: a summary " +
+      'on stderr, or with --json on stdout: {"dir": "…", "windows": N, ' +
+      '"rows": N, "gaps": [{"organizationId", "from", "to"}], "durationMs": N}.',
+      "Exit codes: 0 when every whole window up to now is archived; 1 on a " +
+      "failure (the windows stored before it stay stored; run again); 2 for " +
+      "bad usage; 3 when a gap was found: the checkpoint (or --from) is older " +
+      "than what WorkOS still exports, so those events are lost to the " +
+      "archive. The rest is archived and a warning names the gap.",
+      VERBOSE_NOTE,
+      TIME_NOTE,
+      DURATION_NOTE,
+      AUTH_NOTE,
+    ],
+    examples: [
+      "archive --org org_01EHZNVPK3SFK441A1RGBFSHRT --dir /var/lib/audit-archive",
+      "archive --org org_1,org_2 --dir ./archive --format ndjson --json",
     ],
   },
   {

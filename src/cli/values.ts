@@ -110,6 +110,9 @@ export function parseChoice<T extends string>(
 const PLAIN_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const AGE = /^(\d+)(s|m|h|d|w)$/;
 
+/** Whether `text` is an age such as `30d` rather than an instant. */
+export const isAge = (text: string): boolean => AGE.test(text.trim());
+
 /**
  * The instant a `--from`/`--to` value means, as an ISO string: an ISO-8601
  * date-time with a zone, a plain date (UTC midnight), `now`, or an age such
