@@ -310,3 +310,26 @@ Deno.test("archive killed with SIGKILL anywhere, then rerun, holds every event e
     assert.deepEqual(await archived(dir), expected(events, from, to));
   });
 });
+
+Deno.test("demo --archive archives the sample organizations' last week, and a second run has nothing to do", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli_demo_archive_" });
+  try {
+    const first = await cli(["demo", "--archive", dir, "--json"], { key: "" });
+    assert.equal(first.code, 0, first.stderr);
+    const summary = JSON.parse(first.stdout);
+    // Seven days of three organizations; six when run before 01:00 UTC.
+    assert.ok([18, 21].includes(summary.windows), String(summary.windows));
+    assert.ok(summary.rows > 0);
+    const files = [...(await tree(dir)).keys()];
+    assert.equal(
+      files.filter((f) => f.endsWith(".csv")).length,
+      summary.windows,
+    );
+    assert.equal(files.filter((f) => f.endsWith("checkpoint.json")).length, 3);
+    const second = await cli(["demo", "--archive", dir], { key: "" });
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /Nothing to archive/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -14,6 +14,7 @@ import {
 } from "../archive.ts";
 import { directoryStore } from "../fs_store.ts";
 import { resolve } from "node:path";
+import type { ClientConfig, WaitOptions } from "../config.ts";
 import { UsageError } from "./args.ts";
 import {
   clientConfig,
@@ -49,19 +50,31 @@ function summary(result: ArchiveResult, dir: string) {
   };
 }
 
+/** What `demo --archive` sets instead of flags and the environment. */
+export interface ArchiveOverrides {
+  organizationIds: readonly string[];
+  dir: string;
+  from: string;
+  config: ClientConfig & WaitOptions;
+}
+
 /** Runs `archive` and returns its exit code. */
-export async function runArchive(ctx: Context): Promise<number> {
+export async function runArchive(
+  ctx: Context,
+  overrides?: ArchiveOverrides,
+): Promise<number> {
   const { args, spec, io } = ctx;
-  const organizationIds = splitValues("org", args.list("org"), spec);
+  const organizationIds = overrides?.organizationIds ??
+    splitValues("org", args.list("org"), spec);
   if (organizationIds.length === 0) {
     throw new UsageError("--org is required (repeat it for several)", spec);
   }
-  const given = args.string("dir");
+  const given = overrides?.dir ?? args.string("dir");
   if (given === undefined || given.trim() === "") {
     throw new UsageError("--dir is required: the archive's directory", spec);
   }
   const dir = resolve(io.cwd, given);
-  const from = args.string("from");
+  const from = overrides?.from ?? args.string("from");
   const window = args.string("window");
   const settle = args.string("settle");
   const concurrency = args.string("concurrency");
@@ -74,7 +87,7 @@ export async function runArchive(ctx: Context): Promise<number> {
   // An age names a day, not an instant to the millisecond: `--from 30d`
   // starts at the window boundary before it, so files line up with days.
   if (start !== undefined && isAge(from!)) start -= start % windowMs;
-  const config = withApiKey(ctx, clientConfig(ctx));
+  const config = overrides?.config ?? withApiKey(ctx, clientConfig(ctx));
   let result: ArchiveResult;
   try {
     result = await archiveExports({

@@ -13,6 +13,7 @@ import { openOut } from "./commands.ts";
 import { formatBytes } from "./progress.ts";
 import { renderTable } from "./table.ts";
 import { awaitReady, saveExport } from "./transfer.ts";
+import { runArchive } from "./archive.ts";
 import { printable } from "./values.ts";
 
 /** The default `--out` of the demo, relative to the working directory. */
@@ -21,6 +22,8 @@ export const DEMO_FILE = "audit-log-demo.csv";
 const DEMO_DELAY_MS = 1_500;
 const DAYS = 30;
 const PREVIEW_ROWS = 5;
+/** Days of the archive demo: a week of files, quick to make. */
+const ARCHIVE_DAYS = 7;
 
 const TARGET_ID = /^target_id_(\d+)$/;
 
@@ -45,8 +48,40 @@ function firstTarget(row: Record<string, string>): string {
   return `${label} (${row[`target_type_${n}`] ?? ""})${more}`;
 }
 
+/**
+ * `demo --archive <dir>`: the archive of every sample organization's last
+ * days into `dir`, one file a day; a second run finds nothing to do.
+ */
+async function runArchiveDemo(ctx: Context, dir: string): Promise<number> {
+  const server = await serveDemo(0);
+  try {
+    ctx.progress.done(
+      `Emulator listening on ${server.url}; archiving the last ${ARCHIVE_DAYS} days of ${
+        server.emulator.organizations.join(", ")
+      }`,
+    );
+    const now = ctx.io.now();
+    const from = now - (now % 86_400_000) - ARCHIVE_DAYS * 86_400_000;
+    return await runArchive(ctx, {
+      organizationIds: server.emulator.organizations,
+      dir,
+      from: new Date(from).toISOString(),
+      config: {
+        apiKey: server.emulator.apiKey,
+        baseUrl: server.url,
+        signal: ctx.signal,
+        ...attemptLog(ctx),
+      },
+    });
+  } finally {
+    await server.close();
+  }
+}
+
 /** Runs the demo and prints its summary (or its JSON). */
 export async function runDemo(ctx: Context): Promise<number> {
+  const archive = ctx.args.string("archive");
+  if (archive !== undefined) return runArchiveDemo(ctx, archive);
   const started = ctx.io.now();
   const out = ctx.args.string("out") ?? DEMO_FILE;
   if (out === "-" || out === "") {
@@ -58,7 +93,7 @@ export async function runDemo(ctx: Context): Promise<number> {
   const file = await openOut(ctx, out);
   let server: Awaited<ReturnType<typeof serveDemo>> | undefined;
   try {
-    server = await serveDemo();
+    server = await serveDemo(DEMO_DELAY_MS);
     const { emulator } = server;
     const organizationId = emulator.organizations[0];
     const to = new Date(ctx.io.now());
@@ -123,7 +158,7 @@ export async function runDemo(ctx: Context): Promise<number> {
 }
 
 /** The demo's emulator. Loaded here so that the API commands never load it. */
-async function serveDemo() {
+async function serveDemo(exportDelayMs: number) {
   const { serveEmulator } = await import("../../testing.ts");
-  return serveEmulator({ exportDelayMs: DEMO_DELAY_MS });
+  return serveEmulator({ exportDelayMs });
 }

@@ -471,10 +471,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "demo",
     summary:
       "Run the whole job against a built-in emulator on loopback (no key, no network). The default when no command is given.",
-    usage: "demo [--out <file>] [--json] [--verbose]",
+    usage: "demo [--out <file> | --archive <dir>] [--json] [--verbose]",
     positionals: [],
     flags: [
       { ...OUT, help: "Where to write the CSV. Default ./audit-log-demo.csv." },
+      {
+        name: "archive",
+        kind: "string",
+        arg: "<dir>",
+        help:
+          "Instead of one export, archive the last 7 days of every sample organization into <dir>, a file a day; run it twice and the second run has nothing to do.",
+      },
       JSON_FLAG,
       QUIET,
       VERBOSE,
@@ -491,7 +498,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       "--verbose prints one line per HTTP attempt to the emulator on stderr, " +
       "as it does for the other commands.",
     ],
-    examples: ["demo", "demo --out /tmp/demo.csv --json"],
+    examples: [
+      "demo",
+      "demo --out /tmp/demo.csv --json",
+      "demo --archive ./demo-archive",
+    ],
   },
 ];
 
