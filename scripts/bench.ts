@@ -1,7 +1,7 @@
 /**
  * Runs every benchmark and rewrites `BENCHMARKS.md`: bundle size, cold
- * start, per-call cost, CSV throughput and memory, and waiting for an
- * export. See the "Method" paragraphs of `BENCHMARKS.md` for how each is
+ * start, per-call cost, CSV throughput and memory, waiting for an export,
+ * and the archive at scale. See the "Method" paragraphs of `BENCHMARKS.md` for how each is
  * measured; the code of each row is in `scripts/bench/`.
  *
  * Usage: `npm run bench` (= `deno task bench`), or
@@ -17,6 +17,7 @@
  */
 
 import { build } from "./bench/bundles.ts";
+import { type ArchiveResult, benchArchive } from "./bench/archive.ts";
 import { benchColdStart, coldGroups } from "./bench/cold_start.ts";
 import { benchCsv, type CsvConfig } from "./bench/csv.ts";
 import { describeMachine } from "./bench/machine.ts";
@@ -31,6 +32,7 @@ interface Profile {
   perCall: PerCallConfig;
   csv: CsvConfig;
   waitDelays: number[];
+  archive: { spans: number[]; organizations: number; eventsPerDay: number };
   output: string;
 }
 
@@ -46,6 +48,7 @@ const FULL: Profile = {
   },
   csv: { smallBytes: 20e6, largeBytes: 200e6, rounds: 3 },
   waitDelays: [1_000, 10_000, 60_000],
+  archive: { spans: [30, 365], organizations: 20, eventsPerDay: 4 },
   output: `${ROOT}/BENCHMARKS.md`,
 };
 
@@ -55,6 +58,7 @@ const QUICK: Profile = {
   perCall: { rounds: 4, perRound: 50, warmup: 50, batches: 6, batchSize: 100 },
   csv: { smallBytes: 2e6, largeBytes: 20e6, rounds: 1 },
   waitDelays: [500, 1_500, 3_000],
+  archive: { spans: [7, 30], organizations: 5, eventsPerDay: 4 },
   output: `${WORK}/BENCHMARKS.quick.md`,
 };
 
@@ -100,6 +104,15 @@ async function main(): Promise<void> {
     "per call (row 3)",
     () => benchPerCall(p.perCall, builds),
   );
+  const archive: ArchiveResult = await timed(
+    "archive (row 6)",
+    () =>
+      benchArchive(
+        p.archive.spans,
+        p.archive.organizations,
+        p.archive.eventsPerDay,
+      ),
+  );
   seconds.total = (performance.now() - started) / 1000;
 
   const results: Results = {
@@ -116,6 +129,7 @@ async function main(): Promise<void> {
     perCall,
     csv,
     wait,
+    archive,
   };
   await Deno.writeTextFile(`${WORK}/results.json`, JSON.stringify(results));
   await Deno.writeTextFile(p.output, render(results));
