@@ -22,7 +22,7 @@ import {
   serveEmulator,
   type ServeOptions,
 } from "../testing.ts";
-import { DAY, storedEvent } from "./helpers.ts";
+import { DAY, readTree, storedEvent } from "./helpers.ts";
 
 const NOW = Date.UTC(2026, 10, 20, 12);
 const FROM = Date.UTC(2026, 10, 1);
@@ -440,20 +440,3 @@ Deno.test("archiveExports survives being stopped anywhere: reruns complete the a
     { numRuns: 15 },
   );
 });
-
-/** Every file under `dir`, keyed by its path relative to `dir`. */
-async function readTree(dir: string): Promise<Map<string, Uint8Array>> {
-  const out = new Map<string, Uint8Array>();
-  const walk = async (path: string, prefix: string) => {
-    for await (const entry of Deno.readDir(path)) {
-      const key = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory) await walk(`${path}/${entry.name}`, key);
-      else {
-        assert.ok(!entry.name.endsWith(".part"), `left over: ${key}`);
-        out.set(key, await Deno.readFile(`${path}/${entry.name}`));
-      }
-    }
-  };
-  await walk(dir, "");
-  return out;
-}

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { exportRows } from "../mod.ts";
 import { type EmulatorEvent, sampleEvents, serveEmulator } from "../testing.ts";
 import { checked, cli, KEY, spawn } from "./cli_helpers.ts";
+import { readTree } from "./helpers.ts";
 
 const DAY = 86_400_000;
 const ORGS = ["org_arch_1", "org_arch_2"];
@@ -45,27 +46,10 @@ async function withArchiveSetup(
   }
 }
 
-/** Every file under `dir` by relative path; a leftover `.part` file fails. */
-async function tree(dir: string): Promise<Map<string, Uint8Array>> {
-  const out = new Map<string, Uint8Array>();
-  const walk = async (path: string, prefix: string) => {
-    for await (const entry of Deno.readDir(path)) {
-      const key = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory) await walk(`${path}/${entry.name}`, key);
-      else {
-        assert.ok(!entry.name.endsWith(".part"), `left over: ${key}`);
-        out.set(key, await Deno.readFile(`${path}/${entry.name}`));
-      }
-    }
-  };
-  await walk(dir, "");
-  return out;
-}
-
 /** `org|occurred_at|action|actor_id` of every row of every CSV file, sorted. */
 async function archived(dir: string): Promise<string[]> {
   const seen: string[] = [];
-  for (const [key, body] of await tree(dir)) {
+  for (const [key, body] of await readTree(dir)) {
     if (!key.endsWith(".csv")) continue;
     for await (const row of exportRows(new Response(body.slice()))) {
       seen.push(
@@ -114,7 +98,7 @@ Deno.test("archive stores every whole day once; a second run archives nothing", 
     );
     assert.match(first.stderr, new RegExp(`Archived ${windows} windows`));
     assert.deepEqual(await archived(dir), expected(events, from, to));
-    const files = await tree(dir);
+    const files = await readTree(dir);
     const day = new Date(from).toISOString().slice(0, 10);
     const compact = day.replaceAll("-", "");
     assert.ok(
@@ -140,7 +124,7 @@ Deno.test("archive stores every whole day once; a second run archives nothing", 
     assert.equal(summary.rows, 0);
     assert.deepEqual(summary.gaps, []);
     assert.deepEqual(
-      [...(await tree(dir)).keys()].sort(),
+      [...(await readTree(dir)).keys()].sort(),
       [...files.keys()].sort(),
     );
   });
@@ -163,7 +147,7 @@ Deno.test("archive --format ndjson writes one event per line", async () => {
     ], { server });
     assert.equal(run.code, 0, run.stderr);
     const lines: { action: string; occurredAt: string }[] = [];
-    for (const [key, body] of await tree(dir)) {
+    for (const [key, body] of await readTree(dir)) {
       if (!key.endsWith(".ndjson")) continue;
       for (const line of new TextDecoder().decode(body).split("\n")) {
         if (line) lines.push(JSON.parse(line));
@@ -223,7 +207,7 @@ Deno.test("archive: a failing organization exits 1, the others are archived", as
       ],
     );
     assert.ok(summary.windows >= 1);
-    assert.ok((await tree(dir)).has("org_arch_1/checkpoint.json"));
+    assert.ok((await readTree(dir)).has("org_arch_1/checkpoint.json"));
   });
 });
 
@@ -257,7 +241,7 @@ Deno.test("archive: wrong, empty, huge and hostile values exit 2 before any requ
       assert.match(run.stderr, message, args.join(" "));
     }
     assert.deepEqual(emulator.requests, []);
-    assert.deepEqual([...(await tree(dir)).keys()], []);
+    assert.deepEqual([...(await readTree(dir)).keys()], []);
   });
 });
 
@@ -320,7 +304,7 @@ Deno.test("demo --archive archives the sample organizations' last week, and a se
     // Seven days of three organizations; six when run before 01:00 UTC.
     assert.ok([18, 21].includes(summary.windows), String(summary.windows));
     assert.ok(summary.rows > 0);
-    const files = [...(await tree(dir)).keys()];
+    const files = [...(await readTree(dir)).keys()];
     assert.equal(
       files.filter((f) => f.endsWith(".csv")).length,
       summary.windows,

@@ -88,3 +88,19 @@ export async function call(
   } catch { /* not JSON: keep the text */ }
   return { status: response.status, body: parsed, headers: response.headers };
 }
+
+/** Every file under `dir`, keyed by its path relative to `dir`; a leftover `.part` file fails. */
+export async function readTree(dir: string): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  const walk = async (path: string, prefix: string) => {
+    for await (const entry of Deno.readDir(path)) {
+      const key = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory) await walk(`${path}/${entry.name}`, key);
+      else if (entry.name.endsWith(".part")) {
+        throw new Error(`left over: ${key}`);
+      } else out.set(key, await Deno.readFile(`${path}/${entry.name}`));
+    }
+  };
+  await walk(dir, "");
+  return out;
+}

@@ -305,6 +305,19 @@ const ARCHIVE_FLAGS: readonly FlagSpec[] = [
   },
 ];
 
+/** The flags of the commands that deliver a file: `download` and `export`. */
+const DELIVERY: readonly FlagSpec[] = [
+  OUT,
+  FORMAT,
+  MAX_WAIT,
+  POLL_INTERVAL,
+  JSON_FLAG,
+  QUIET,
+  VERBOSE,
+  ...CONNECTION,
+  HELP,
+];
+
 /** Every command, in the order of the help text. */
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -372,17 +385,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       "Download an export as CSV or NDJSON (waiting for it first if pending).",
     usage: "download <id> [--out <file>] [--format csv|ndjson] [flags]",
     positionals: ["id"],
-    flags: [
-      OUT,
-      FORMAT,
-      MAX_WAIT,
-      POLL_INTERVAL,
-      JSON_FLAG,
-      QUIET,
-      VERBOSE,
-      ...CONNECTION,
-      HELP,
-    ],
+    flags: DELIVERY,
     details: [
       FILE_JSON,
       FORMAT_NOTE,
@@ -403,18 +406,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage:
       "export --org <id> --from <time> [--to <time>] [--out <file>] [--format csv|ndjson] [flags]",
     positionals: [],
-    flags: [
-      ...FILTERS,
-      OUT,
-      FORMAT,
-      MAX_WAIT,
-      POLL_INTERVAL,
-      JSON_FLAG,
-      QUIET,
-      VERBOSE,
-      ...CONNECTION,
-      HELP,
-    ],
+    flags: [...FILTERS, ...DELIVERY],
     details: [
       FILE_JSON,
       FORMAT_NOTE,
