@@ -6,8 +6,8 @@
  * @module
  */
 
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import type { ArchiveStore } from "./archive.ts";
 
 /** Keys are relative paths of plain segments: none may climb out of the root. */
@@ -26,6 +26,24 @@ const suffix = (): string =>
     crypto.getRandomValues(new Uint8Array(6)),
     (b) => b.toString(16).padStart(2, "0"),
   ).join("");
+
+/**
+ * Removes the temporary files of earlier writes of the same key that never
+ * got renamed: a process killed mid-write cannot clean up after itself, and
+ * the next write of the key is the first moment anyone knows they are dead.
+ */
+async function removeLeftovers(path: string): Promise<void> {
+  const name = basename(path);
+  // `<name>.<12 hex digits>.part`, as `put` names them.
+  const isLeftover = (entry: string) =>
+    entry.startsWith(`${name}.`) && entry.endsWith(".part") &&
+    /^[0-9a-f]{12}$/.test(entry.slice(name.length + 1, -5));
+  for (const entry of await readdir(dirname(path))) {
+    if (isLeftover(entry)) {
+      await rm(join(dirname(path), entry), { force: true });
+    }
+  }
+}
 
 /** Flushes a file or directory to disk; a directory that cannot be (Windows) is left to the OS. */
 async function flush(path: string, directory: boolean): Promise<void> {
@@ -91,6 +109,7 @@ export function directoryStore(root: string): ArchiveStore {
         throw error;
       }
       await flush(dirname(path), true);
+      await removeLeftovers(path);
     },
   };
 }
