@@ -9,6 +9,7 @@
 import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { ArchiveStore } from "./archive.ts";
+import { randomBytes } from "./random.ts";
 
 /** Keys are relative paths of plain segments: none may climb out of the root. */
 function checkKey(key: string): void {
@@ -21,11 +22,11 @@ function checkKey(key: string): void {
   }
 }
 
+// Node 18 has no global Web Crypto; randomBytes falls back where it must.
 const suffix = (): string =>
-  Array.from(
-    crypto.getRandomValues(new Uint8Array(6)),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
+  Array.from(randomBytes(6), (b) => b.toString(16).padStart(2, "0")).join(
+    "",
+  );
 
 /**
  * Removes the temporary files of earlier writes of the same key that never
