@@ -9,29 +9,39 @@
  *
  * Layout of `npm/`:
  *
- * - `esm/mod.js`, `esm/testing.js`: ES module bundles (valibot inlined);
- * - `cjs/mod.cjs`, `cjs/testing.cjs`: CommonJS bundles of the same;
+ * - `esm/mod.js`, `esm/testing.js`, `esm/fs.js`: ES module bundles
+ *   (valibot inlined);
+ * - `cjs/mod.cjs`, `cjs/testing.cjs`, `cjs/fs.cjs`: CommonJS bundles of the
+ *   same;
  * - `esm/testing.edge.js`: `./testing` under the `workerd`, `edge-light` and
  *   `browser` conditions, where `serveEmulator`'s lazy `import("node:http")`
  *   is replaced by a module that throws a clear error (bundlers for those
  *   platforms refuse `node:*` without Node compatibility);
+ * - `esm/fs.edge.js`: `./fs` under the same conditions. The directory store
+ *   needs a real file system (workerd's `node:fs`, where there is one, is a
+ *   scratch space that does not outlive a request), so there every export
+ *   is a function that throws an error pointing at the store to use instead.
+ *   Importing it is harmless, so code shared between Node and a worker still
+ *   bundles;
  * - `esm/cli.js` + `bin/audit-log-export.js`: the CLI for Node;
  * - `types/**.d.ts` (ESM) and `types/**.d.cts` (CJS) declarations, only the
- *   files reachable from the two entry points;
- * - `testing/package.json`: a redirect so `audit-log-export/testing`
- *   resolves under `moduleResolution: node10`, which ignores `exports`.
+ *   files reachable from the entry points;
+ * - `testing/package.json`, `fs/package.json`: redirects so
+ *   `audit-log-export/testing` and `audit-log-export/fs` resolve under
+ *   `moduleResolution: node10`, which ignores `exports`.
  *
  * Code shared by the entries is duplicated in each bundle. That is safe only
- * because the testing entry exports no class a user compares with
+ * because the testing and fs entries export no class a user compares with
  * `instanceof` against the client's: the build checks that `src/errors.ts`
- * stays out of its graph.
+ * stays out of their graphs.
  *
  * The build fails when deno.json and `src/version.ts` disagree on the
  * version, when a build meant for runtimes without Node (the client, the edge
- * emulator) reaches a Node built-in or a Node global, when the testing entry
- * carries its own copy of the error classes, when TypeScript 5.9 reports an
- * error, or when the published declarations reach a package that is not
- * shipped.
+ * emulator, the edge stand-in of `./fs`) reaches a Node built-in or a Node
+ * global, when the testing or fs entry carries its own copy of the error
+ * classes, when the edge stand-in of `./fs` and the real one export different
+ * names, when TypeScript 5.9 reports an error, or when the published
+ * declarations reach a package that is not shipped.
  *
  * @module
  */
@@ -40,7 +50,7 @@ import * as esbuild from "esbuild";
 import ts from "typescript";
 import { builtinModules } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** The npm name; the JSR name comes from deno.json. */
 export const NPM_NAME = "audit-log-export";
@@ -66,6 +76,9 @@ const OUT = path.join(ROOT, "npm");
 
 /** Module specifiers of the bundled code that are not shipped as packages. */
 const BUNDLED_PACKAGES = ["valibot"];
+
+/** The deno.json exports the package is built from. */
+const ENTRY_KEYS = [".", "./testing", "./fs", "./cli"] as const;
 
 class BuildError extends Error {}
 
@@ -98,7 +111,7 @@ async function readDenoJson(): Promise<DenoJson> {
   if (typeof exports !== "object" || exports === null) {
     fail("deno.json exports must be an object of subpaths");
   }
-  for (const key of [".", "./testing", "./cli"]) {
+  for (const key of ENTRY_KEYS) {
     if (typeof exports[key] !== "string") {
       fail(`deno.json exports has no "${key}"`);
     }
@@ -136,7 +149,10 @@ const CJS_IN_ESM =
 interface Bundle {
   /** Output file, relative to npm/. */
   out: string;
+  /** Source file, relative to the repository. */
   entry: string;
+  /** Generated source to bundle instead of reading `entry` (still named after it in messages). */
+  contents?: string;
   format: "esm" | "cjs";
   platform: "neutral" | "node";
   /** Must be free of Node: checked after the build. */
@@ -172,7 +188,16 @@ const stubNodeModules: esbuild.Plugin = {
 async function bundle(b: Bundle): Promise<esbuild.Metafile> {
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: [path.join(ROOT, b.entry)],
+    ...(b.contents === undefined
+      ? { entryPoints: [path.join(ROOT, b.entry)] }
+      : {
+        stdin: {
+          contents: b.contents,
+          resolveDir: ROOT,
+          sourcefile: `${b.entry} (edge stand-in)`,
+          loader: "js" as const,
+        },
+      }),
     outfile: path.join(OUT, b.out),
     bundle: true,
     format: b.format,
@@ -239,15 +264,63 @@ function checkEdgeSafe(b: Bundle, meta: esbuild.Metafile, code: string): void {
 /** Sources whose classes users compare with `instanceof` across entries. */
 const SHARED_CLASS_SOURCES = ["src/errors.ts"];
 
-function checkTestingIsolation(meta: esbuild.Metafile, out: string): void {
+function checkEntryIsolation(meta: esbuild.Metafile, b: Bundle): void {
   const copies = Object.keys(meta.inputs).filter((i) =>
     SHARED_CLASS_SOURCES.includes(i)
   );
   if (copies.length > 0) {
     fail(
-      `${out} bundles its own copy of ${
+      `${b.out} bundles its own copy of ${
         copies.join(", ")
-      }: an error thrown through the testing entry would fail \`instanceof\` against the client entry's classes. Keep the emulator's graph free of them (or build with code splitting).`,
+      }: an error thrown through ${b.entry} would fail \`instanceof\` against the client entry's classes. Keep that entry's graph free of them (or build with code splitting).`,
+    );
+  }
+}
+
+/** What the edge stand-in of `./fs` throws: why, and what to use there instead. */
+const FS_EDGE_MESSAGE =
+  "audit-log-export/fs needs a file system that outlives a request (node:fs on Node, Deno or Bun), which this runtime does not have. On Cloudflare Workers pass an R2 bucket binding as the archive's store (store: env.BUCKET); anywhere else any object with get(key) and put(key, body) will do.";
+
+/**
+ * The edge build of `./fs`: each export of the real entry becomes a function
+ * that throws {@link FS_EDGE_MESSAGE} when called. Only functions can stand
+ * in that way, so any other kind of export stops the build.
+ */
+async function fsEdgeSource(fsEntry: string): Promise<string> {
+  const real = await import(
+    pathToFileURL(path.join(ROOT, fsEntry)).href
+  ) as Record<string, unknown>;
+  const names = Object.keys(real).sort();
+  if (names.length === 0) fail(`${fsEntry} exports nothing`);
+  const lines = [`const message = ${JSON.stringify(FS_EDGE_MESSAGE)};`];
+  for (const name of names) {
+    if (typeof real[name] !== "function") {
+      fail(
+        `${fsEntry} exports ${name}, a ${typeof real[
+          name
+        ]}: the edge build of ./fs can only stand in for functions (one that throws where there is no file system). Export a function, or give ./fs a hand-written edge build.`,
+      );
+    }
+    lines.push(
+      `export function ${name}() {\n  throw new Error(message);\n}`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The stand-in must offer every name the real entry does, so an import that works on Node bundles everywhere. */
+function checkSameExports(
+  real: esbuild.Metafile,
+  edge: esbuild.Metafile,
+  b: Bundle,
+): void {
+  const names = (m: esbuild.Metafile) =>
+    Object.values(m.outputs).flatMap((o) => o.exports).sort().join(", ");
+  if (names(real) !== names(edge)) {
+    fail(
+      `${b.out} exports ${names(edge)} but ${b.entry} exports ${
+        names(real)
+      }: they must match`,
     );
   }
 }
@@ -539,13 +612,14 @@ function packageJson(deno: DenoJson): Record<string, unknown> {
     exports: {
       ".": entryExports("mod"),
       "./testing": entryExports("testing", "testing.edge"),
+      "./fs": entryExports("fs", "fs.edge"),
       "./package.json": "./package.json",
     },
     main: "./cjs/mod.cjs",
     module: "./esm/mod.js",
     types: "./types/mod.d.cts",
     bin: { [BIN_NAME]: `./bin/${BIN_NAME}.js` },
-    files: ["esm/", "cjs/", "types/", "bin/", "testing/"],
+    files: ["esm/", "cjs/", "types/", "bin/", "testing/", "fs/"],
   };
 }
 
@@ -581,7 +655,7 @@ async function build(): Promise<void> {
     if (!await exists(path.join(ROOT, doc))) fail(`${doc} is missing`);
   }
   const entry = (key: string) => deno.exports[key].replace(/^\.\//, "");
-  for (const key of [".", "./testing", "./cli"]) {
+  for (const key of ENTRY_KEYS) {
     if (!await exists(path.join(ROOT, entry(key)))) {
       fail(`${entry(key)} (deno.json export "${key}") does not exist`);
     }
@@ -630,6 +704,28 @@ async function build(): Promise<void> {
       stubNode: true,
     },
     {
+      out: "esm/fs.js",
+      entry: entry("./fs"),
+      format: "esm",
+      platform: "neutral",
+      edgeSafe: false,
+    },
+    {
+      out: "cjs/fs.cjs",
+      entry: entry("./fs"),
+      format: "cjs",
+      platform: "neutral",
+      edgeSafe: false,
+    },
+    {
+      out: "esm/fs.edge.js",
+      entry: entry("./fs"),
+      contents: await fsEdgeSource(entry("./fs")),
+      format: "esm",
+      platform: "neutral",
+      edgeSafe: true,
+    },
+    {
       out: "esm/cli.js",
       entry: entry("./cli"),
       format: "esm",
@@ -651,11 +747,20 @@ async function build(): Promise<void> {
         }`,
       );
     });
+    const metaOf = (out: string) =>
+      metas[bundles.findIndex((b) => b.out === out)];
     for (const [i, b] of bundles.entries()) {
       const code = await Deno.readTextFile(path.join(OUT, b.out));
       if (b.edgeSafe) checkEdgeSafe(b, metas[i], code);
-      if (b.out.includes("testing")) checkTestingIsolation(metas[i], b.out);
+      if (b.entry === entry("./testing") || b.entry === entry("./fs")) {
+        checkEntryIsolation(metas[i], b);
+      }
     }
+    checkSameExports(
+      metaOf("esm/fs.js"),
+      metaOf("esm/fs.edge.js"),
+      bundles.find((b) => b.out === "esm/fs.edge.js")!,
+    );
     const cli = await Deno.readTextFile(path.join(OUT, "esm/cli.js"));
     if (!/export\s*\{[^}]*\bmain\b/.test(cli)) {
       fail(
@@ -669,6 +774,7 @@ async function build(): Promise<void> {
   const { files, pruned } = publicDeclarations([
     entry("."),
     entry("./testing"),
+    entry("./fs"),
   ]);
   for (const [file, declared] of files) {
     const text = npmNameInDocs(declared, deno.name);
@@ -688,18 +794,20 @@ async function build(): Promise<void> {
 
   await writeFile(`bin/${BIN_NAME}.js`, BIN_SOURCE);
   await Deno.chmod(path.join(OUT, `bin/${BIN_NAME}.js`), 0o755);
-  await writeFile(
-    "testing/package.json",
-    JSON.stringify(
-      {
-        private: true,
-        main: "../cjs/testing.cjs",
-        types: "../types/testing.d.cts",
-      },
-      null,
-      2,
-    ) + "\n",
-  );
+  for (const name of ["testing", "fs"]) {
+    await writeFile(
+      `${name}/package.json`,
+      JSON.stringify(
+        {
+          private: true,
+          main: `../cjs/${name}.cjs`,
+          types: `../types/${name}.d.cts`,
+        },
+        null,
+        2,
+      ) + "\n",
+    );
+  }
   await writeFile(
     "package.json",
     JSON.stringify(packageJson(deno), null, 2) + "\n",

@@ -2,10 +2,16 @@
 /**
  * Runs the conformance suite (tests/conformance/suite.js) in every runtime
  * the package supports, against the packed npm package installed by name in
- * a scratch project (and, for Deno, against the sources too), and the
- * official `@workos-inc/node` SDK against the package's emulator
- * (tests/conformance/workos_sdk_cases.js), then prints a table of pass
+ * a scratch project (and, for Deno, against the sources too), the official
+ * `@workos-inc/node` SDK against the package's emulator
+ * (tests/conformance/workos_sdk_cases.js), and the archive as a Cloudflare
+ * Cron Trigger writing to R2 in workerd
+ * (tests/conformance/archive_cron_cases.js), then prints a table of pass
  * counts and exits non-zero on any failure.
+ *
+ * Cases that need a file system (`needs: ["fs"]`) run on Deno, Node and Bun;
+ * workerd and the edge runtime run the `"edge-fs"` ones instead (what
+ * `audit-log-export/fs` is there); the expected counts say so.
  *
  * ```sh
  * node scripts/test_matrix.mjs            # build if stale, run everything
@@ -44,6 +50,8 @@ const CONFORMANCE = path.join(ROOT, "tests", "conformance");
 const NPM_DIR = path.join(ROOT, "npm");
 const BIN = path.join(ROOT, "node_modules", ".bin");
 const JOB_TIMEOUT_MS = 240_000;
+/** Runtimes without a file system: they run the `"edge-fs"` cases instead of the `"fs"` ones. */
+const WITHOUT_FS = ["workerd", "edge-runtime"];
 
 // --- options ---------------------------------------------------------------
 
@@ -134,6 +142,7 @@ function buildIfStale() {
   const inputs = [
     "mod.ts",
     "testing.ts",
+    "fs.ts",
     "cli.ts",
     "deno.json",
     "README.md",
@@ -259,6 +268,12 @@ function jobs({ dir, nodes }) {
       labels: ["workerd"],
       cmd: nodes[20],
       args: ["--test", "workerd_runner.mjs"],
+      cwd: dir,
+    },
+    {
+      labels: ["workerd-r2-cron"],
+      cmd: nodes[20],
+      args: ["--test", "workerd_archive_runner.mjs"],
       cwd: dir,
     },
     {
@@ -447,7 +462,7 @@ function printTable(lines) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  const { cases } = await import(
+  const { cases, casesFor } = await import(
     pathToFileURL(path.join(CONFORMANCE, "suite.js")).href
   );
   if (options.build) buildIfStale();
@@ -461,7 +476,11 @@ async function main() {
   mkdirSync(outDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   console.log(
-    `conformance matrix: ${cases.length} cases, ${packed.filename} (${
+    `conformance matrix: ${cases.length} cases (${
+      casesFor(["fs"]).length
+    } with a file system, ${
+      casesFor(["edge-fs"]).length
+    } in workers), ${packed.filename} (${
       (packed.size / 1000).toFixed(1)
     } kB packed) installed in ${dir}`,
   );
@@ -482,6 +501,9 @@ async function main() {
   const { sdkCases } = await import(
     pathToFileURL(path.join(CONFORMANCE, "workos_sdk_cases.js")).href
   );
+  const { cronChecks } = await import(
+    pathToFileURL(path.join(CONFORMANCE, "archive_cron_cases.js")).href
+  );
   const expected = (label) =>
     label.endsWith("-cli")
       ? 2
@@ -489,7 +511,9 @@ async function main() {
       ? sdkCases.length
       : label.endsWith("-faults")
       ? FAULTS.length * (CALLS.length + 1)
-      : cases.length;
+      : label === "workerd-r2-cron"
+      ? cronChecks.length
+      : casesFor(WITHOUT_FS.includes(label) ? ["edge-fs"] : ["fs"]).length;
   let passed = 0;
   let failed = 0;
   const lines = [];

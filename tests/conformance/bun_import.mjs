@@ -8,6 +8,8 @@
 import { afterAll, test } from "bun:test";
 import * as pkg from "audit-log-export";
 import * as testing from "audit-log-export/testing";
+import * as fsEntry from "audit-log-export/fs";
+import { fsHost } from "./fs_host.js";
 import { saveResults } from "./results.js";
 import { runSuite, serveForSuite } from "./suite.js";
 
@@ -23,6 +25,7 @@ await runSuite({
   test: (name, fn) => void test(name, fn, 30_000),
   pkg,
   testing,
+  fs: fsHost(fsEntry),
   baseUrl: server.url,
   results,
 });

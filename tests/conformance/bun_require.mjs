@@ -8,12 +8,14 @@
 
 import { afterAll, test } from "bun:test";
 import { createRequire } from "node:module";
+import { fsHost } from "./fs_host.js";
 import { saveResults } from "./results.js";
 import { runSuite, serveForSuite } from "./suite.js";
 
 const require = createRequire(import.meta.url);
 const pkg = require("audit-log-export");
 const testing = require("audit-log-export/testing");
+const fsEntry = require("audit-log-export/fs");
 
 const server = await serveForSuite(testing);
 const results = [];
@@ -27,6 +29,7 @@ await runSuite({
   test: (name, fn) => void test(name, fn, 30_000),
   pkg,
   testing,
+  fs: fsHost(fsEntry),
   baseUrl: server.url,
   results,
 });

@@ -10,6 +10,9 @@ import { createRequire } from "node:module";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+/** The workerd compatibility date of every worker the runners start. */
+export const COMPATIBILITY_DATE = "2026-04-01";
+
 /**
  * Loads a dev tool (esbuild, miniflare, @edge-runtime/vm) from the
  * repository's node_modules: the matrix runs these runners from a scratch

@@ -8,11 +8,14 @@
 
 import * as pkg from "audit-log-export";
 import * as testing from "audit-log-export/testing";
+import * as fsEntry from "audit-log-export/fs";
+import { fsHost } from "./fs_host.js";
 import { runAndSave } from "./results.js";
 
 Deno.test("conformance: audit-log-export on Deno", (t) =>
   runAndSave("deno", {
     pkg,
     testing,
+    fs: fsHost(fsEntry),
     test: (name: string, fn: () => Promise<void>) => t.step(name, fn),
   }));

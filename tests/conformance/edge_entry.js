@@ -10,7 +10,8 @@
 
 import * as pkg from "audit-log-export";
 import * as testing from "audit-log-export/testing";
+import * as edgeFs from "audit-log-export/fs";
 import { runCases } from "./suite.js";
 
 globalThis.runConformance = async ({ baseUrl, only }) =>
-  JSON.stringify(await runCases({ pkg, testing, baseUrl, only }));
+  JSON.stringify(await runCases({ pkg, testing, edgeFs, baseUrl, only }));

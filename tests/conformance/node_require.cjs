@@ -10,14 +10,17 @@
 const { test } = require("node:test");
 const pkg = require("audit-log-export");
 const testing = require("audit-log-export/testing");
+const fsEntry = require("audit-log-export/fs");
 
 const major = process.versions.node.split(".")[0];
 
 test(`conformance: require("audit-log-export") on Node ${process.version}`, async (t) => {
   const { runAndSave } = await import("./results.js");
+  const { fsHost } = await import("./fs_host.js");
   await runAndSave(`node${major}-require`, {
     pkg,
     testing,
+    fs: fsHost(fsEntry),
     test: (name, fn) => t.test(name, fn),
   });
 });

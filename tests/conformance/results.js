@@ -39,13 +39,13 @@ function env(name) {
  * always closes the server and saves the outcomes, even when a case throws.
  *
  * @param {string} label  e.g. "node22-import"
- * @param {{ pkg: any, testing: any, test: (name: string, fn: () => Promise<void>) => unknown }} options
+ * @param {{ pkg: any, testing: any, fs?: import("./suite.js").FsHost, test: (name: string, fn: () => Promise<void>) => unknown }} options
  */
-export async function runAndSave(label, { pkg, testing, test }) {
+export async function runAndSave(label, { pkg, testing, fs, test }) {
   const server = await serveForSuite(testing);
   const results = [];
   try {
-    await runSuite({ test, pkg, testing, baseUrl: server.url, results });
+    await runSuite({ test, pkg, testing, fs, baseUrl: server.url, results });
   } finally {
     await server.close();
     saveResults(label, results);

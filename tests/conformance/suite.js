@@ -8,11 +8,19 @@
  * namespaces in, with the URL of an emulator served on loopback by the test
  * process ({@link serveForSuite}). Cases reach that emulator only over HTTP,
  * including its control routes (`/_conformance/*`: inject a fault, count
- * requests), so a case runs the same in the test process and inside a worker.
+ * requests, list stored events), so a case runs the same in the test process
+ * and inside a worker.
+ *
+ * A case that needs more than the web platform names it in `needs`: `"fs"`
+ * is `audit-log-export/fs` with a scratch directory, which runners on Deno,
+ * Node and Bun pass in (`fs_host.js`); `"edge-fs"` is what
+ * `audit-log-export/fs` resolves to in a worker or an edge function, which
+ * their runners pass in instead.
  *
  * @module
  */
 
+const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const CONTROL = "/_conformance";
 const EXPORTS = "/audit_logs/exports";
@@ -131,6 +139,19 @@ export async function serveForSuite(testing) {
         emulator.inject(await request.json());
         return json({ ok: true });
       }
+      if (path === `${CONTROL}/events`) {
+        const organization = new URL(request.url).searchParams.get(
+          "organization",
+        );
+        return json(
+          emulator.listEvents(organization ?? undefined).map((e) => ({
+            organizationId: e.organizationId,
+            occurredAt: e.occurredAt,
+            action: e.action,
+            actorId: e.actor.id,
+          })),
+        );
+      }
       if (path === `${CONTROL}/requests`) {
         return json(
           emulator.requests
@@ -190,10 +211,26 @@ async function controlCall(baseUrl, route, body) {
  * @property {string} baseUrl
  * @property {string} apiKey
  * @property {string} org
+ * @property {string[]} organizations  every organization of the emulator, `org` first
  * @property {{ apiKey: string, baseUrl: string }} config
  * @property {(fault: object) => Promise<void>} inject
  * @property {() => Promise<Array<{ method: string, path: string, authorization: boolean, idempotencyKey: string | null }>>} requests
  * @property {() => Promise<() => Promise<Array<object>>>} since  requests made after this call
+ * @property {(organization: string) => Promise<Array<{ occurredAt: string, action: string, actorId: string }>>} events  what the emulator stores for an organization
+ * @property {FsHost | undefined} fs  present where the runner can give a directory (Deno, Node, Bun)
+ * @property {typeof import("audit-log-export/fs") | undefined} edgeFs  `audit-log-export/fs` as bundled for workerd or the edge runtime
+ */
+
+/**
+ * What a runner with a file system passes for cases that need `"fs"`.
+ *
+ * @typedef {object} FsHost
+ * @property {typeof import("audit-log-export/fs")} entry  the package's `./fs`, imported by name
+ * @property {() => Promise<string>} tempDir  a new empty directory
+ * @property {(...parts: string[]) => string} join
+ * @property {(dir: string) => Promise<string[]>} files  every file under `dir`, as `/`-separated paths relative to it
+ * @property {(file: string) => Promise<string>} read  a file's text
+ * @property {(dir: string) => Promise<void>} remove  deletes a directory tree
  */
 
 const lastDays = (days) => ({
@@ -254,7 +291,136 @@ async function readAll(iterable) {
   return rows;
 }
 
-/** @type {Array<{ name: string, run(t: CaseContext): Promise<void> }>} */
+// --- the archive ----------------------------------------------------------
+
+/** Midnight UTC of the day `ms` falls in. */
+const startOfDay = (ms) => Math.floor(ms / DAY) * DAY;
+
+const pad = (n) => String(n).padStart(2, "0");
+
+/** `20261101T000000Z`: the archive's spelling of an instant in file names. */
+function compactTime(ms) {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${
+    pad(d.getUTCDate())
+  }T${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
+}
+
+/** The documented key of a window's file: `<org>/<YYYY>/<MM>/<DD>/<start>_<end>.<ext>`. */
+function windowKey(org, start, end, ext) {
+  const d = new Date(start);
+  return `${org}/${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${
+    pad(d.getUTCDate())
+  }/${compactTime(start)}_${compactTime(end)}.${ext}`;
+}
+
+/** The daily windows of `[from, end)`. */
+function dailyWindows(from, end) {
+  const windows = [];
+  for (let start = from; start < end; start += DAY) {
+    windows.push({ start, end: start + DAY });
+  }
+  return windows;
+}
+
+/** What tells events apart across an archive: instant, action, actor. */
+const eventKey = (occurredAt, action, actorId) =>
+  `${new Date(occurredAt).toISOString()} ${action} ${actorId}`;
+
+/** The keys of the emulator's events of `org` inside `[from, end)`, sorted. */
+async function storedEventKeys({ events }, org, from, end) {
+  return (await events(org))
+    .filter((e) => {
+      const t = Date.parse(e.occurredAt);
+      return t >= from && t < end;
+    })
+    .map((e) => eventKey(e.occurredAt, e.action, e.actorId))
+    .sort();
+}
+
+/** Three events on the edges of `[from, end)` with a window boundary at `middle`: kept, kept once, left for later. */
+async function postEdgeEvents(t, org, from, middle, end) {
+  const action = uniqueAction("archive_edge");
+  await postEvents(
+    { ...t, org },
+    [from, middle, end].map((at, i) => ({
+      action,
+      occurred_at: new Date(at).toISOString(),
+      actor: { id: `user_edge_${i}`, type: "user", name: `Edge ${i}` },
+      targets: [{ id: `doc_edge_${i}`, type: "document" }],
+      context: { location: "203.0.113.9" },
+    })),
+  );
+}
+
+/**
+ * A store in memory as plain as a store gets: an object with `get` and
+ * `put`. `get` answers what an R2 binding does (an object with `text()`, or
+ * `null`); every put is logged, in order.
+ */
+function memoryStore() {
+  const objects = new Map();
+  const puts = [];
+  return {
+    objects,
+    puts,
+    get(key) {
+      const body = objects.get(key);
+      return Promise.resolve(
+        body === undefined
+          ? null
+          : { text: () => Promise.resolve(new TextDecoder().decode(body)) },
+      );
+    },
+    put(key, body) {
+      ok(
+        ArrayBuffer.isView(body) && typeof body.byteLength === "number",
+        `put ${key}: a body of known length, got ${show(body)}`,
+      );
+      puts.push(key);
+      objects.set(key, body.slice());
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * Checks one window's CSV file: its rows as `w` counts them, each inside
+ * `[start, end)`. Returns the rows' event keys.
+ */
+async function checkCsvWindow(pkg, w, body) {
+  equal(body.byteLength, w.bytes, `${w.key} bytes`);
+  const rows = body.byteLength === 0
+    ? []
+    : await readAll(pkg.exportRows(new Response(body)));
+  equal(rows.length, w.rows, `${w.key} rows`);
+  for (const row of rows) {
+    const t = Date.parse(row.occurred_at);
+    ok(
+      t >= w.start.getTime() && t < w.end.getTime(),
+      `${w.key} holds ${row.occurred_at}, outside its window`,
+    );
+  }
+  return rows.map((r) => eventKey(r.occurred_at, r.action, r.actor_id));
+}
+
+/** Checks one window's NDJSON text the same way. */
+function checkNdjsonWindow(w, text) {
+  const lines = text === "" ? [] : text.split("\n");
+  equal(lines.pop() ?? "", "", `${w.key} ends with a newline`);
+  equal(lines.length, w.rows, `${w.key} rows`);
+  return lines.map((line) => {
+    const e = JSON.parse(line);
+    const t = Date.parse(e.occurredAt);
+    ok(
+      t >= w.start.getTime() && t < w.end.getTime(),
+      `${w.key} holds ${e.occurredAt}, outside its window`,
+    );
+    return eventKey(e.occurredAt, e.action, e.actor.id);
+  });
+}
+
+/** @type {Array<{ name: string, needs?: string[], run(t: CaseContext): Promise<void> }>} */
 export const cases = [
   {
     name: "VERSION is the package's semver version",
@@ -1024,7 +1190,253 @@ export const cases = [
       ok(Object.keys(rows[0]).length >= 5, "columns");
     },
   },
+  {
+    name:
+      "archiveExports into a plain get/put store: a file per daily window and a checkpoint per organization, every event exactly once, a rerun writes nothing, a later run takes the next day",
+    async run(t) {
+      const { pkg, config, organizations } = t;
+      // Not the first organization: other cases add events to it.
+      const orgs = organizations.slice(1, 3);
+      equal(orgs.length, 2, "organizations to archive");
+      const from = startOfDay(Date.now()) - 4 * DAY;
+      const end = from + 3 * DAY;
+      for (const org of orgs) {
+        await postEdgeEvents(t, org, from, from + DAY, end);
+      }
+
+      const store = memoryStore();
+      const reported = [];
+      const options = {
+        organizationIds: orgs,
+        store,
+        from: new Date(from).toISOString(),
+        // The default settle is an hour: the clock an hour past `end`
+        // makes exactly the three days of [from, end) whole.
+        now: () => end + HOUR,
+        onWindow: (w) => reported.push(w.key),
+      };
+      const clientConfig = { ...config, ...fast };
+      const result = await pkg.archiveExports(options, clientConfig);
+      deepEqual(result.gaps, [], "gaps");
+      ok(typeof result.durationMs === "number", "durationMs");
+
+      const expected = orgs.flatMap((org) =>
+        dailyWindows(from, end).map((w) =>
+          windowKey(org, w.start, w.end, "csv")
+        )
+      );
+      deepEqual(
+        result.windows.map((w) => w.key).sort(),
+        [...expected].sort(),
+        "windows archived",
+      );
+      deepEqual([...reported].sort(), [...expected].sort(), "onWindow keys");
+      deepEqual(
+        [...store.objects.keys()].sort(),
+        [...expected, ...orgs.map((org) => `${org}/checkpoint.json`)].sort(),
+        "keys in the store",
+      );
+      for (const org of orgs) {
+        const mine = dailyWindows(from, end).map((w) =>
+          windowKey(org, w.start, w.end, "csv")
+        );
+        // Each file is stored before the checkpoint moves past it.
+        deepEqual(
+          store.puts.filter((k) => k.startsWith(`${org}/`)),
+          mine.flatMap((k) => [k, `${org}/checkpoint.json`]),
+          `${org} puts in order`,
+        );
+        const checkpoint = await store.get(`${org}/checkpoint.json`);
+        sameValue(
+          JSON.parse(await checkpoint.text()),
+          {
+            organizationId: org,
+            end: new Date(end).toISOString(),
+            key: mine.at(-1),
+          },
+          `${org} checkpoint`,
+        );
+        const archived = [];
+        for (
+          const w of result.windows.filter((w) => w.organizationId === org)
+        ) {
+          equal(w.key, windowKey(org, w.start, w.end, "csv"), "window key");
+          archived.push(
+            ...await checkCsvWindow(pkg, w, store.objects.get(w.key)),
+          );
+        }
+        deepEqual(
+          archived.sort(),
+          await storedEventKeys(t, org, from, end),
+          `${org}: the events of [from, end), each once`,
+        );
+      }
+
+      const written = store.puts.length;
+      const again = await pkg.archiveExports(options, clientConfig);
+      deepEqual(again.windows, [], "windows of a rerun");
+      deepEqual(again.gaps, [], "gaps of a rerun");
+      equal(store.puts.length, written, "puts of a rerun");
+
+      const next = await pkg.archiveExports(
+        { ...options, now: () => end + DAY + HOUR },
+        clientConfig,
+      );
+      deepEqual(
+        next.windows.map((w) => w.key).sort(),
+        orgs.map((org) => windowKey(org, end, end + DAY, "csv")).sort(),
+        "the next day's run archives the next day only",
+      );
+      for (const org of orgs) {
+        const all = [];
+        for (const key of [...store.objects.keys()].sort()) {
+          if (!key.startsWith(`${org}/`) || !key.endsWith(".csv")) continue;
+          const w = [...result.windows, ...next.windows].find((w) =>
+            w.key === key
+          );
+          all.push(...await checkCsvWindow(pkg, w, store.objects.get(key)));
+        }
+        deepEqual(
+          all.sort(),
+          await storedEventKeys(t, org, from, end + DAY),
+          `${org}: the events of [from, end + 1 day), each once`,
+        );
+        equal(
+          JSON.parse(
+            await (await store.get(`${org}/checkpoint.json`)).text(),
+          ).end,
+          new Date(end + DAY).toISOString(),
+          `${org} checkpoint after the next day`,
+        );
+      }
+    },
+  },
+  {
+    name:
+      "directoryStore from audit-log-export/fs: window files and a readable checkpoint in a directory, no partial files left, a rerun through a new store writes nothing",
+    needs: ["fs"],
+    async run(t) {
+      const { pkg, config, org, fs } = t;
+      const dir = await fs.tempDir();
+      try {
+        // A root that does not exist yet: the store creates it.
+        const root = fs.join(dir, "archive", "audit");
+        const from = startOfDay(Date.now()) - 3 * DAY;
+        const end = from + 2 * DAY;
+        const options = {
+          organizationId: org,
+          from: new Date(from),
+          now: () => end + HOUR,
+          format: "ndjson",
+        };
+        const clientConfig = { ...config, ...fast };
+        const result = await pkg.archiveExports(
+          { ...options, store: fs.entry.directoryStore(root) },
+          clientConfig,
+        );
+        deepEqual(result.gaps, [], "gaps");
+        const keys = dailyWindows(from, end).map((w) =>
+          windowKey(org, w.start, w.end, "ndjson")
+        );
+        deepEqual(result.windows.map((w) => w.key), keys, "windows archived");
+        const checkpointKey = `${org}/checkpoint.json`;
+        deepEqual(
+          (await fs.files(root)).sort(),
+          [...keys, checkpointKey].sort(),
+          "files under the root (nothing partial)",
+        );
+        const before = new Map();
+        for (const file of await fs.files(root)) {
+          before.set(file, await fs.read(fs.join(root, ...file.split("/"))));
+        }
+        const archived = [];
+        for (const w of result.windows) {
+          const text = before.get(w.key);
+          equal(new TextEncoder().encode(text).byteLength, w.bytes, "bytes");
+          archived.push(...checkNdjsonWindow(w, text));
+        }
+        deepEqual(
+          archived.sort(),
+          await storedEventKeys(t, org, from, end),
+          "the events of [from, end), each once",
+        );
+        sameValue(
+          JSON.parse(before.get(checkpointKey)),
+          {
+            organizationId: org,
+            end: new Date(end).toISOString(),
+            key: keys.at(-1),
+          },
+          "checkpoint",
+        );
+
+        // A new store on the same directory, as the next run of a cron job.
+        const reopened = fs.entry.directoryStore(root);
+        const read = await reopened.get(checkpointKey);
+        equal(
+          typeof read === "string" ? read : await read.text(),
+          before.get(checkpointKey),
+          "the checkpoint read through the store",
+        );
+        ok(
+          (await reopened.get(`${org}/no-such-object.json`)) == null,
+          "a missing key reads as nothing",
+        );
+        const again = await pkg.archiveExports(
+          { ...options, store: reopened },
+          clientConfig,
+        );
+        deepEqual(again.windows, [], "windows of a rerun");
+        const after = new Map();
+        for (const file of await fs.files(root)) {
+          after.set(file, await fs.read(fs.join(root, ...file.split("/"))));
+        }
+        deepEqual([...after], [...before], "files after a rerun");
+
+        const escape = await rejection(
+          reopened.put("../outside.json", new Uint8Array([123, 125])),
+          "a key leaving the root",
+        );
+        instanceOf(escape, TypeError, "a key leaving the root");
+        deepEqual(
+          (await fs.files(dir)).filter((f) => !f.startsWith("archive/audit/")),
+          [],
+          "files outside the root",
+        );
+      } finally {
+        await fs.remove(dir);
+      }
+    },
+  },
+  {
+    name:
+      "audit-log-export/fs where there is no file system: it bundles, and directoryStore throws an error that points at an R2 binding instead",
+    needs: ["edge-fs"],
+    run({ edgeFs }) {
+      equal(typeof edgeFs.directoryStore, "function", "directoryStore");
+      let error;
+      try {
+        edgeFs.directoryStore("/var/lib/audit-archive");
+      } catch (e) {
+        error = e;
+      }
+      instanceOf(error, Error, "directoryStore()");
+      for (const words of ["file system", "R2 bucket binding", "env.BUCKET"]) {
+        ok(error.message.includes(words), `message ${error.message}`);
+      }
+    },
+  },
 ];
+
+/**
+ * The cases a runner runs, given what it can provide (`["fs"]` on Deno,
+ * Node and Bun; `["edge-fs"]` in a worker or an edge function). The matrix
+ * counts with it.
+ *
+ * @param {string[]} provides
+ */
+export const casesFor = (provides) =>
+  cases.filter((c) => (c.needs ?? []).every((n) => provides.includes(n)));
 
 // --- the runner side -------------------------------------------------------
 
@@ -1053,11 +1465,13 @@ function describe(error) {
  * @param {typeof import("audit-log-export")} options.pkg  the package, imported by name
  * @param {typeof import("audit-log-export/testing")} [options.testing]  its testing entry
  * @param {string} options.baseUrl  the emulator served by {@link serveForSuite}
+ * @param {FsHost} [options.fs]  a directory to work in, for cases that need `"fs"`
+ * @param {typeof import("audit-log-export/fs")} [options.edgeFs]  `./fs` as a worker gets it, for cases that need `"edge-fs"`
  * @param {CaseResult[]} [options.results]  collects outcomes
  * @param {string} [options.only]  run only cases whose name contains this
  */
 export async function runSuite(
-  { test, pkg, testing, baseUrl, results = [], only },
+  { test, pkg, testing, baseUrl, fs, edgeFs, results = [], only },
 ) {
   let context;
   const contextFor = () => {
@@ -1071,20 +1485,29 @@ export async function runSuite(
             baseUrl,
             apiKey,
             org: organizations[0],
+            organizations,
             config: { apiKey, baseUrl },
+            fs,
+            edgeFs,
             inject: (fault) => controlCall(baseUrl, "inject", fault),
             requests,
             since: async () => {
               const before = (await requests()).length;
               return async () => (await requests()).slice(before);
             },
+            events: (organization) =>
+              controlCall(
+                baseUrl,
+                `events?organization=${encodeURIComponent(organization)}`,
+              ),
           };
         },
       );
     }
     return context;
   };
-  for (const c of cases) {
+  const provides = [fs && "fs", edgeFs && "edge-fs"].filter(Boolean);
+  for (const c of casesFor(provides)) {
     if (only && !c.name.includes(only)) continue;
     await test(c.name, async () => {
       const started = Date.now();

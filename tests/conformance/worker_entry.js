@@ -9,12 +9,13 @@
 
 import * as pkg from "audit-log-export";
 import * as testing from "audit-log-export/testing";
+import * as edgeFs from "audit-log-export/fs";
 import { runCases } from "./suite.js";
 
 export default {
   async fetch(request) {
     const { baseUrl, only } = await request.json();
-    const results = await runCases({ pkg, testing, baseUrl, only });
+    const results = await runCases({ pkg, testing, edgeFs, baseUrl, only });
     return new Response(JSON.stringify(results), {
       headers: { "content-type": "application/json" },
     });

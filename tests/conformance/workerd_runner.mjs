@@ -10,13 +10,16 @@
 
 import { test } from "node:test";
 import * as testing from "audit-log-export/testing";
-import { bundleEntry, importTool, reportResults } from "./bundle.mjs";
+import {
+  bundleEntry,
+  COMPATIBILITY_DATE,
+  importTool,
+  reportResults,
+} from "./bundle.mjs";
 import { saveResults } from "./results.js";
 import { serveForSuite } from "./suite.js";
 
 const { Miniflare } = await importTool("miniflare");
-
-export const COMPATIBILITY_DATE = "2026-04-01";
 
 test("conformance: audit-log-export on Cloudflare workerd", async (t) => {
   const script = await bundleEntry("worker_entry.js", {

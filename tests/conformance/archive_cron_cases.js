@@ -1,0 +1,198 @@
+/**
+ * The archive as a Cloudflare Cron Trigger: `archive_worker.js` runs in
+ * workerd (miniflare) with a real R2 binding, and these checks read the
+ * bucket it wrote against what the emulator stores.
+ * `workerd_archive_runner.mjs` runs them; the matrix counts them from here,
+ * so this file imports nothing but `node:assert`.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+/** The trigger of the README's wrangler.toml: daily at 03:00 UTC. */
+export const CRON = "0 3 * * *";
+
+/**
+ * What the checks get from the runner.
+ *
+ * @typedef {object} CronContext
+ * @property {typeof import("audit-log-export")} pkg  to read the CSV files back
+ * @property {(scheduledTime: number) => Promise<{ outcome: string }>} scheduled  fires the worker's Cron Trigger
+ * @property {any} bucket  the R2 bucket the worker wrote, read from outside (`mf.getR2Bucket`)
+ * @property {string[]} organizations  what the worker archives (`ORGANIZATION_IDS`)
+ * @property {(organization: string) => Array<{ occurredAt: string, action: string, actor: { id: string } }>} events  what the emulator stores
+ * @property {number} from  `ARCHIVE_FROM`, a UTC midnight
+ * @property {number} time  the trigger's scheduled time: 03:00 UTC of the day the span ends
+ * @property {Record<string, unknown>} state  carried from one check to the next
+ */
+
+/** The days the first run must archive: `[from, midnight before time)`; the settle hour keeps today's out. */
+const windowsOf = ({ from, time }) => {
+  const list = [];
+  for (let start = from; start + DAY <= time - HOUR; start += DAY) {
+    list.push({ start, end: start + DAY });
+  }
+  return list;
+};
+
+const pad = (n) => String(n).padStart(2, "0");
+
+/** `20261101T000000Z`, as the archive writes instants in keys. */
+const compact = (ms) => {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${
+    pad(d.getUTCDate())
+  }T${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
+};
+
+/** `<org>/<YYYY>/<MM>/<DD>/<start>_<end>.csv`, the documented layout. */
+const windowKey = (org, { start, end }) => {
+  const d = new Date(start);
+  return `${org}/${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${
+    pad(d.getUTCDate())
+  }/${compact(start)}_${compact(end)}.csv`;
+};
+
+const eventKey = (occurredAt, action, actorId) =>
+  `${new Date(occurredAt).toISOString()} ${action} ${actorId}`;
+
+/** Every object of the bucket, by key: version and etag say whether it was written again. */
+async function objects(bucket) {
+  const found = new Map();
+  let cursor;
+  do {
+    const page = await bucket.list({ cursor });
+    for (const o of page.objects) {
+      found.set(o.key, { version: o.version, etag: o.etag, size: o.size });
+    }
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return found;
+}
+
+const text = async (bucket, key) => {
+  const object = await bucket.get(key);
+  assert.ok(object, `${key} is in the bucket`);
+  return await object.text();
+};
+
+/** @type {Array<{ name: string, run(t: CronContext): Promise<void> }>} */
+export const cronChecks = [
+  {
+    name:
+      "a Cron Trigger runs archiveExports with the R2 binding as its store: scheduled() ends ok",
+    async run({ scheduled, bucket, time, state }) {
+      const { outcome } = await scheduled(time);
+      assert.equal(outcome, "ok");
+      state.first = await objects(bucket);
+    },
+  },
+  {
+    name:
+      "the bucket holds a CSV per whole UTC day since ARCHIVE_FROM and a checkpoint per organization, at the documented keys",
+    async run(t) {
+      const { bucket, organizations, state } = t;
+      const windows = windowsOf(t);
+      assert.equal(windows.length, 4, "days in the span");
+      const expected = organizations.flatMap((org) => [
+        ...windows.map((w) => windowKey(org, w)),
+        `${org}/checkpoint.json`,
+      ]).sort();
+      assert.deepEqual([...(state.first ?? new Map()).keys()].sort(), expected);
+      for (const org of organizations) {
+        assert.deepEqual(
+          JSON.parse(await text(bucket, `${org}/checkpoint.json`)),
+          {
+            organizationId: org,
+            end: new Date(windows.at(-1).end).toISOString(),
+            key: windowKey(org, windows.at(-1)),
+          },
+          `${org} checkpoint`,
+        );
+      }
+    },
+  },
+  {
+    name:
+      "every event the emulator holds for the span is in exactly one window file, the one whose day it falls in",
+    async run(t) {
+      const { pkg, bucket, organizations, events } = t;
+      const windows = windowsOf(t);
+      const from = windows[0].start;
+      const end = windows.at(-1).end;
+      for (const org of organizations) {
+        const archived = [];
+        for (const w of windows) {
+          const csv = await text(bucket, windowKey(org, w));
+          const rows = [];
+          if (csv !== "") {
+            for await (const row of pkg.exportRows(new Response(csv))) {
+              rows.push(row);
+            }
+          }
+          for (const row of rows) {
+            const at = Date.parse(row.occurred_at);
+            assert.ok(
+              at >= w.start && at < w.end,
+              `${windowKey(org, w)} holds ${row.occurred_at}`,
+            );
+            archived.push(eventKey(row.occurred_at, row.action, row.actor_id));
+          }
+        }
+        const stored = events(org)
+          .filter((e) => {
+            const at = Date.parse(e.occurredAt);
+            return at >= from && at < end;
+          })
+          .map((e) => eventKey(e.occurredAt, e.action, e.actor.id));
+        assert.ok(stored.length > 0, `${org} has events in the span`);
+        assert.deepEqual(archived.sort(), stored.sort(), org);
+      }
+    },
+  },
+  {
+    name:
+      "a second scheduled() for the same time writes nothing: the same objects, the same versions",
+    async run({ scheduled, bucket, time, state }) {
+      assert.ok(state.first?.size > 0, "the first run stored objects");
+      const { outcome } = await scheduled(time);
+      assert.equal(outcome, "ok");
+      assert.deepEqual(await objects(bucket), state.first);
+    },
+  },
+];
+
+/**
+ * Runs every check through the runtime's `test`, in order, recording
+ * outcomes.
+ *
+ * @param {object} options
+ * @param {(name: string, fn: () => Promise<void>) => unknown} options.test
+ * @param {CronContext} options.context
+ * @param {Array<{ name: string, ok: boolean, ms: number, error?: string }>} options.results
+ */
+export async function runCronChecks({ test, context, results }) {
+  for (const c of cronChecks) {
+    await test(c.name, async () => {
+      const started = Date.now();
+      try {
+        await c.run(context);
+        results.push({ name: c.name, ok: true, ms: Date.now() - started });
+      } catch (error) {
+        results.push({
+          name: c.name,
+          ok: false,
+          ms: Date.now() - started,
+          error: error instanceof Error
+            ? `${error.name}: ${error.message}\n${error.stack}`
+            : String(error),
+        });
+        throw error;
+      }
+    });
+  }
+}
