@@ -207,12 +207,19 @@ async function fetchFile(
             config.timeout,
             signal,
           );
-          if (done) {
+          if (!done) {
+            received += value.byteLength;
+            return controller.enqueue(value);
+          }
+          // Not every runtime notices a connection closed short of the
+          // promised length: a body that ends early is a cut like any other.
+          if (total === undefined || received >= total) {
             body.release();
             return controller.close();
           }
-          received += value.byteLength;
-          return controller.enqueue(value);
+          cut = new TypeError(
+            `The body ended after ${received} of ${total} bytes`,
+          );
         } catch (error) {
           cut = error;
         }

@@ -1380,3 +1380,46 @@ Deno.test("the emulator's request log is bounded and never holds a key", async (
   assert.ok(!log.includes(emulator.apiKey));
   assert.ok(!log.includes("sk_live_someone_elses"));
 });
+
+Deno.test("a download says its Content-Length, exact for any text", async () => {
+  const org = "org_lengths";
+  const names = [
+    "ascii",
+    "é",
+    "€",
+    "😀",
+    "\ud800",
+    "a\udc00b",
+    "\ud83d",
+    "日本語",
+  ];
+  const emulator = createEmulator({
+    organizations: [org],
+    events: names.map((name, i) => ({
+      organizationId: org,
+      action: "user.signed_in",
+      occurredAt: new Date(Date.now() - (i + 1) * 60_000).toISOString(),
+      actor: { id: `u${i}`, type: "user", name },
+      targets: [{ id: "t", type: "team", name: `${name}${name}` }],
+      context: { location: "203.0.113.7" },
+    })),
+    exportDelayMs: 0,
+  });
+  const created = await emulator.fetch("http://localhost/audit_logs/exports", {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${emulator.apiKey}`,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({
+      organization_id: org,
+      range_start: new Date(Date.now() - DAY).toISOString(),
+      range_end: new Date().toISOString(),
+    }),
+  }).then((r) => r.json());
+  const file = await emulator.fetch(created.url);
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  assert.equal(Number(file.headers.get("content-length")), bytes.byteLength);
+  const head = await emulator.fetch(created.url, { method: "HEAD" });
+  assert.equal(head.headers.get("content-length"), String(bytes.byteLength));
+});

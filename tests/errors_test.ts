@@ -27,6 +27,10 @@ const ARGS: Record<string, unknown[]> = {
   InvalidResponseError: ["m", 200, REQUEST],
   ExportFailedError: [EXPORT],
   CsvParseError: ["m", 1],
+  ArchiveError: [{ windows: [], gaps: [], durationMs: 0 }, [{
+    organizationId: "org_1",
+    error: new Error("m"),
+  }]],
 };
 const argsOf = (name: string) =>
   ARGS[name] ?? [{ status: 400, message: "m", request: REQUEST }];

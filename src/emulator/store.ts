@@ -40,6 +40,8 @@ interface ExportRecord {
   rows: EmulatorEvent[];
   /** Target columns of the file: as many as its widest event needs. */
   targets: number;
+  /** Bytes of the file, counted at its first download. */
+  size?: number;
 }
 
 /** What the store is made from. */
@@ -59,6 +61,33 @@ function csvText(
   let text = csvRecord(csvHeader(targets));
   for (const row of rows) text += csvRecord(eventCells(row, targets));
   return new TextEncoder().encode(text);
+}
+
+/** Bytes of `text` in UTF-8, without encoding it. */
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (
+      c >= 0xd800 && c <= 0xdbff &&
+      (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    ) {
+      n += 4; // a surrogate pair: one character of four bytes
+      i++;
+    } else n += 3; // the rest of the BMP, and a lone surrogate's U+FFFD
+  }
+  return n;
+}
+
+/** The size of an export's file, so its download can say it, as an object store does. */
+function csvSize(rows: readonly EmulatorEvent[], targets: number): number {
+  let size = utf8Length(csvRecord(csvHeader(targets)));
+  for (const row of rows) {
+    size += utf8Length(csvRecord(eventCells(row, targets)));
+  }
+  return size;
 }
 
 /** The file of an export streamed in batches, so a large one never sits in memory as one string. */
@@ -282,7 +311,8 @@ export function createStore(options: StoreOptions) {
       if (now() > grant.expiresAt) {
         return objectStoreError(403, "AccessDenied", "Request has expired");
       }
-      const { rows, targets } = exports.get(grant.exportId)!;
+      const record = exports.get(grant.exportId)!;
+      const { rows, targets } = record;
       const headers = {
         "content-type": "text/csv; charset=utf-8",
         "content-disposition": `attachment; filename="${grant.exportId}.csv"`,
@@ -292,9 +322,13 @@ export function createStore(options: StoreOptions) {
       if (range !== null) {
         return rangeOf(csvText(rows, targets), range, headers);
       }
+      record.size ??= csvSize(rows, targets);
       return new Response(
         request.method === "HEAD" ? null : csvStream(rows, targets),
-        { status: 200, headers },
+        {
+          status: 200,
+          headers: { ...headers, "content-length": String(record.size) },
+        },
       );
     },
 
