@@ -24,21 +24,6 @@
 
 import { CsvParseError } from "./errors.ts";
 
-/**
- * One CSV record as returned by {@link parseCsvRecords}.
- *
- * @internal
- */
-export interface CsvRecord {
-  /** The fields of the record, unquoted and unescaped. */
-  fields: string[];
-  /**
-   * The 1-based physical line on which the record starts. Line breaks inside
-   * quoted fields count, so this matches what an editor shows.
-   */
-  line: number;
-}
-
 const LF = 10;
 const CR = 13;
 const QUOTE = 34;
@@ -353,8 +338,10 @@ class CsvTokenizer {
  * its line to `map`; records for which `map` returns `undefined` are dropped.
  * Leaving early (break, `return()`, or an error thrown by `map` or the
  * parser) cancels the stream.
+ *
+ * @internal
  */
-async function* scan<T>(
+export async function* scan<T>(
   stream: ReadableStream<Uint8Array>,
   map: (fields: string[], line: number) => T | undefined,
 ): AsyncGenerator<T, void, undefined> {
@@ -398,32 +385,6 @@ async function* scan<T>(
     }
     reader.releaseLock();
   }
-}
-
-/**
- * Parses CSV bytes into records, one at a time, each with the physical line
- * it starts on. Empty lines are skipped.
- *
- * Breaking out of the loop early cancels the stream; errors from the stream
- * propagate unchanged.
- *
- * @internal
- * @param stream UTF-8 CSV bytes.
- * @returns The records, in file order.
- * @throws {CsvParseError} On an unterminated quote or text after a closing
- * quote.
- *
- * @example
- * ```ts ignore
- * for await (const { fields, line } of parseCsvRecords(response.body!)) {
- *   console.log(line, fields);
- * }
- * ```
- */
-export function parseCsvRecords(
-  stream: ReadableStream<Uint8Array>,
-): AsyncGenerator<CsvRecord, void, undefined> {
-  return scan(stream, (fields, line) => ({ fields, line }));
 }
 
 /**

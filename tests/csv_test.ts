@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type CsvRecord, parseCsvRecords, parseCsvRows } from "../src/csv.ts";
+import { type CsvRecord, parseCsvRecords } from "../src/_csv_records.ts";
+import { parseCsvRows } from "../src/csv.ts";
 import { CsvParseError } from "../src/errors.ts";
 
 const encoder = new TextEncoder();

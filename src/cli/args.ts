@@ -58,11 +58,6 @@ export class ParsedArgs {
   bool(name: string): boolean {
     return this.#values.get(name) === true;
   }
-
-  /** Whether a flag of any kind was given. */
-  has(name: string): boolean {
-    return this.#values.has(name);
-  }
 }
 
 /** Edit distance, to suggest the flag a typo meant. */

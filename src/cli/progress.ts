@@ -35,11 +35,6 @@ export class Progress {
     this.#options = options;
   }
 
-  /** Whether updates are redrawn in place. */
-  get tty(): boolean {
-    return this.#options.tty;
-  }
-
   /** Shows the current status: replaces the line on a terminal, adds one elsewhere. */
   update(text: string): void {
     if (this.#options.quiet) return;
