@@ -1354,33 +1354,6 @@ Deno.test("serveEmulator accepts a request target in absolute form, as a proxy s
   });
 });
 
-Deno.test("the emulator's request log is bounded and never holds a key", async () => {
-  const emulator = createEmulator({ rateLimit: false });
-  const get = (key: string) =>
-    emulator.fetch("http://localhost/audit_logs/exports/x", {
-      headers: { authorization: `Bearer ${key}` },
-    }).then((r) => r.body?.cancel());
-  await get(emulator.apiKey);
-  await get("sk_live_someone_elses");
-  assert.equal(
-    emulator.requests[0].headers.authorization,
-    "Bearer [emulator key]",
-  );
-  assert.equal(emulator.requests[1].headers.authorization, "Bearer [redacted]");
-  for (let i = 0; i < 12_000; i++) await get(emulator.apiKey);
-  assert.ok(
-    emulator.requests.length >= 10_000,
-    String(emulator.requests.length),
-  );
-  assert.ok(
-    emulator.requests.length <= 11_000,
-    String(emulator.requests.length),
-  );
-  const log = JSON.stringify(emulator.requests);
-  assert.ok(!log.includes(emulator.apiKey));
-  assert.ok(!log.includes("sk_live_someone_elses"));
-});
-
 Deno.test("a download says its Content-Length, exact for any text", async () => {
   const org = "org_lengths";
   const names = [

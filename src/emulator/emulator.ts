@@ -191,7 +191,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         ? v
         : v === `Bearer ${apiKey}`
         ? "Bearer [emulator key]"
-        : `${v.split(" ")[0]} [redacted]`
+        : `${/^([A-Za-z]+) +\S/.exec(v)?.[1] ?? ""} [redacted]`.trim()
     );
     const entry = { method: request.method, path, headers, time: now() };
     requests.push(entry);

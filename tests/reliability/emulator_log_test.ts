@@ -37,6 +37,10 @@ Deno.test("emulator log: a served request's key is never recorded as sent", asyn
       `Bearer ${apiKey}`,
       `Bearer ${other}`,
       `Basic ${btoa(`user:${other}`)}`,
+      // With no scheme, the whole header is the credential.
+      other,
+      `${other}\tx`,
+      `${other} x`,
     ];
     for (const authorization of sent) {
       const response = await fetch(`${url}/audit_logs/exports/x`, {
@@ -46,7 +50,14 @@ Deno.test("emulator log: a served request's key is never recorded as sent", asyn
     }
     assert.deepEqual(
       emulator.requests.map((r) => r.headers.authorization),
-      ["Bearer [emulator key]", "Bearer [redacted]", "Basic [redacted]"],
+      [
+        "Bearer [emulator key]",
+        "Bearer [redacted]",
+        "Basic [redacted]",
+        "[redacted]",
+        "[redacted]",
+        "[redacted]",
+      ],
     );
     const log = JSON.stringify(emulator.requests);
     assert.ok(!log.includes(apiKey) && !log.includes(other));
