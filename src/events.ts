@@ -14,7 +14,7 @@
 
 import { parseCsvTable } from "./csv.ts";
 import { CsvParseError } from "./errors.ts";
-import { parseInstant } from "./instant.ts";
+import { parseInstantDate } from "./instant.ts";
 
 /**
  * A metadata value as the API stores it.
@@ -193,6 +193,50 @@ function jsonCell(
   return value;
 }
 
+/**
+ * JSON object cells with a memory: audit metadata repeats (one actor's
+ * metadata on every event of theirs), and a copy of an object already
+ * parsed costs a fraction of parsing it again. Only flat objects are kept,
+ * so a copy shares nothing with the events before it. A column whose
+ * cells rarely repeat stops being remembered, so it costs no more than
+ * parsing alone.
+ */
+function objectCells(
+  header: string[],
+): (fields: string[], i: number, line: number) => unknown {
+  const seen = new Map<string, Record<string, unknown>>();
+  let remember = true;
+  let lookups = 0;
+  let hits = 0;
+  return (fields, i, line) => {
+    if (!remember) return jsonCell(fields, i, header, line, "object");
+    const text = cell(fields, i);
+    if (text === "") return undefined;
+    const known = seen.get(text);
+    if (++lookups === 1_024) {
+      remember = hits >= 256;
+      lookups = hits = 0;
+      // A bound keeps a file of ever-new metadata from growing the memory.
+      if (!remember || seen.size > 1_024) seen.clear();
+    }
+    if (known) {
+      hits++;
+      return { ...known };
+    }
+    const value = jsonCell(fields, i, header, line, "object") as Record<
+      string,
+      unknown
+    >;
+    if (
+      remember &&
+      Object.values(value).every((v) => typeof v !== "object" || v === null)
+    ) {
+      seen.set(text, { ...value });
+    }
+    return value;
+  };
+}
+
 /** An entity with its optional members present only when they have a value. */
 function entity(
   id: string,
@@ -237,14 +281,15 @@ function eventBuilder(
   headerLine: number,
 ): (fields: string[], line: number) => AuditLogEvent {
   const plan = planEvents(header, headerLine);
+  const objectCell = objectCells(header);
   // Only a `__proto__` column needs the define-based path (see parseCsvRows).
   const rawEntries = header.includes("__proto__");
   return (fields, line) => {
     const action = fields[plan.action];
     if (action === "") throw new CsvParseError("The row has no action", line);
     const when = fields[plan.occurredAt];
-    const ms = parseInstant(when);
-    if (ms === undefined) {
+    const occurredAt = parseInstantDate(when);
+    if (occurredAt === undefined) {
       throw new CsvParseError(
         `occurred_at ${
           JSON.stringify(when)
@@ -257,7 +302,7 @@ function eventBuilder(
       const id = cell(fields, t.id);
       const type = cell(fields, t.type);
       const name = cell(fields, t.name);
-      const metadata = jsonCell(fields, t.metadata, header, line, "object");
+      const metadata = objectCell(fields, t.metadata, line);
       // Events narrower than the file leave their extra target cells empty.
       if (id === "" && type === "" && name === "" && metadata === undefined) {
         continue;
@@ -290,18 +335,18 @@ function eventBuilder(
     } else for (const i of plan.raw) raw[header[i]] = fields[i];
     const event: AuditLogEvent = {
       action,
-      occurredAt: new Date(ms),
+      occurredAt,
       actor: entity(
         cell(fields, plan.actorId),
         cell(fields, plan.actorType),
         cell(fields, plan.actorName),
-        jsonCell(fields, plan.actorMetadata, header, line, "object"),
+        objectCell(fields, plan.actorMetadata, line),
       ),
       targets,
       context,
       raw,
     };
-    const metadata = jsonCell(fields, plan.metadata, header, line, "object");
+    const metadata = objectCell(fields, plan.metadata, line);
     if (metadata !== undefined) event.metadata = metadata as AuditLogMetadata;
     return event;
   };

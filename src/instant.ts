@@ -9,18 +9,26 @@ const ISO_DATE_TIME =
 
 const ISO_UTC_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
+/**
+ * The `Date` of an ISO-8601 date-time with a zone, or `undefined` if it is
+ * not one. The form of `toISOString`, which every export file is full of,
+ * is checked more cheaply: with no offset, a day that was rolled over
+ * (Feb 30) is the only way the parse can land elsewhere, and it changes the
+ * day.
+ */
+export function parseInstantDate(value: string): Date | undefined {
+  if (ISO_UTC_MS.test(value)) {
+    const date = new Date(value);
+    const day = (value.charCodeAt(8) - 48) * 10 + value.charCodeAt(9) - 48;
+    return date.getUTCDate() === day ? date : undefined;
+  }
+  const ms = parseInstant(value);
+  return ms === undefined ? undefined : new Date(ms);
+}
+
 /** Epoch ms of an ISO-8601 date-time with a zone, or `undefined` if it is not one. */
 export function parseInstant(value: string): number | undefined {
-  // The form of `toISOString`, which every export file is full of, is
-  // checked more cheaply: with no offset, a day that was rolled over (Feb 30)
-  // is the only way Date.parse can land elsewhere, and it changes the day.
-  if (ISO_UTC_MS.test(value)) {
-    const ms = Date.parse(value);
-    const day = (value.charCodeAt(8) - 48) * 10 + value.charCodeAt(9) - 48;
-    return !Number.isNaN(ms) && new Date(ms).getUTCDate() === day
-      ? ms
-      : undefined;
-  }
+  if (ISO_UTC_MS.test(value)) return parseInstantDate(value)?.getTime();
   if (!ISO_DATE_TIME.test(value)) return undefined;
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) return undefined;

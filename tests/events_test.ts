@@ -538,3 +538,32 @@ Deno.test("exportEvents reads toISOString's form exactly as the same instant wri
   // Both kinds occur: valid days are read, impossible ones refused.
   assert.ok(accepted > 100 && accepted < values.length, String(accepted));
 });
+
+Deno.test("exportEvents gives every event its own metadata objects, however often a cell repeats", async () => {
+  const rows: string[] = [];
+  // Unique cells first (the reader stops remembering them), then repeats.
+  for (let i = 0; i < 3_000; i++) {
+    rows.push(`a,2026-10-01T00:00:00Z,"{""n"":${i}}","{""k"":""v${i}""}"`);
+  }
+  for (let i = 0; i < 3_000; i++) {
+    rows.push(`a,2026-10-01T00:00:00Z,"{""n"":1}","{""deep"":{""x"":1}}"`);
+  }
+  const events = await read(
+    `action,occurred_at,metadata,actor_metadata\n${rows.join("\n")}\n`,
+  );
+  assert.equal(events.length, 6_000);
+  events.forEach((e, i) => {
+    assert.deepEqual(e.metadata, { n: i < 3_000 ? i : 1 });
+    assert.deepEqual(
+      e.actor.metadata,
+      i < 3_000 ? { k: `v${i}` } : { deep: { x: 1 } },
+    );
+  });
+  const [a, b] = events.slice(-2);
+  assert.notEqual(a.metadata, b.metadata);
+  assert.notEqual(a.actor.metadata, b.actor.metadata);
+  a.metadata!.n = 99;
+  (a.actor.metadata!.deep as unknown as { x: number }).x = 99;
+  assert.deepEqual(b.metadata, { n: 1 });
+  assert.deepEqual(b.actor.metadata, { deep: { x: 1 } });
+});
