@@ -8,6 +8,7 @@ import * as v from "valibot";
 import { parseInstant } from "./instant.ts";
 import type { AuditLogExport } from "./types.ts";
 import { ValidationError, type ValidationIssue } from "./errors.ts";
+import { type Filter, FILTERS } from "./filters.ts";
 import {
   requireObject,
   safeString,
@@ -103,24 +104,20 @@ function instantMs(x: unknown): number | undefined {
 
 const toMs = (x: Instant): number => instantMs(x)!;
 
-const ALIASES = [["actorIds", "actor_ids"], [
-  "actorNames",
-  "actor_names",
-  "actors",
-]] as const;
+/** Every spelling of a filter: its option name, then its aliases. */
+const spellings = (f: Filter): string[] => [f.option, ...f.aliases];
 
 const createExportSchema = v.strictObject(
   {
     organizationId: safeString("organizationId", MAX_STRING),
     rangeStart: instant,
     rangeEnd: instant,
-    actions: v.optional(stringList),
-    actorIds: v.optional(stringList),
-    actorNames: v.optional(stringList),
-    targets: v.optional(stringList),
-    actor_ids: v.optional(stringList),
-    actor_names: v.optional(stringList),
-    actors: v.optional(stringList),
+    ...Object.fromEntries(
+      FILTERS.flatMap(spellings).map((name) => [
+        name,
+        v.optional(stringList),
+      ]),
+    ),
   },
   "options must be an object",
 );
@@ -135,8 +132,8 @@ export function checkCreateExportOptions(input: unknown): CreateExportOptions {
   // another field is wrong: two spellings of one filter, and the range order.
   const o = input as Record<string, unknown>;
   const extra: ValidationIssue[] = [];
-  for (const names of ALIASES) {
-    const given = names.filter((n) => o[n] !== undefined);
+  for (const filter of FILTERS) {
+    const given = spellings(filter).filter((n) => o[n] !== undefined);
     if (given.length > 1) {
       extra.push({
         path: given[1],
@@ -167,14 +164,11 @@ export function toCreateExportBody(o: CreateExportOptions): CreateExportBody {
     range_start: iso(o.rangeStart),
     range_end: iso(o.rangeEnd),
   };
-  const lists: [keyof CreateExportBody, string[] | undefined][] = [
-    ["actions", nonEmpty(o.actions)],
-    ["actor_names", nonEmpty(o.actorNames ?? o.actor_names ?? o.actors)],
-    ["actor_ids", nonEmpty(o.actorIds ?? o.actor_ids)],
-    ["targets", nonEmpty(o.targets)],
-  ];
-  for (const [key, list] of lists) {
-    if (list) (body as unknown as Record<string, string[]>)[key] = list;
+  const given = o as unknown as Record<string, readonly string[] | undefined>;
+  for (const filter of FILTERS) {
+    const name = spellings(filter).find((n) => given[n] !== undefined);
+    const list = nonEmpty(name === undefined ? undefined : given[name]);
+    if (list) body[filter.wire] = list;
   }
   return body;
 }

@@ -1396,3 +1396,63 @@ Deno.test("a download says its Content-Length, exact for any text", async () => 
   const head = await emulator.fetch(created.url, { method: "HEAD" });
   assert.equal(head.headers.get("content-length"), String(bytes.byteLength));
 });
+
+Deno.test("the emulator reads every filter of the client's table, under every spelling", async () => {
+  const { FILTERS } = await import("../src/filters.ts");
+  const { createExport, NoEventsError } = await import("../mod.ts");
+  const org = "org_filters";
+  const event = {
+    organizationId: org,
+    action: "user.signed_in",
+    occurredAt: daysAgo(1),
+    actor: { id: "user_ada", type: "user", name: "Ada" },
+    targets: [{ id: "team_1", type: "team" }],
+    context: { location: "203.0.113.7" },
+  };
+  const matching: Record<string, string> = {
+    actions: event.action,
+    actorIds: event.actor.id,
+    actorNames: event.actor.name,
+    targets: event.targets[0].type,
+  };
+  await withServer(
+    { organizations: [org], events: [event], exportDelayMs: 0 },
+    async ({ url, emulator }) => {
+      const config = { apiKey: emulator.apiKey, baseUrl: url, maxRetries: 0 };
+      const range = {
+        organizationId: org,
+        rangeStart: daysAgo(2),
+        rangeEnd: daysAgo(0),
+      };
+      for (const filter of FILTERS) {
+        for (const name of [filter.option, ...filter.aliases]) {
+          // A filter the emulator ignored would export the event anyway.
+          await assert.rejects(
+            createExport({ ...range, [name]: ["no-such-value"] }, config),
+            NoEventsError,
+            name,
+          );
+          const created = await createExport(
+            { ...range, [name]: [matching[filter.option]] },
+            config,
+          );
+          assert.equal(created.object, "audit_log_export", name);
+          const sent = JSON.parse(emulator.requests.at(-1)!.body!);
+          assert.deepEqual(sent[filter.wire], [matching[filter.option]]);
+        }
+        // And the emulator checks the type of each wire name.
+        const wrong = await call(url, emulator, "POST", "/audit_logs/exports", {
+          organization_id: org,
+          range_start: range.rangeStart,
+          range_end: range.rangeEnd,
+          [filter.wire]: "not a list",
+        });
+        assert.equal(wrong.status, 422, filter.wire);
+        assert.deepEqual(wrong.body.errors, [{
+          field: filter.wire,
+          code: "invalid_type",
+        }]);
+      }
+    },
+  );
+});

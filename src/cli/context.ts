@@ -10,6 +10,7 @@ import {
   WAIT_DEFAULTS,
   type WaitOptions,
 } from "../config.ts";
+import { FILTERS } from "../filters.ts";
 import type { CreateExportOptions } from "../schemas.ts";
 import { type ParsedArgs, UsageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
@@ -162,16 +163,10 @@ export function exportOptions(ctx: Context): CreateExportOptions {
     rangeStart,
     rangeEnd,
   };
-  const lists = [
-    ["action", "actions", true],
-    ["actor-id", "actorIds", true],
-    ["actor-name", "actorNames", false],
-    ["target", "targets", true],
-  ] as const;
-  for (const [flag, key, split] of lists) {
+  for (const { flag, option, split } of FILTERS) {
     const given = args.list(flag);
     const values = split ? splitValues(flag, given, spec) : given;
-    if (values.length > 0) options[key] = values;
+    if (values.length > 0) options[option] = values;
   }
   return options;
 }

@@ -17,6 +17,7 @@ import {
 import { UsageError } from "./args.ts";
 import { usageHint } from "./help.ts";
 import { PROGRAM } from "./spec.ts";
+import { FILTERS } from "../filters.ts";
 import type { CommandSpec } from "./spec.ts";
 
 /** Exit codes of the CLI. */
@@ -47,10 +48,11 @@ const FLAG_OF: Record<string, string> = {
   concurrency: "--concurrency",
   rangeStart: "--from",
   rangeEnd: "--to",
-  actions: "--action",
-  actorIds: "--actor-id",
-  actorNames: "--actor-name",
-  targets: "--target",
+  ...Object.fromEntries(
+    FILTERS.flatMap((f) =>
+      [f.option, ...f.aliases].map((name) => [name, `--${f.flag}`])
+    ),
+  ),
   id: "<id>",
   apiKey: "WORKOS_API_KEY",
   baseUrl: "--base-url (or WORKOS_BASE_URL)",

@@ -40,6 +40,8 @@ export interface CommandSpec {
   readonly examples: readonly string[];
 }
 
+import { FILTERS as FILTER_TABLE } from "../filters.ts";
+
 /** The program name, as installed. */
 export const PROGRAM = "audit-log-export";
 
@@ -121,33 +123,12 @@ const FILTERS: readonly FlagSpec[] = [
     arg: "<time>",
     help: "End of the range (inclusive). Default: now.",
   },
-  {
-    name: "action",
+  ...FILTER_TABLE.map((f): FlagSpec => ({
+    name: f.flag,
     kind: "list",
-    arg: "<action>",
-    help:
-      "Only this action, e.g. user.signed_in. Repeatable; a,b gives two actions.",
-  },
-  {
-    name: "actor-id",
-    kind: "list",
-    arg: "<id>",
-    help: "Only events by this actor id. Repeatable; a,b gives two ids.",
-  },
-  {
-    name: "actor-name",
-    kind: "list",
-    arg: "<name>",
-    help:
-      "Only events by an actor with this name. Repeatable; never split on commas.",
-  },
-  {
-    name: "target",
-    kind: "list",
-    arg: "<type>",
-    help:
-      "Only events with a target of this type, e.g. team. Repeatable; a,b gives two types.",
-  },
+    arg: f.arg,
+    help: f.help,
+  })),
 ];
 
 const MAX_WAIT: FlagSpec = {
