@@ -9,6 +9,7 @@
  */
 
 import assert from "node:assert/strict";
+import { runRecorded } from "./suite.js";
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -175,24 +176,6 @@ export const cronChecks = [
  * @param {CronContext} options.context
  * @param {Array<{ name: string, ok: boolean, ms: number, error?: string }>} options.results
  */
-export async function runCronChecks({ test, context, results }) {
-  for (const c of cronChecks) {
-    await test(c.name, async () => {
-      const started = Date.now();
-      try {
-        await c.run(context);
-        results.push({ name: c.name, ok: true, ms: Date.now() - started });
-      } catch (error) {
-        results.push({
-          name: c.name,
-          ok: false,
-          ms: Date.now() - started,
-          error: error instanceof Error
-            ? `${error.name}: ${error.message}\n${error.stack}`
-            : String(error),
-        });
-        throw error;
-      }
-    });
-  }
+export function runCronChecks({ test, context, results }) {
+  return runRecorded({ test, cases: cronChecks, context, results });
 }

@@ -1507,12 +1507,34 @@ export async function runSuite(
     return context;
   };
   const provides = [fs && "fs", edgeFs && "edge-fs"].filter(Boolean);
-  for (const c of casesFor(provides)) {
-    if (only && !c.name.includes(only)) continue;
+  await runRecorded({
+    test,
+    cases: casesFor(provides).filter((c) => !only || c.name.includes(only)),
+    context: contextFor,
+    results,
+  });
+  return results;
+}
+
+/**
+ * Runs `cases` in order through the runtime's `test`, recording each
+ * outcome in `results`, with the error and its stack when one failed.
+ *
+ * @template C
+ * @param {object} options
+ * @param {(name: string, fn: () => Promise<void>) => unknown} options.test
+ * @param {Array<{ name: string, run: (context: C) => Promise<void> }>} options.cases
+ * @param {C | (() => Promise<C>)} options.context  the context, or a function that makes it
+ * @param {CaseResult[]} options.results
+ */
+export async function runRecorded({ test, cases, context, results }) {
+  for (const c of cases) {
     await test(c.name, async () => {
       const started = Date.now();
       try {
-        await c.run(await contextFor());
+        await c.run(
+          typeof context === "function" ? await context() : context,
+        );
         results.push({ name: c.name, ok: true, ms: Date.now() - started });
       } catch (error) {
         results.push({
@@ -1525,7 +1547,6 @@ export async function runSuite(
       }
     });
   }
-  return results;
 }
 
 /**

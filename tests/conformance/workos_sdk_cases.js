@@ -9,6 +9,7 @@
  */
 
 import assert from "node:assert/strict";
+import { runRecorded } from "./suite.js";
 
 const DAY = 86_400_000;
 const ORG = "org_01SDKCHECK0000000000000000";
@@ -155,24 +156,6 @@ export const sdkCases = [
  * @param {SdkContext} options.context
  * @param {Array<{ name: string, ok: boolean, ms: number, error?: string }>} options.results
  */
-export async function runSdkCases({ test, context, results }) {
-  for (const c of sdkCases) {
-    await test(c.name, async () => {
-      const started = Date.now();
-      try {
-        await c.run(context);
-        results.push({ name: c.name, ok: true, ms: Date.now() - started });
-      } catch (error) {
-        results.push({
-          name: c.name,
-          ok: false,
-          ms: Date.now() - started,
-          error: error instanceof Error
-            ? `${error.name}: ${error.message}\n${error.stack}`
-            : String(error),
-        });
-        throw error;
-      }
-    });
-  }
+export function runSdkCases({ test, context, results }) {
+  return runRecorded({ test, cases: sdkCases, context, results });
 }
