@@ -495,7 +495,7 @@ async function main() {
     (job) => runJob(job, { outDir, logDir }),
   )).flat();
 
-  const { FAULTS, CALLS } = await import(
+  const { FAULTS, CALLS, LARGE_CUTS } = await import(
     pathToFileURL(path.join(ROOT, "tests", "reliability", "matrix.js")).href
   );
   const { sdkCases } = await import(
@@ -510,7 +510,7 @@ async function main() {
       : label.endsWith("-workos-sdk")
       ? sdkCases.length
       : label.endsWith("-faults")
-      ? FAULTS.length * (CALLS.length + 1)
+      ? FAULTS.length * (CALLS.length + 1) + LARGE_CUTS
       : label === "workerd-r2-cron"
       ? cronChecks.length
       : casesFor(WITHOUT_FS.includes(label) ? ["edge-fs"] : ["fs"]).length;

@@ -737,6 +737,78 @@ export async function runScenario({ pkg, testing }, call, faultCase) {
   }
 }
 
+/** How many random cuts of the large file each runtime checks. */
+export const LARGE_CUTS = 4;
+
+/**
+ * A download of a file of about 5 MB cut once at a random byte, `LARGE_CUTS`
+ * times: each must resume to the same bytes as a clean download. The bytes
+ * are drawn afresh on every run and named in any failure.
+ *
+ * @param {{ pkg: any, testing: any }} modules
+ * @returns {Promise<Array<{ name: string, problems: string[] }>>}
+ */
+export async function runLargeFileCuts({ pkg, testing }) {
+  const organization = "org_large_file";
+  const now = Date.now();
+  const server = await testing.serveEmulator({
+    apiKey: SECRET_KEY,
+    organizations: [organization],
+    // About 250 bytes a row.
+    events: testing.sampleEvents({
+      organizations: [organization],
+      perOrganization: 21_000,
+      now,
+      days: 60,
+    }),
+    exportDelayMs: 0,
+    rateLimit: false,
+  });
+  const results = [];
+  try {
+    const config = { apiKey: SECRET_KEY, baseUrl: server.url };
+    const created = await pkg.createExport({
+      organizationId: organization,
+      rangeStart: new Date(now - 61 * DAY),
+      rangeEnd: new Date(now),
+    }, config);
+    const bytes = async () =>
+      new Uint8Array(
+        await new Response(await pkg.downloadExport(created, config))
+          .arrayBuffer(),
+      );
+    const whole = await bytes();
+    for (let i = 0; i < LARGE_CUTS; i++) {
+      const at = Math.floor(Math.random() * whole.byteLength);
+      const name = `download ${
+        (whole.byteLength / 1e6).toFixed(1)
+      } MB × cut at byte ${at}`;
+      const problems = [];
+      if (whole.byteLength < 5e6) problems.push(`only ${whole.byteLength} B`);
+      server.emulator.inject({ path: DOWNLOADS, truncate: at });
+      /** @type {Uint8Array | undefined} */
+      let got;
+      const ended = await withinBound(async () => {
+        got = await bytes();
+      });
+      if (ended === HUNG) {
+        problems.push(`still running after ${CELL_BOUND_MS} ms`);
+      } else if (ended.failed) {
+        problems.push(`failed: ${ended.error?.name}: ${ended.error?.message}`);
+      } else if (
+        got.byteLength !== whole.byteLength ||
+        !got.every((b, j) => b === whole[j])
+      ) {
+        problems.push(`${got.byteLength} bytes that differ from the file`);
+      }
+      results.push({ name, problems });
+    }
+  } finally {
+    await server.close();
+  }
+  return results;
+}
+
 /**
  * Runs the whole matrix, `concurrency` scenarios at a time (each has its own
  * emulator), and returns one result per cell.

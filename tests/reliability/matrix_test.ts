@@ -5,7 +5,12 @@ import { tmpdir } from "node:os";
 import * as cli from "../../cli.ts";
 import * as pkg from "../../mod.ts";
 import * as testing from "../../testing.ts";
-import { FAULTS, runCliScenario, runMatrix } from "./matrix.js";
+import {
+  FAULTS,
+  runCliScenario,
+  runLargeFileCuts,
+  runMatrix,
+} from "./matrix.js";
 import { DOC, withTable } from "./write_table.ts";
 
 Deno.test("fault matrix: every call × every fault ends in its expected outcome", async () => {
@@ -17,6 +22,12 @@ Deno.test("fault matrix: every call × every fault ends in its expected outcome"
   console.log(
     `fault matrix: ${results.length} scenarios, ${requests} requests, 0 failed`,
   );
+});
+
+Deno.test("fault matrix: a 5 MB download cut at random bytes resumes to the same bytes", async () => {
+  const results = await runLargeFileCuts({ pkg, testing });
+  assert.deepEqual(results.filter((r) => r.problems.length > 0), []);
+  console.log(`large file: ${results.map((r) => r.name).join("; ")}`);
 });
 
 Deno.test("fault matrix: the CLI export exits 0, 1 or 130 as the call would end, leaving no partial file", async () => {

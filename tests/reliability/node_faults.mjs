@@ -14,7 +14,12 @@ import process from "node:process";
 import { test } from "node:test";
 import * as pkg from "audit-log-export";
 import * as testing from "audit-log-export/testing";
-import { FAULTS, runCliScenario, runMatrix } from "./matrix.js";
+import {
+  FAULTS,
+  runCliScenario,
+  runLargeFileCuts,
+  runMatrix,
+} from "./matrix.js";
 // Both are found by path in the scratch project the matrix script builds:
 // the CLI is the package's bin, not one of its exports, and results.js is
 // copied there from tests/conformance/.
@@ -40,6 +45,13 @@ test(`fault matrix on ${runtime} against the package`, async () => {
     for (const r of await runMatrix({ pkg, testing })) {
       results.push({
         name: `${r.call} × ${r.fault}`,
+        ok: r.problems.length === 0,
+        problems: r.problems,
+      });
+    }
+    for (const r of await runLargeFileCuts({ pkg, testing })) {
+      results.push({
+        name: r.name,
         ok: r.problems.length === 0,
         problems: r.problems,
       });
