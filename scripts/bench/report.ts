@@ -734,7 +734,7 @@ export function render(r: Results): string {
   const met = v.rows.filter((x) => x[4].includes("met")).length;
   return `# Benchmarks
 
-Written by \`npm run bench\` (\`deno run -A scripts/bench.ts\`, about two minutes;
+Written by \`npm run bench\` (\`deno run -A scripts/bench.ts\`, about four minutes;
 \`--quick\` for a smoke run into \`.bench/\`), which rebuilds its bundles and data
 in the gitignored \`.bench/\` and rewrites this file: do not edit it by hand.
 The code of each row is in \`scripts/bench/\`.${
