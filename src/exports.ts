@@ -32,15 +32,17 @@ import type { AuditLogExport } from "./types.ts";
 
 function toExport(answer: TransportResponse): AuditLogExport {
   const parsed = fromWire(answer.data);
-  if ("bad" in parsed) {
+  if (!parsed.ok) {
     throw new InvalidResponseError(
-      `The response is not an audit_log_export (bad ${parsed.bad.join(", ")})`,
+      `The response is not an audit_log_export (bad ${
+        parsed.issues.join(", ")
+      })`,
       answer.response.status,
       answer.request,
       answer.requestId,
     );
   }
-  return parsed;
+  return parsed.value;
 }
 
 /** Creates an export, validating the config and the options together. */

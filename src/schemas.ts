@@ -6,6 +6,7 @@
 
 import * as v from "valibot";
 import { parseInstant } from "./instant.ts";
+import type { Result } from "./result.ts";
 import type { AuditLogExport } from "./types.ts";
 import { ValidationError, type ValidationIssue } from "./errors.ts";
 import { type Filter, FILTERS } from "./filters.ts";
@@ -191,9 +192,9 @@ const isText = (x: unknown, nonEmpty = false): x is string =>
  * the fields that are wrong. Unknown fields are ignored and unknown states
  * kept; `url` is set only when the API sent a string.
  */
-export function fromWire(data: unknown): AuditLogExport | { bad: string[] } {
+export function fromWire(data: unknown): Result<AuditLogExport, string[]> {
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    return { bad: ["body"] };
+    return { ok: false, issues: ["body"] };
   }
   const w = data as Record<string, unknown>;
   const bad = [
@@ -203,7 +204,7 @@ export function fromWire(data: unknown): AuditLogExport | { bad: string[] } {
     isText(w.created_at) ? "" : "created_at",
     isText(w.updated_at) ? "" : "updated_at",
   ].filter(Boolean);
-  if (bad.length) return { bad };
+  if (bad.length) return { ok: false, issues: bad };
   const out: AuditLogExport = {
     object: "audit_log_export",
     id: w.id as string,
@@ -212,5 +213,5 @@ export function fromWire(data: unknown): AuditLogExport | { bad: string[] } {
     updatedAt: w.updated_at as string,
   };
   if (typeof w.url === "string") out.url = w.url;
-  return out;
+  return { ok: true, value: out };
 }

@@ -221,7 +221,7 @@ export function createStore(options: StoreOptions) {
       if (!checked.ok) {
         return json(422, {
           message: "Validation failed.",
-          errors: checked.errors,
+          errors: checked.issues.errors,
         });
       }
       const q = checked.value;
@@ -266,12 +266,13 @@ export function createStore(options: StoreOptions) {
     createEvent(body: Record<string, unknown>): Response {
       const checked = checkEventRequest(body);
       if (!checked.ok) {
-        return checked.status === 422
-          ? json(422, { message: "Validation failed.", errors: checked.errors })
+        const { status, errors } = checked.issues;
+        return status === 422
+          ? json(422, { message: "Validation failed.", errors })
           : json(400, {
             message: "Invalid Audit Log event.",
             code: "invalid_audit_log_event",
-            errors: checked.errors,
+            errors,
           });
       }
       const { organizationId, event } = checked.value;

@@ -8,6 +8,7 @@
  */
 
 import { parseInstant } from "../instant.ts";
+import type { Result } from "../result.ts";
 import type {
   EmulatorEntity,
   EmulatorEvent,
@@ -31,11 +32,13 @@ export interface ExportRequest {
   targets?: string[];
 }
 
+/** Why a body is refused: the status, and the errors of its answer. */
+export type Refusal =
+  | { status: 422; errors: FieldError[] }
+  | { status: 400; errors: { instancePath: string }[] };
+
 /** Outcome of validating a body. */
-export type Checked<T> =
-  | { ok: true; value: T }
-  | { ok: false; status: 422; errors: FieldError[] }
-  | { ok: false; status: 400; errors: { instancePath: string }[] };
+export type Checked<T> = Result<T, Refusal>;
 
 type Obj = Record<string, unknown>;
 
@@ -110,7 +113,9 @@ export function checkExportRequest(body: Obj): Checked<ExportRequest> {
   // `actors` is the deprecated spelling of `actor_names`; both filter together.
   const actors = r.strings(body, "actors", "actors");
   const targets = r.strings(body, "targets", "targets");
-  if (r.errors.length) return { ok: false, status: 422, errors: r.errors };
+  if (r.errors.length) {
+    return { ok: false, issues: { status: 422, errors: r.errors } };
+  }
   const actorNames = names || actors
     ? [...names ?? [], ...actors ?? []]
     : undefined;
@@ -192,10 +197,14 @@ export function checkEventRequest(
   );
   const event = r.object(body, "event", "event", true);
   if (!event) {
-    return r.errors.length ? { ok: false, status: 422, errors: r.errors } : {
+    return {
       ok: false,
-      status: 422,
-      errors: [{ field: "event", code: "required" }],
+      issues: {
+        status: 422,
+        errors: r.errors.length
+          ? r.errors
+          : [{ field: "event", code: "required" }],
+      },
     };
   }
   const action = r.string(event, "action", "event.action", true);
@@ -227,13 +236,15 @@ export function checkEventRequest(
   if (version !== undefined && !Number.isInteger(version)) {
     r.errors.push({ field: "event.version", code: "invalid_type" });
   }
-  if (r.errors.length) return { ok: false, status: 422, errors: r.errors };
+  if (r.errors.length) {
+    return { ok: false, issues: { status: 422, errors: r.errors } };
+  }
   if (action === "") bad.push({ instancePath: "/action" });
   if (parseInstant(occurredAt!) === undefined) {
     bad.push({ instancePath: "/occurred_at" });
   }
   const metadata = checkMetadata(event.metadata ?? undefined, "/metadata", bad);
-  if (bad.length) return { ok: false, status: 400, errors: bad };
+  if (bad.length) return { ok: false, issues: { status: 400, errors: bad } };
   return {
     ok: true,
     value: {
