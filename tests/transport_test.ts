@@ -1,29 +1,42 @@
 /**
- * The transport under adversarial answers and adversarial `fetch`es: strict
- * `Retry-After`, a size cap on what the body expands to, a `fetch` that
- * ignores its signal or throws before sending, and what `onAttempt` sees.
+ * The one transport every request goes through: retries and which statuses
+ * earn them, idempotency keys across retries, `Retry-After` in every form
+ * and never leniently, time-outs and aborts (also against a `fetch` that
+ * ignores its signal), a size cap on what a body expands to, typed errors,
+ * and what `onAttempt` hears.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import {
+  ApiError,
   type AttemptInfo,
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
   ConnectionError,
   createClient,
   createExport,
   downloadExport,
   getExport,
+  InternalServerError,
   InvalidResponseError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
   TimeoutError,
+  UnprocessableEntityError,
 } from "../mod.ts";
+import { retryAfterMs } from "../src/transport.ts";
 import type { Emulator } from "../testing.ts";
-import { DAY, storedEvent, withServer } from "./helpers.ts";
+import { failure, KEY, seedCall, withApi } from "./api_helpers.ts";
+import { DAY, daysAgo, storedEvent, withServer } from "./helpers.ts";
 
 const ORG = "org_transport";
 
 /** An emulator with one event, so an export of the last days is never empty. */
-function withApi(
+function withOrg(
   fn: (ctx: { url: string; emulator: Emulator }) => Promise<void>,
 ): Promise<void> {
   return withServer({
@@ -61,7 +74,7 @@ Deno.test("Retry-After: only whole seconds or an IMF-fixdate are read; anything 
     ["Thursday, 01-Jan-70 00:00:00 GMT", (ms) => ms >= 250 && ms <= 500],
     ["x".repeat(10_000), (ms) => ms >= 250 && ms <= 500],
   ];
-  await withApi(async ({ url, emulator }) => {
+  await withOrg(async ({ url, emulator }) => {
     for (const [header, expected] of cases) {
       const attempts: AttemptInfo[] = [];
       emulator.inject({
@@ -130,7 +143,7 @@ const signalDropping = (url: string, init: RequestInit) =>
   fetch(url, { method: init.method, headers: init.headers, body: init.body });
 
 Deno.test("a fetch that ignores init.signal cannot defeat timeout or abort", async () => {
-  await withApi(async ({ url, emulator }) => {
+  await withOrg(async ({ url, emulator }) => {
     const config = {
       apiKey: emulator.apiKey,
       baseUrl: url,
@@ -170,7 +183,7 @@ Deno.test("an error fetch throws before sending is not retried as a network fail
 });
 
 Deno.test("onAttempt hears every attempt, and never the key or a presigned query", async () => {
-  await withApi(async ({ url, emulator }) => {
+  await withOrg(async ({ url, emulator }) => {
     const attempts: AttemptInfo[] = [];
     const client = createClient({
       apiKey: emulator.apiKey,
@@ -206,7 +219,7 @@ Deno.test("onAttempt hears every attempt, and never the key or a presigned query
 });
 
 Deno.test("AUDIT_LOG_EXPORT_DEBUG=1 logs one line per attempt, without the key", async () => {
-  await withApi(async ({ url, emulator }) => {
+  await withOrg(async ({ url, emulator }) => {
     emulator.inject({ method: "GET", status: 503 });
     const script = `
       import { getExport } from "${new URL("../mod.ts", import.meta.url)}";
@@ -241,7 +254,7 @@ Deno.test("AUDIT_LOG_EXPORT_DEBUG=1 logs one line per attempt, without the key",
 });
 
 Deno.test("a stalled download ends in a TimeoutError within the time-out, not never", async () => {
-  await withApi(async ({ url, emulator }) => {
+  await withOrg(async ({ url, emulator }) => {
     const config = { apiKey: emulator.apiKey, baseUrl: url, timeout: 300 };
     const created = await createExport(options(), config);
     emulator.inject({ path: /^\/_emulator\/downloads\//, stallAfter: 8 });
@@ -254,4 +267,318 @@ Deno.test("a stalled download ends in a TimeoutError within the time-out, not ne
     assert.match(error.message, /stalled: no data for 300 ms after 8 bytes/);
     assert.ok(!error.message.includes("?"));
   });
+});
+
+Deno.test("transport: retryable statuses are retried with the same idempotency key", async () => {
+  for (const status of [408, 429, 500, 502, 503, 504]) {
+    await withApi(async ({ emulator, config }) => {
+      emulator.inject({
+        method: "POST",
+        status,
+        headers: { "retry-after-ms": "10" },
+      });
+      const created = await createExport(
+        seedCall(emulator.organizations[0]),
+        config,
+      );
+      assert.equal(emulator.requests.length, 2, `status ${status}`);
+      const [a, b] = emulator.requests;
+      assert.equal(a.headers["idempotency-key"], b.headers["idempotency-key"]);
+      assert.deepEqual(emulator.listExports().map((e) => e.id), [created.id]);
+    });
+  }
+});
+
+Deno.test("transport: a lost answer is retried and the idempotency key prevents a duplicate export", async () => {
+  await withApi(async ({ emulator, config }) => {
+    // The export is created, but its answer is cut off: the retry must replay it.
+    emulator.inject({ method: "POST", truncate: true });
+    const created = await createExport(seedCall(emulator.organizations[0]), {
+      ...config,
+      idempotencyKey: "mine-1",
+    });
+    assert.equal(emulator.requests.length, 2);
+    assert.ok(
+      emulator.requests.every((r) => r.headers["idempotency-key"] === "mine-1"),
+    );
+    assert.deepEqual(emulator.listExports().map((e) => e.id), [created.id]);
+  });
+});
+
+Deno.test("transport: non-retryable statuses fail at once with their typed error", async () => {
+  const cases: [
+    number,
+    new (...a: never[]) => ApiError,
+    Record<string, unknown>,
+  ][] = [
+    [400, BadRequestError, {
+      message: "Invalid date range",
+      code: "invalid_audit_log_export_range_date",
+    }],
+    [401, AuthenticationError, { message: "Unauthorized" }],
+    [403, PermissionDeniedError, { message: "Forbidden" }],
+    [404, NotFoundError, { message: "Organization not found: 'org_1'" }],
+    [409, ConflictError, {
+      message: "Conflict",
+      code: "idempotency_key_reused",
+    }],
+    [422, UnprocessableEntityError, {
+      message: "Validation failed.",
+      errors: [{ code: "required", field: "organization_id" }],
+    }],
+    [418, ApiError, { message: "I'm a teapot" }],
+  ];
+  for (const [status, Class, body] of cases) {
+    await withApi(async ({ emulator, config }) => {
+      emulator.inject({ status, body });
+      const error = await failure(
+        createExport(seedCall(emulator.organizations[0]), config),
+      );
+      assert.ok(error instanceof Class, `${status}: ${error}`);
+      const e = error as ApiError;
+      assert.equal(e.status, status);
+      assert.equal(e.code, body.code);
+      assert.deepEqual(e.errors, body.errors);
+      assert.match(e.requestId!, /^req_/);
+      assert.ok(e.message.includes(String(body.message)));
+      assert.ok(e.message.includes(e.requestId!));
+      assert.deepEqual(e.request, {
+        method: "POST",
+        url: `${config.baseUrl}/audit_logs/exports`,
+      });
+      assert.equal(e.response?.status, status);
+      assert.equal(emulator.requests.length, 1);
+    });
+  }
+});
+
+Deno.test("transport: real API errors from the emulator map to typed errors", async () => {
+  await withApi(async ({ emulator, config }) => {
+    const notFound = await failure(
+      createExport({ ...seedCall("org_unknown") }, config),
+    );
+    assert.ok(notFound instanceof NotFoundError);
+    assert.equal(
+      notFound.message.startsWith("Organization not found: 'org_unknown'"),
+      true,
+    );
+    const tooOld = await failure(
+      createExport({
+        organizationId: emulator.organizations[0],
+        rangeStart: daysAgo(200),
+        rangeEnd: daysAgo(1),
+      }, config),
+    );
+    assert.ok(tooOld instanceof BadRequestError);
+    assert.equal(tooOld.code, "invalid_audit_log_export_range_date");
+    const badKey = await failure(
+      getExport("audit_log_export_x", { ...config, apiKey: "sk_test_wrong" }),
+    );
+    assert.ok(badKey instanceof AuthenticationError);
+  });
+});
+
+Deno.test("transport: Retry-After is honoured in seconds, as an HTTP date and in ms", async () => {
+  await withApi(async ({ emulator, config }) => {
+    const org = emulator.organizations[0];
+    emulator.inject({
+      method: "POST",
+      status: 429,
+      headers: { "retry-after": "1" },
+    });
+    await createExport(seedCall(org), config);
+    const [a, b] = emulator.requests.slice(-2);
+    assert.ok(b.time - a.time >= 990, `waited ${b.time - a.time} ms`);
+
+    const date = new Date(Date.now() + 2_000).toUTCString();
+    emulator.inject({
+      method: "POST",
+      status: 503,
+      headers: { "retry-after": date },
+    });
+    await createExport(seedCall(org), config);
+    const [c, d] = emulator.requests.slice(-2);
+    assert.ok(d.time >= Date.parse(date) - 5, "retried before the date");
+    assert.ok(d.time - c.time < 5_000);
+  });
+});
+
+Deno.test("transport: a Retry-After beyond the 60 s cap is thrown at once, with retryAfter set", async () => {
+  await withApi(async ({ emulator, config }) => {
+    emulator.inject({
+      status: 429,
+      headers: { "retry-after": "120" },
+      body: { message: "Too many requests.", code: "rate_limit_exceeded" },
+    });
+    const limited = await failure(
+      createExport(seedCall(emulator.organizations[0]), config),
+    );
+    assert.ok(limited instanceof RateLimitError);
+    assert.equal(limited.retryAfter, 120);
+    assert.equal(limited.code, "rate_limit_exceeded");
+    emulator.inject({ status: 503, headers: { "retry-after": "3600" } });
+    const down = await failure(getExport("audit_log_export_x", config));
+    assert.ok(down instanceof InternalServerError);
+    assert.equal(down.retryAfter, 3600);
+    assert.equal(emulator.requests.length, 2);
+  });
+});
+
+Deno.test("transport: the emulator's real rate limit is ridden out by honouring Retry-After", async () => {
+  await withApi(async ({ emulator, config }) => {
+    const results = await Promise.all(
+      Array.from(
+        { length: 4 },
+        () => getExport("audit_log_export_missing", config).catch((e) => e),
+      ),
+    );
+    assert.ok(
+      results.every((e) => e instanceof NotFoundError),
+      String(results),
+    );
+    assert.ok(emulator.requests.length > 4);
+  }, { rateLimit: { limit: 2, windowMs: 1_000 } });
+});
+
+Deno.test("transport: retries are exhausted after maxRetries, and the last error is thrown", async () => {
+  await withApi(async ({ emulator, config }) => {
+    emulator.inject({
+      status: 503,
+      times: 10,
+      headers: { "retry-after-ms": "1" },
+    });
+    const error = await failure(
+      getExport("audit_log_export_x", { ...config, maxRetries: 2 }),
+    );
+    assert.ok(error instanceof InternalServerError);
+    assert.equal(emulator.requests.length, 3);
+    emulator.inject({ status: 500, times: 10 });
+    const none = await failure(
+      getExport("audit_log_export_x", { ...config, maxRetries: 0 }),
+    );
+    assert.ok(none instanceof InternalServerError);
+    assert.equal(emulator.requests.length, 4);
+  });
+});
+
+Deno.test("transport: network failures are retried, then a ConnectionError", async () => {
+  await withApi(async ({ emulator, config }) => {
+    emulator.inject({ drop: true, times: 2 });
+    const created = await createExport(seedCall(emulator.organizations[0]), {
+      ...config,
+      maxRetries: 3,
+    });
+    assert.equal(created.object, "audit_log_export");
+    assert.equal(emulator.listExports().length, 1);
+  });
+  const error = await failure(
+    getExport("x", {
+      apiKey: KEY,
+      baseUrl: "http://127.0.0.1:9",
+      maxRetries: 1,
+    }),
+  );
+  assert.ok(error instanceof ConnectionError, String(error));
+  assert.deepEqual(error.request, {
+    method: "GET",
+    url: "http://127.0.0.1:9/audit_logs/exports/x",
+  });
+  assert.ok(error.cause);
+});
+
+Deno.test("transport: an attempt that outlives its timeout is retried, then a TimeoutError", async () => {
+  await withApi(async ({ emulator, config }) => {
+    emulator.inject({ hang: true });
+    const ok = await createExport(seedCall(emulator.organizations[0]), {
+      ...config,
+      timeout: 200,
+    });
+    assert.equal(ok.object, "audit_log_export");
+    emulator.inject({ hang: true, times: 2 });
+    const error = await failure(
+      getExport(ok.id, { ...config, timeout: 100, maxRetries: 1 }),
+    );
+    assert.ok(error instanceof TimeoutError);
+    assert.equal(error.timeout, 100);
+    emulator.inject({ dripMs: 100 });
+    const slowBody = await failure(
+      getExport(ok.id, { ...config, timeout: 150, maxRetries: 0 }),
+    );
+    assert.ok(slowBody instanceof TimeoutError, String(slowBody));
+  });
+});
+
+Deno.test("transport: the caller's signal stops a request and a backoff sleep at once", async () => {
+  await withApi(async ({ emulator, config }) => {
+    const reason = new Error("user cancelled");
+    emulator.inject({ hang: true });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(reason), 50);
+    const during = await failure(
+      getExport("x", { ...config, signal: controller.signal }),
+    );
+    assert.equal(during, reason);
+
+    emulator.inject({ status: 503, headers: { "retry-after": "30" } });
+    const sleeping = new AbortController();
+    setTimeout(() => sleeping.abort(reason), 100);
+    const started = Date.now();
+    const inSleep = await failure(
+      getExport("x", { ...config, signal: sleeping.signal }),
+    );
+    assert.equal(inSleep, reason);
+    assert.ok(Date.now() - started < 10_000);
+
+    const already = AbortSignal.abort(reason);
+    assert.equal(
+      await failure(
+        createExport(seedCall("org"), { ...config, signal: already }),
+      ),
+      reason,
+    );
+    assert.equal(emulator.requests.length, 2);
+  });
+});
+
+Deno.test("transport: retry-after-ms is honoured", async () => {
+  await withApi(async ({ emulator, config }) => {
+    emulator.inject({
+      method: "POST",
+      status: 503,
+      headers: { "retry-after-ms": "1500" },
+    });
+    await createExport(seedCall(emulator.organizations[0]), config);
+    const [a, b] = emulator.requests;
+    assert.ok(b.time - a.time >= 1_490, `retried after ${b.time - a.time} ms`);
+  });
+});
+
+Deno.test("retryAfterMs reads retry-after-ms, whole seconds and IMF-fixdates, and nothing else", () => {
+  const now = Date.UTC(2026, 10, 27, 12);
+  const cases: [Record<string, string>, number | undefined][] = [
+    [{}, undefined],
+    [{ "retry-after": "0" }, 0],
+    [{ "retry-after": "7" }, 7_000],
+    [{ "retry-after": " 7 " }, 7_000],
+    [{ "retry-after": "Fri, 27 Nov 2026 12:00:30 GMT" }, 30_000],
+    [{ "retry-after": "Fri, 27 Nov 2026 11:00:00 GMT" }, 0],
+    [{ "retry-after": "-5" }, undefined],
+    [{ "retry-after": "1.5" }, undefined],
+    [{ "retry-after": "5, 5" }, undefined],
+    [{ "retry-after": "1 2" }, undefined],
+    [{ "retry-after": "2026-11-27T12:00:30Z" }, undefined],
+    [{ "retry-after": "Friday, 27-Nov-26 12:00:30 GMT" }, undefined],
+    [{ "retry-after": "x".repeat(10_000) }, undefined],
+    [{ "retry-after-ms": "250" }, 250],
+    [{ "retry-after-ms": "12.5" }, 12.5],
+    [{ "retry-after-ms": "-1", "retry-after": "3" }, 3_000],
+    [{ "retry-after-ms": "40", "retry-after": "3" }, 40],
+  ];
+  for (const [headers, expected] of cases) {
+    assert.equal(
+      retryAfterMs(new Headers(headers), now),
+      expected,
+      JSON.stringify(headers).slice(0, 80),
+    );
+  }
 });
