@@ -1585,15 +1585,24 @@ Deno.test("a stalled download fails with exit 1 saying it stalled, and leaves no
   });
 });
 
+/** A new export of the last 30 days and its bytes, downloaded to `dir/whole.csv` with no fault. */
+async function cleanDownload(
+  server: { url: string },
+  emulator: Emulator,
+  dir: string,
+): Promise<{ id: string; expected: Uint8Array }> {
+  const id = await createdId(server, emulator.organizations[0], "30d");
+  const whole = await cli(["download", id, "--out", `${dir}/whole.csv`], {
+    server,
+  });
+  assert.equal(whole.code, 0, whole.stderr);
+  return { id, expected: await Deno.readFile(`${dir}/whole.csv`) };
+}
+
 Deno.test("a download that stalls once is resumed where it stopped, byte-identical to an unfaulted one", async () => {
   await withSetup(async ({ url, emulator, dir }) => {
     const server = { url };
-    const id = await createdId(server, emulator.organizations[0], "30d");
-    const whole = await cli(["download", id, "--out", `${dir}/whole.csv`], {
-      server,
-    });
-    assert.equal(whole.code, 0, whole.stderr);
-    const expected = await Deno.readFile(`${dir}/whole.csv`);
+    const { id, expected } = await cleanDownload(server, emulator, dir);
     assert.ok(expected.byteLength > 1_000, "the stall falls inside the file");
     const ranges = () =>
       emulator.requests.filter((r) => DOWNLOADS.test(r.path))
@@ -1666,12 +1675,7 @@ async function withFifoReader(
 Deno.test("--out writes a FIFO or a device in place, as shell redirection does", async () => {
   await withSetup(async ({ url, emulator, dir }) => {
     const server = { url };
-    const id = await createdId(server, emulator.organizations[0], "30d");
-    const whole = await cli(["download", id, "--out", `${dir}/whole.csv`], {
-      server,
-    });
-    assert.equal(whole.code, 0, whole.stderr);
-    const expected = await Deno.readFile(`${dir}/whole.csv`);
+    const { id, expected } = await cleanDownload(server, emulator, dir);
     const rows = (await csvRows(`${dir}/whole.csv`)).length;
     assert.ok(rows > 0);
     await Deno.remove(`${dir}/whole.csv`);

@@ -286,10 +286,8 @@ const ARCHIVE_FLAGS: readonly FlagSpec[] = [
   },
 ];
 
-/** The flags of the commands that deliver a file: `download` and `export`. */
-const DELIVERY: readonly FlagSpec[] = [
-  OUT,
-  FORMAT,
+/** The flags of the commands that wait for an export: `wait`, and those below. */
+const WAITING: readonly FlagSpec[] = [
   MAX_WAIT,
   POLL_INTERVAL,
   JSON_FLAG,
@@ -298,6 +296,9 @@ const DELIVERY: readonly FlagSpec[] = [
   ...CONNECTION,
   HELP,
 ];
+
+/** The flags of the commands that deliver a file: `download` and `export`. */
+const DELIVERY: readonly FlagSpec[] = [OUT, FORMAT, ...WAITING];
 
 /** Every command, in the order of the help text. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -338,15 +339,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "Wait until an export is ready and print it.",
     usage: "wait <id> [--max-wait <duration>] [flags]",
     positionals: ["id"],
-    flags: [
-      MAX_WAIT,
-      POLL_INTERVAL,
-      JSON_FLAG,
-      QUIET,
-      VERBOSE,
-      ...CONNECTION,
-      HELP,
-    ],
+    flags: WAITING,
     details: [
       EXPORT_JSON,
       "Progress (state and seconds waited) goes to stderr once a poll finds " +
