@@ -73,7 +73,7 @@ async function withBigExport(
   }
 }
 
-Deno.test("a download cut at any byte of a 5 MB file resumes to the same bytes", async () => {
+Deno.test("downloadExport: a download cut at any byte of a 5 MB file resumes to the same bytes", async () => {
   await withBigExport(5, async ({ url, apiKey, emulator, created, whole }) => {
     assert.ok(whole.byteLength > 5e6, String(whole.byteLength));
     await fc.assert(
@@ -111,7 +111,7 @@ Deno.test("a download cut at any byte of a 5 MB file resumes to the same bytes",
   });
 });
 
-Deno.test("rows come out exactly once when the file is cut mid-row", async () => {
+Deno.test("exportRows: rows come out exactly once when the file is cut mid-row", async () => {
   await withBigExport(1, async ({ url, apiKey, emulator, created, whole }) => {
     const config = { apiKey, baseUrl: url };
     const expected = await Array.fromAsync(
@@ -130,7 +130,7 @@ Deno.test("rows come out exactly once when the file is cut mid-row", async () =>
   });
 });
 
-Deno.test("a resume after the URL expired reads the export again for a fresh one", async () => {
+Deno.test("downloadExport: a resume after the URL expired reads the export again for a fresh one", async () => {
   let now = Date.now();
   await withBigExport(
     1,
@@ -167,7 +167,7 @@ Deno.test("a resume after the URL expired reads the export again for a fresh one
   );
 });
 
-Deno.test("a host that answers a resume with the whole file cannot be resumed: ConnectionError", async () => {
+Deno.test("downloadExport: a host that answers a resume with the whole file cannot be resumed: ConnectionError", async () => {
   await withBigExport(1, async ({ url, apiKey, emulator, created }) => {
     // A proxy that drops Range makes the host send the file from its start.
     const rangeDropping: FetchLike = (input, init) => {
@@ -187,7 +187,7 @@ Deno.test("a host that answers a resume with the whole file cannot be resumed: C
   });
 });
 
-Deno.test("a file cut after its last byte is complete, with no request more", async () => {
+Deno.test("downloadExport: a file cut after its last byte is complete, with no request more", async () => {
   await withBigExport(1, async ({ url, apiKey, emulator, created, whole }) => {
     emulator.inject({ path: DOWNLOADS, truncate: whole.byteLength });
     const attempts: AttemptInfo[] = [];
@@ -203,7 +203,7 @@ Deno.test("a file cut after its last byte is complete, with no request more", as
   });
 });
 
-Deno.test("resumes are bounded by maxRetries", async () => {
+Deno.test("downloadExport: resumes are bounded by maxRetries", async () => {
   await withBigExport(1, async ({ url, apiKey, emulator, created }) => {
     emulator.inject({ path: DOWNLOADS, truncate: 1_000, times: 3 });
     const stream = await downloadExport(created, {
@@ -217,7 +217,7 @@ Deno.test("resumes are bounded by maxRetries", async () => {
   });
 });
 
-Deno.test("aborting mid-download ends it at once, in-process as served", async (t) => {
+Deno.test("downloadExport: aborting mid-download ends it at once, in-process as served", async (t) => {
   const organization = "org_abort";
   const options = {
     organizations: [organization],
@@ -277,7 +277,7 @@ Deno.test("aborting mid-download ends it at once, in-process as served", async (
   });
 });
 
-Deno.test("the emulator honours Range as an object store does", async () => {
+Deno.test("emulator: downloads honour Range as an object store does", async () => {
   await withBigExport(1, async ({ emulator, created, whole }) => {
     const get = (range?: string) =>
       emulator.fetch(created.url!, {
@@ -326,7 +326,7 @@ Deno.test("the emulator honours Range as an object store does", async () => {
   });
 });
 
-Deno.test("a body that ends short of its Content-Length without an error is resumed too", async () => {
+Deno.test("downloadExport: a body that ends short of its Content-Length without an error is resumed too", async () => {
   await withBigExport(1, async ({ url, apiKey, created, whole }) => {
     // Some runtimes end a body cleanly when the connection closes early:
     // the first download here stops after 10,000 bytes with no error.

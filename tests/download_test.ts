@@ -95,7 +95,7 @@ Deno.test("downloadExport waits for a pending export and fetches the file withou
   );
 });
 
-Deno.test("an expired download URL is refreshed once by re-reading the export", async () => {
+Deno.test("downloadExport: an expired download URL is refreshed once by re-reading the export", async () => {
   const time = clock(Date.now());
   await withServer({
     events: [event(1)],
@@ -137,7 +137,7 @@ Deno.test("an expired download URL is refreshed once by re-reading the export", 
   });
 });
 
-Deno.test("network failures before the first byte of a download are retried", async () => {
+Deno.test("downloadExport: network failures before the first byte are retried", async () => {
   await withServer({
     events: [event(1), event(2)],
     organizations: [ORG],
@@ -191,7 +191,7 @@ Deno.test("exportRows reads a stream, a Response, an export and an id alike", as
   );
 });
 
-Deno.test("export options as a source: create, wait, download and parse in one call", async (t) => {
+Deno.test("exportRows: export options as a source: create, wait, download and parse in one call", async (t) => {
   const events = Array.from({ length: 6 }, (_, i) =>
     event(i, {
       action: i % 2 ? "document.updated" : "user.signed_in",
@@ -341,7 +341,7 @@ Deno.test("export options as a source: create, wait, download and parse in one c
   );
 });
 
-Deno.test("leaving the loop early cancels the download", async () => {
+Deno.test("exportRows: leaving the loop early cancels the download", async () => {
   const events = Array.from({ length: 5_000 }, (_, i) => event(i));
   await withServer(
     { events, organizations: [ORG], exportDelayMs: 0 },
@@ -386,7 +386,7 @@ Deno.test("leaving the loop early cancels the download", async () => {
   );
 });
 
-Deno.test("a malformed file is a CsvParseError naming the line", async () => {
+Deno.test("exportRows: a malformed file is a CsvParseError naming the line", async () => {
   const bytes = (s: string) => new Response(s).body!;
   const rows = async (s: string) => {
     for await (const _ of exportRows(bytes(s))) { /* drain */ }
@@ -401,7 +401,7 @@ Deno.test("a malformed file is a CsvParseError naming the line", async () => {
   );
 });
 
-Deno.test("any event text round-trips through the emulator's CSV, exportRows and exportEvents", async () => {
+Deno.test("exportRows: any event text round-trips through the emulator's CSV, exportRows and exportEvents", async () => {
   const text = fc.string({ unit: "grapheme", maxLength: 40 });
   const rawText = fc.string({ unit: "binary", maxLength: 20 });
   const anyText = fc.oneof(
@@ -499,7 +499,7 @@ Deno.test("any event text round-trips through the emulator's CSV, exportRows and
   );
 });
 
-Deno.test("a download that times out names no presigned query; a refused one carries no response", async () => {
+Deno.test("downloadExport: a download that times out names no presigned query; a refused one carries no response", async () => {
   await withServer({
     events: [event(1)],
     organizations: [ORG],
@@ -528,7 +528,7 @@ Deno.test("a download that times out names no presigned query; a refused one car
   });
 });
 
-Deno.test("a finished download leaves nothing attached to the caller's signal", async () => {
+Deno.test("downloadExport: a finished download leaves nothing attached to the caller's signal", async () => {
   await withServer({
     events: [event(1), event(2)],
     organizations: [ORG],
@@ -558,7 +558,7 @@ Deno.test("a finished download leaves nothing attached to the caller's signal", 
   });
 });
 
-Deno.test("a ready export without a url is read again, then an InvalidResponseError", async () => {
+Deno.test("downloadExport: a ready export without a url is read again, then an InvalidResponseError", async () => {
   await withServer({
     events: [event(1)],
     organizations: [ORG],
@@ -602,7 +602,7 @@ Deno.test("exportRows checks its config whatever the source", async () => {
   );
 });
 
-Deno.test("a presigned query never reaches a ConnectionError, its message or its cause", async () => {
+Deno.test("downloadExport: a presigned query never reaches a ConnectionError, its message or its cause", async () => {
   await withServer({
     events: [event(1)],
     organizations: [ORG],
@@ -635,7 +635,7 @@ Deno.test("a presigned query never reaches a ConnectionError, its message or its
   });
 });
 
-Deno.test("a download url that is not https, or an export that failed on refresh, is refused", async () => {
+Deno.test("downloadExport: a download url that is not https, or an export that failed on refresh, is refused", async () => {
   await withServer({
     events: [event(1)],
     organizations: [ORG],

@@ -1326,7 +1326,7 @@ Deno.test("emulator: HEAD reads an export's status without a body; fault pattern
   });
 });
 
-Deno.test("serveEmulator accepts a request target in absolute form, as a proxy sends it", async () => {
+Deno.test("serveEmulator: accepts a request target in absolute form, as a proxy sends it", async () => {
   await withServer({}, async ({ url, emulator }) => {
     const { port } = new URL(url);
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: +port });
@@ -1354,7 +1354,7 @@ Deno.test("serveEmulator accepts a request target in absolute form, as a proxy s
   });
 });
 
-Deno.test("a download says its Content-Length, exact for any text", async () => {
+Deno.test("emulator: a download says its Content-Length, exact for any text", async () => {
   const org = "org_lengths";
   const names = [
     "ascii",
@@ -1397,7 +1397,7 @@ Deno.test("a download says its Content-Length, exact for any text", async () => 
   assert.equal(head.headers.get("content-length"), String(bytes.byteLength));
 });
 
-Deno.test("the emulator reads every filter of the client's table, under every spelling", async () => {
+Deno.test("emulator: reads every filter of the client's table, under every spelling", async () => {
   const { FILTERS } = await import("../src/filters.ts");
   const { createExport, NoEventsError } = await import("../mod.ts");
   const org = "org_filters";

@@ -44,7 +44,7 @@ function errorClasses(module: Record<string, unknown>): [string, ErrorClass][] {
   ) as [string, ErrorClass][];
 }
 
-Deno.test("every error class is named by its exported name, even minified", async () => {
+Deno.test("errors: every error class is named by its exported name, even minified", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const outfile = `${dir}/mod.min.mjs`;

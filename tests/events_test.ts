@@ -463,7 +463,7 @@ Deno.test("exportEvents of an empty period yields nothing; createExport says NoE
   }
 });
 
-Deno.test("NoEventsError is a BadRequestError recognised by its message only", async () => {
+Deno.test("createExport: NoEventsError is a BadRequestError recognised by its message only", async () => {
   const server = await serveEmulator({ exportDelayMs: 0, rateLimit: false });
   try {
     const config = {

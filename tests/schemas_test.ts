@@ -103,7 +103,7 @@ Deno.test("createExport refuses a blank organizationId or filter value", async (
   assert.deepEqual(Object.keys(padded), ["unknown"]);
 });
 
-Deno.test("an idempotencyKey must be sendable as a header", async () => {
+Deno.test("createExport: an idempotencyKey must be sendable as a header", async () => {
   const bad: [unknown, RegExp][] = [
     ["ключ-1", /Latin-1/],
     ["key-\u{1F600}", /Latin-1/],
@@ -121,7 +121,7 @@ Deno.test("an idempotencyKey must be sendable as a header", async () => {
   }
 });
 
-Deno.test("headers that describe the connection are refused, in any case", async () => {
+Deno.test("createExport: headers that describe the connection are refused, in any case", async () => {
   for (
     const name of [
       "Transfer-Encoding",

@@ -55,7 +55,7 @@ const options = () => ({
   rangeEnd: new Date(),
 });
 
-Deno.test("Retry-After: only whole seconds or an IMF-fixdate are read; anything else backs off", async () => {
+Deno.test("transport: Retry-After is only whole seconds or an IMF-fixdate; anything else backs off", async () => {
   const inFuture = new Date(Math.ceil(Date.now() / 1000) * 1000 + 30_000)
     .toUTCString();
   const cases: [string, (ms: number) => boolean][] = [
@@ -106,7 +106,7 @@ Deno.test("Retry-After: only whole seconds or an IMF-fixdate are read; anything 
   });
 });
 
-Deno.test("a JSON answer is capped by what it expands to, not by its Content-Length", async () => {
+Deno.test("transport: a JSON answer is capped by what it expands to, not by its Content-Length", async () => {
   // 5 MiB of JSON whitespace gzips to a few KiB: Content-Length is no guide.
   const json = new TextEncoder().encode(`{"a":${" ".repeat(5 << 20)}1}`);
   const gzipped = new Uint8Array(
@@ -142,7 +142,7 @@ Deno.test("a JSON answer is capped by what it expands to, not by its Content-Len
 const signalDropping = (url: string, init: RequestInit) =>
   fetch(url, { method: init.method, headers: init.headers, body: init.body });
 
-Deno.test("a fetch that ignores init.signal cannot defeat timeout or abort", async () => {
+Deno.test("transport: a fetch that ignores init.signal cannot defeat timeout or abort", async () => {
   await withOrg(async ({ url, emulator }) => {
     const config = {
       apiKey: emulator.apiKey,
@@ -167,7 +167,7 @@ Deno.test("a fetch that ignores init.signal cannot defeat timeout or abort", asy
   });
 });
 
-Deno.test("an error fetch throws before sending is not retried as a network failure", async () => {
+Deno.test("transport: an error fetch throws before sending is not retried as a network failure", async () => {
   let calls = 0;
   const error = await createExport(options(), {
     apiKey: "sk_test_x",
@@ -182,7 +182,7 @@ Deno.test("an error fetch throws before sending is not retried as a network fail
   assert.match(String(error.cause), /ByteString/);
 });
 
-Deno.test("onAttempt hears every attempt, and never the key or a presigned query", async () => {
+Deno.test("transport: onAttempt hears every attempt, and never the key or a presigned query", async () => {
   await withOrg(async ({ url, emulator }) => {
     const attempts: AttemptInfo[] = [];
     const client = createClient({
@@ -218,7 +218,7 @@ Deno.test("onAttempt hears every attempt, and never the key or a presigned query
   });
 });
 
-Deno.test("AUDIT_LOG_EXPORT_DEBUG=1 logs one line per attempt, without the key", async () => {
+Deno.test("transport: AUDIT_LOG_EXPORT_DEBUG=1 logs one line per attempt, without the key", async () => {
   await withOrg(async ({ url, emulator }) => {
     emulator.inject({ method: "GET", status: 503 });
     const script = `
@@ -253,7 +253,7 @@ Deno.test("AUDIT_LOG_EXPORT_DEBUG=1 logs one line per attempt, without the key",
   });
 });
 
-Deno.test("a stalled download ends in a TimeoutError within the time-out, not never", async () => {
+Deno.test("downloadExport: a stalled download ends in a TimeoutError within the time-out, not never", async () => {
   await withOrg(async ({ url, emulator }) => {
     const config = { apiKey: emulator.apiKey, baseUrl: url, timeout: 300 };
     const created = await createExport(options(), config);
