@@ -65,6 +65,9 @@ export type RowsSource =
 const isExpired = (error: unknown) =>
   error instanceof ApiError && (error.status === 403 || error.status === 410);
 
+const empty = (): ReadableStream<Uint8Array> =>
+  new ReadableStream({ start: (c) => c.close() });
+
 /** One open response body of the file, from some byte on. */
 interface Body {
   reader: ReadableStreamDefaultReader<Uint8Array>;
@@ -100,19 +103,19 @@ async function openBody(
     stream: true,
     from,
   });
-  const refuse = (message: string): never => {
+  const drop = () => {
     release();
     response.body?.cancel().catch(() => {});
+  };
+  // A proxy or captive portal answers 200 with a page; no export is HTML.
+  if (/^text\/html/i.test(response.headers.get("content-type") ?? "")) {
+    drop();
     throw new InvalidResponseError(
-      message,
+      "The download answered an HTML page, not a CSV file",
       response.status,
       request,
       requestId,
     );
-  };
-  // A proxy or captive portal answers 200 with a page; no export is HTML.
-  if (/^text\/html/i.test(response.headers.get("content-type") ?? "")) {
-    refuse("The download answered an HTML page, not a CSV file");
   }
   if (
     from > 0 &&
@@ -121,12 +124,10 @@ async function openBody(
         `bytes ${from}-`,
       ))
   ) {
-    release();
-    response.body?.cancel().catch(() => {});
+    drop();
     throw new CannotResume();
   }
-  const body = response.body ??
-    new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+  const body = response.body ?? empty();
   // The size of the whole file, when the host says it: a plain length (not
   // that of a compressed body) or the total of a range.
   const length = response.headers.get("content-encoding") === null
@@ -177,22 +178,23 @@ async function fetchFile(
   first: string,
 ): Promise<ReadableStream<Uint8Array>> {
   let url = first;
-  const opened = await openBody(config, url, 0);
-  const { request, total } = opened;
-  let body: Body = opened;
   let received = 0;
   let resumes = 0;
   const signal = config.signal;
-  const reopen = async () => {
+  // From where the file stopped; a URL that outlived its 10 minutes is
+  // refreshed once, by reading the export (which presigns a fresh one).
+  const open = async () => {
     try {
       return await openBody(config, url, received);
     } catch (error) {
       if (!isExpired(error)) throw error;
-      // The URL outlived its 10 minutes: reading the export presigns a fresh one.
       url = fileUrl(config, await getExportWith(config, id));
       return await openBody(config, url, received);
     }
   };
+  const opened = await open();
+  const { request, total } = opened;
+  let body: Body = opened;
   const stop = () => {
     body.release();
     body.reader.cancel().catch(() => {});
@@ -244,7 +246,7 @@ async function fetchFile(
         }
         resumes++;
         try {
-          body = await reopen();
+          body = await open();
         } catch (error) {
           return controller.error(
             signal?.aborted
@@ -299,18 +301,7 @@ export async function downloadExportWith(
   let ready = await waitForExportWith(config, exportOrId);
   // A ready export read without a url is read once more before giving up.
   if (!ready.url) ready = await getExportWith(config, id);
-  try {
-    return await fetchFile(config, id, fileUrl(config, ready));
-  } catch (error) {
-    if (!isExpired(error)) throw error;
-    // The URL outlived its 10 minutes: reading the export again presigns a
-    // fresh one, once.
-    return fetchFile(
-      config,
-      id,
-      fileUrl(config, await getExportWith(config, id)),
-    );
-  }
+  return fetchFile(config, id, fileUrl(config, ready));
 }
 
 /**
@@ -344,9 +335,6 @@ function isResponse(x: unknown): x is Response {
     typeof (x as Response).status === "number" &&
     "body" in x && typeof (x as Response).arrayBuffer === "function";
 }
-
-const empty = (): ReadableStream<Uint8Array> =>
-  new ReadableStream({ start: (c) => c.close() });
 
 /** The bytes of a source: read as given, downloaded, or exported first. */
 export async function openSource(
