@@ -24,6 +24,7 @@ import {
 import { parseCsvTable } from "./csv.ts";
 import { csvRecord } from "./csv_record.ts";
 import { openSource } from "./download.ts";
+import { fixed } from "./exports.ts";
 import { AuditLogError, ValidationError } from "./errors.ts";
 import { parseCsvEvents } from "./events.ts";
 import { parseInstant } from "./instant.ts";
@@ -416,7 +417,7 @@ async function windowFile(
   end: number,
   format: "csv" | "ndjson",
 ): Promise<{ body: Uint8Array; rows: number }> {
-  const stream = await openSource(config, {
+  const stream = await openSource(fixed(config), {
     organizationId,
     rangeStart: new Date(start),
     rangeEnd: new Date(end),

@@ -5,21 +5,16 @@
  */
 
 import {
+  bindConfig,
   type ClientConfig,
   type RequestOptions,
   resolveConfig,
   type WaitOptions,
-  withCall,
 } from "./config.ts";
 import { parseCsvRows } from "./csv.ts";
-import { downloadExportWith, readSource, type RowsSource } from "./download.ts";
+import { downloadExportOn, readSource, type RowsSource } from "./download.ts";
 import { type AuditLogEvent, parseCsvEvents } from "./events.ts";
-import {
-  createExportWith,
-  getExportWith,
-  run,
-  waitForExportWith,
-} from "./exports.ts";
+import { createExportOn, getExportOn, waitForExportOn } from "./exports.ts";
 import { ValidationError } from "./errors.ts";
 import type { CreateExportOptions } from "./schemas.ts";
 import type { AuditLogExport } from "./types.ts";
@@ -89,19 +84,17 @@ export function createClient(config: ClientConfig = {}): AuditLogsClient {
       message: "is per call: pass it to the call, not to createClient",
     }]);
   }
-  const base = resolveConfig(config);
-  const bound = (call?: WaitOptions) => withCall(base, call);
+  const client = bindConfig(resolveConfig(config));
   return {
-    createExport: (options, call) =>
-      run(() => createExportWith(() => bound(call), options)),
-    getExport: (id, call) => run(() => getExportWith(bound(call), id)),
+    createExport: (options, call) => createExportOn(client, options, call),
+    getExport: (id, call) => getExportOn(client, id, call),
     waitForExport: (exportOrId, call) =>
-      run(() => waitForExportWith(bound(call), exportOrId)),
+      waitForExportOn(client, exportOrId, call),
     downloadExport: (exportOrId, call) =>
-      run(() => downloadExportWith(bound(call), exportOrId)),
+      downloadExportOn(client, exportOrId, call),
     exportRows: (source, call) =>
-      readSource(() => bound(call), source, parseCsvRows),
+      readSource(client, source, parseCsvRows, call),
     exportEvents: (source, call) =>
-      readSource(() => bound(call), source, parseCsvEvents),
+      readSource(client, source, parseCsvEvents, call),
   };
 }

@@ -159,6 +159,14 @@ export interface ResolvedConfig {
 }
 
 /**
+ * A client as every call sees it: the call's own options resolved against
+ * the client's configuration. The standalone functions use
+ * {@link resolveConfig}, the default client (defaults and environment);
+ * `createClient` binds a configuration validated once.
+ */
+export type Client = (call?: CallOptions) => ResolvedConfig;
+
+/**
  * One attempt in words: `POST <url> attempt 1: 503 InternalServerError in
  * 41 ms (request id req_…); retry in 612 ms`. Holds no key and, for a
  * download, no query: `info` never has them.
@@ -217,18 +225,8 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * Headers that describe the connection, not the request: `fetch` sets them
  * itself, and Node's refuses a request carrying one before sending it.
  */
-const FORBIDDEN_HEADERS = new Set([
-  "connection",
-  "content-length",
-  "expect",
-  "host",
-  "keep-alive",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
+const CONNECTION_HEADER =
+  /^(connection|content-length|expect|host|keep-alive|proxy-connection|te|trailer|transfer-encoding|upgrade)$/i;
 
 /** Header values are bytes: Latin-1 text with no control characters. */
 const headerValueProblem = (what: string, v: string): string | undefined =>
@@ -238,17 +236,19 @@ const headerValueProblem = (what: string, v: string): string | undefined =>
     ? `${what} must be Latin-1 text (HTTP headers are bytes)`
     : undefined;
 
+const apiKeyProblem: Check = (s) =>
+  typeof s !== "string"
+    ? "apiKey must be a string"
+    : s === ""
+    ? "an API key is required: pass apiKey or set WORKOS_API_KEY"
+    : /^[\x21-\x7e]*$/.test(s)
+    ? undefined
+    : "apiKey must be printable ASCII with no spaces";
+
 // Hand-written rather than a schema: this runs on every call, and stays out
 // of the bundle of an app that only creates exports.
 const CHECKS: Record<string, Check> = {
-  apiKey: (s) =>
-    typeof s !== "string"
-      ? "apiKey must be a string"
-      : s === ""
-      ? "an API key is required: pass apiKey or set WORKOS_API_KEY"
-      : /^[\x21-\x7e]*$/.test(s)
-      ? undefined
-      : "apiKey must be printable ASCII with no spaces",
+  apiKey: apiKeyProblem,
   baseUrl: (s) =>
     typeof s === "string" ? baseUrlProblem(s) : "baseUrl must be a string",
   fetch: callable("fetch"),
@@ -277,25 +277,27 @@ const CHECKS: Record<string, Check> = {
   onAttempt: callable("onAttempt"),
 };
 
+const headerProblem = (name: string, v: unknown): string | undefined =>
+  !HEADER_NAME.test(name)
+    ? "header names must be HTTP tokens"
+    : CONNECTION_HEADER.test(name)
+    ? "is a header of the connection itself, which fetch sets and refuses"
+    : typeof v !== "string"
+    ? "header values must be strings"
+    : headerValueProblem("header values", v);
+
 function checkLayer(layer: Record<string, unknown>): void {
   const issues: ValidationIssue[] = [];
+  const flag = (path: string, message: string | undefined) =>
+    message && issues.push({ path, message });
   for (const [key, value] of Object.entries(layer)) {
     if (value === undefined) continue;
     const check = Object.hasOwn(CHECKS, key) ? CHECKS[key] : undefined;
     const message = check ? check(value) : "is not a known option";
-    if (message) issues.push({ path: key, message });
-    else if (key === "headers") {
-      for (
-        const [name, v] of Object.entries(value as Record<string, unknown>)
-      ) {
-        const problem = !HEADER_NAME.test(name)
-          ? "header names must be HTTP tokens"
-          : FORBIDDEN_HEADERS.has(name.toLowerCase())
-          ? "is a header of the connection itself, which fetch sets and refuses"
-          : typeof v !== "string"
-          ? "header values must be strings"
-          : headerValueProblem("header values", v);
-        if (problem) issues.push({ path: `headers.${name}`, message: problem });
+    flag(key, message);
+    if (!message && key === "headers") {
+      for (const [name, v] of Object.entries(value as object)) {
+        flag(`headers.${name}`, headerProblem(name, v));
       }
     }
   }
@@ -328,17 +330,15 @@ export function isSecureTransport(url: URL): boolean {
 /** What is wrong with a base URL, if anything. */
 function baseUrlProblem(raw: string): string | undefined {
   const url = parseUrl(raw);
-  if (!url) return "baseUrl must be an absolute URL";
-  if (!isSecureTransport(url)) {
-    return "baseUrl must use https: (plain http: is allowed only for loopback hosts)";
-  }
-  if (url.username || url.password) {
-    return "baseUrl must not contain credentials";
-  }
-  if (url.search || url.hash) {
-    return "baseUrl must not have a query or fragment";
-  }
-  return undefined;
+  return !url
+    ? "baseUrl must be an absolute URL"
+    : !isSecureTransport(url)
+    ? "baseUrl must use https: (plain http: is allowed only for loopback hosts)"
+    : url.username || url.password
+    ? "baseUrl must not contain credentials"
+    : url.search || url.hash
+    ? "baseUrl must not have a query or fragment"
+    : undefined;
 }
 
 /** A checked base URL without its trailing slashes. */
@@ -348,13 +348,11 @@ const normalizeBaseUrl = (raw: string): string =>
 /** Header names are case-insensitive: lower-case them so a later layer replaces, never duplicates. */
 function lowerHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    out[name.toLowerCase()] = value;
-  }
+  for (const name in headers) out[name.toLowerCase()] = headers[name];
   return out;
 }
 
-function checked(layer: CallOptions | undefined): Record<string, unknown> {
+function checked(layer: CallOptions | undefined): CallOptions {
   if (layer === undefined) return {};
   requireObject(layer, "config");
   // A Headers object is as good as a record, but has no own enumerable keys.
@@ -363,16 +361,21 @@ function checked(layer: CallOptions | undefined): Record<string, unknown> {
     layer = { ...layer, headers: Object.fromEntries(headers.entries()) };
   }
   checkLayer(layer as Record<string, unknown>);
-  return layer as Record<string, unknown>;
+  return layer;
 }
 
-/** Validates a config and applies the defaults. */
+/**
+ * Validates a config and applies the defaults: the default client, which
+ * the standalone calls use.
+ */
 export function resolveConfig(config?: CallOptions): ResolvedConfig {
-  const o = checked(config) as CallOptions;
+  const o = checked(config);
   const globalFetch = globalThis.fetch;
   return {
     apiKey: o.apiKey ?? readEnv("WORKOS_API_KEY"),
-    baseUrl: normalizeBaseUrl(o.baseUrl ?? DEFAULT_BASE_URL),
+    baseUrl: o.baseUrl === undefined
+      ? DEFAULT_BASE_URL
+      : normalizeBaseUrl(o.baseUrl),
     fetch: o.fetch ?? ((input, init) => globalFetch(input, init)),
     timeout: o.timeout ?? 60_000,
     maxRetries: o.maxRetries ?? 3,
@@ -389,44 +392,31 @@ export function resolveConfig(config?: CallOptions): ResolvedConfig {
 }
 
 /**
- * A resolved config with per-call options laid over it; only the call's own
- * options are validated, so a client pays for its config once.
+ * A client bound to a resolved config: each call's own options are laid
+ * over it, and only they are validated, so a client pays for its config
+ * once.
  */
-export function withCall(
-  base: ResolvedConfig,
-  call?: CallOptions,
-): ResolvedConfig {
-  const layer = checked(call);
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(layer)) {
-    if (value === undefined) continue;
-    // A per-call `headers` adds to the client's instead of replacing them.
-    if (key === "headers") {
-      out.headers = {
-        ...base.headers,
-        ...lowerHeaders(value as Record<string, string>),
-      };
-    } else if (key === "baseUrl") {
-      out.baseUrl = normalizeBaseUrl(value as string);
-    } else out[key] = value;
-  }
-  return out as unknown as ResolvedConfig;
+export function bindConfig(base: ResolvedConfig): Client {
+  return (call) => {
+    const layer = checked(call) as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      // A per-call `headers` adds to the client's instead of replacing them.
+      out[key] = key === "headers"
+        ? { ...base.headers, ...lowerHeaders(value as Record<string, string>) }
+        : key === "baseUrl"
+        ? normalizeBaseUrl(value as string)
+        : value;
+    }
+    return out as unknown as ResolvedConfig;
+  };
 }
 
 /** The API key, or a `ValidationError` when there is none (checked before any request). */
 export function requireApiKey(config: ResolvedConfig): string {
-  const key = config.apiKey;
-  if (key === undefined || key === "") {
-    throw new ValidationError([{
-      path: "apiKey",
-      message: "an API key is required: pass apiKey or set WORKOS_API_KEY",
-    }]);
-  }
-  if (!/^[\x21-\x7e]+$/.test(key)) {
-    throw new ValidationError([{
-      path: "apiKey",
-      message: "apiKey must be printable ASCII with no spaces",
-    }]);
-  }
+  const key = config.apiKey ?? "";
+  const message = apiKeyProblem(key);
+  if (message) throw new ValidationError([{ path: "apiKey", message }]);
   return key;
 }

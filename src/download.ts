@@ -5,6 +5,8 @@
  */
 
 import {
+  type CallOptions,
+  type Client,
   type ClientConfig,
   isSecureTransport,
   parseUrl,
@@ -25,15 +27,15 @@ import {
   ValidationError,
 } from "./errors.ts";
 import {
-  createExportWith,
+  createExportOn,
   exportRef,
-  getExportWith,
-  run,
-  waitForExportWith,
+  fixed,
+  getExportOn,
+  waitForExportOn,
 } from "./exports.ts";
 import type { CreateExportOptions } from "./schemas.ts";
 import { linkSignal } from "./signals.ts";
-import { scrub, send } from "./transport.ts";
+import { send } from "./transport.ts";
 import type { AuditLogExport } from "./types.ts";
 
 /**
@@ -85,6 +87,27 @@ class CannotResume extends Error {
 }
 
 /**
+ * The runtime's error for a failed request, with a presigned URL's query
+ * taken out: Deno and Bun name the full URL in their network errors, and
+ * for a download that query is a credential. Other errors pass unchanged.
+ */
+function scrub(error: unknown, url: string, shown: string): unknown {
+  if (url === shown) return error;
+  const query = url.slice(shown.length);
+  // Also any query after the path, in case the runtime re-encoded the URL.
+  const afterPath = new RegExp(
+    `${shown.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[?#][^\\s)'"]*`,
+    "g",
+  );
+  const clean = (text: string) =>
+    text.replaceAll(url, shown).replaceAll(query, "").replace(afterPath, shown);
+  const message = error instanceof Error ? error.message : String(error);
+  const copy = new Error(clean(message));
+  copy.name = error instanceof Error ? error.name : "Error";
+  return copy;
+}
+
+/**
  * Opens the file at `url` from byte `from` on. Only a 206 whose
  * `Content-Range` starts at `from` continues a file: a host that ignores
  * `Range` sends the whole file again, which would duplicate its start.
@@ -102,6 +125,7 @@ async function openBody(
     url,
     stream: true,
     from,
+    hide: (error) => scrub(error, url, url.replace(/[?#].*$/s, "")),
   });
   const drop = () => {
     release();
@@ -188,7 +212,7 @@ async function fetchFile(
       return await openBody(config, url, received);
     } catch (error) {
       if (!isExpired(error)) throw error;
-      url = fileUrl(config, await getExportWith(config, id));
+      url = fileUrl(config, await getExportOn(fixed(config), id));
       return await openBody(config, url, received);
     }
   };
@@ -292,15 +316,17 @@ function fileUrl(
   });
 }
 
-/** Downloads with an already resolved config. */
-export async function downloadExportWith(
-  config: ResolvedConfig,
+/** Downloads on a client. */
+export async function downloadExportOn(
+  client: Client,
   exportOrId: AuditLogExport | string,
+  call?: CallOptions,
 ): Promise<ReadableStream<Uint8Array>> {
+  const config = client(call);
   const { id } = exportRef(exportOrId);
-  let ready = await waitForExportWith(config, exportOrId);
+  let ready = await waitForExportOn(fixed(config), exportOrId);
   // A ready export read without a url is read once more before giving up.
-  if (!ready.url) ready = await getExportWith(config, id);
+  if (!ready.url) ready = await getExportOn(fixed(config), id);
   return fetchFile(config, id, fileUrl(config, ready));
 }
 
@@ -322,7 +348,7 @@ export function downloadExport(
   exportOrId: AuditLogExport | string,
   config?: ClientConfig & WaitOptions,
 ): Promise<ReadableStream<Uint8Array>> {
-  return run(() => downloadExportWith(resolveConfig(config), exportOrId));
+  return downloadExportOn(resolveConfig, exportOrId, config);
 }
 
 function isStream(x: unknown): x is ReadableStream<Uint8Array> {
@@ -338,9 +364,12 @@ function isResponse(x: unknown): x is Response {
 
 /** The bytes of a source: read as given, downloaded, or exported first. */
 export async function openSource(
-  config: ResolvedConfig,
+  client: Client,
   source: RowsSource,
+  call?: CallOptions,
 ): Promise<ReadableStream<Uint8Array>> {
+  // The config is checked whatever the source, so a typo in it never passes.
+  const config = fixed(client(call));
   if (isStream(source)) return source;
   if (isResponse(source)) {
     if (!source.ok) {
@@ -352,23 +381,20 @@ export async function openSource(
     }
     return source.body ?? empty();
   }
-  if (typeof source === "string") return downloadExportWith(config, source);
+  if (typeof source === "string") return downloadExportOn(config, source);
   if (typeof source === "object" && source !== null) {
     if ("id" in source || "object" in source) {
-      return downloadExportWith(config, source as AuditLogExport);
+      return downloadExportOn(config, source as AuditLogExport);
     }
     let created: AuditLogExport;
     try {
-      created = await createExportWith(
-        () => config,
-        source as CreateExportOptions,
-      );
+      created = await createExportOn(config, source as CreateExportOptions);
     } catch (error) {
       // The API refuses an empty period instead of exporting an empty file.
       if (error instanceof NoEventsError) return empty();
       throw error;
     }
-    return downloadExportWith(config, created);
+    return downloadExportOn(config, created);
   }
   throw new ValidationError([{
     path: "source",
@@ -377,14 +403,14 @@ export async function openSource(
   }]);
 }
 
-/** Reads a source through `parse` with a config resolved first. */
+/** Reads a source on a client through `parse`. */
 export async function* readSource<T>(
-  resolve: () => ResolvedConfig,
+  client: Client,
   source: RowsSource,
   parse: (stream: ReadableStream<Uint8Array>) => AsyncGenerator<T>,
+  call?: CallOptions,
 ): AsyncGenerator<T, void, undefined> {
-  // The config is checked whatever the source, so a typo in it never passes.
-  yield* parse(await openSource(resolve(), source));
+  yield* parse(await openSource(client, source, call));
 }
 
 /**
@@ -407,7 +433,7 @@ export function exportRows(
   source: RowsSource,
   config?: ClientConfig & WaitOptions,
 ): AsyncIterable<Record<string, string>> {
-  return readSource(() => resolveConfig(config), source, parseCsvRows);
+  return readSource(resolveConfig, source, parseCsvRows, config);
 }
 
 /**
@@ -437,5 +463,5 @@ export function exportEvents(
   source: RowsSource,
   config?: ClientConfig & WaitOptions,
 ): AsyncIterable<AuditLogEvent> {
-  return readSource(() => resolveConfig(config), source, parseCsvEvents);
+  return readSource(resolveConfig, source, parseCsvEvents, config);
 }

@@ -5,6 +5,8 @@
  */
 
 import {
+  type CallOptions,
+  type Client,
   type ClientConfig,
   type RequestOptions,
   requireApiKey,
@@ -45,15 +47,20 @@ function toExport(answer: TransportResponse): AuditLogExport {
   return parsed.value;
 }
 
-/** Creates an export, validating the config and the options together. */
-export async function createExportWith(
-  resolve: () => ResolvedConfig,
+/**
+ * Creates an export on a client, validating the call's config and the
+ * options together.
+ */
+export async function createExportOn(
+  client: Client,
   options: CreateExportOptions,
+  call?: CallOptions,
 ): Promise<AuditLogExport> {
-  const [[config, apiKey], valid] = together(
+  const [config, valid] = together(
     () => {
-      const config = resolve();
-      return [config, requireApiKey(config)] as const;
+      const config = client(call);
+      requireApiKey(config);
+      return config;
     },
     () => checkCreateExportOptions(options),
   );
@@ -61,25 +68,29 @@ export async function createExportWith(
     method: "POST",
     url: `${config.baseUrl}/audit_logs/exports`,
     body: toCreateExportBody(valid),
-    apiKey,
+    apiKey: config.apiKey,
   });
   return toExport(answer);
 }
 
-/** Reads an export with an already resolved config. */
-export async function getExportWith(
-  config: ResolvedConfig,
+/** Reads an export on a client. */
+export async function getExportOn(
+  client: Client,
   id: string,
+  call?: CallOptions,
 ): Promise<AuditLogExport> {
+  const config = client(call);
   const valid = checkExportId(id);
-  const apiKey = requireApiKey(config);
   const answer = await send(config, {
     method: "GET",
     url: `${config.baseUrl}/audit_logs/exports/${encodeURIComponent(valid)}`,
-    apiKey,
+    apiKey: requireApiKey(config),
   });
   return toExport(answer);
 }
+
+/** A client whose every call uses this one resolved config, for calls made on behalf of another. */
+export const fixed = (config: ResolvedConfig): Client => () => config;
 
 /** Validates an export-or-id argument and returns the id (and the object, if given). */
 export function exportRef(
@@ -95,11 +106,13 @@ export function exportRef(
   return { id: checkExportId(exportOrId.id), known: exportOrId };
 }
 
-/** Waits for an export with an already resolved config. */
-export async function waitForExportWith(
-  config: ResolvedConfig,
+/** Waits on a client for an export to be ready. */
+export async function waitForExportOn(
+  client: Client,
   exportOrId: AuditLogExport | string,
+  call?: CallOptions,
 ): Promise<AuditLogExport> {
+  const config = client(call);
   const { id, known } = exportRef(exportOrId);
   if (known?.state === "ready" && known.url) return known;
   requireApiKey(config);
@@ -128,7 +141,7 @@ export async function waitForExportWith(
     }
     for (;;) {
       const asked = Date.now();
-      const current = await getExportWith(polling, id);
+      const current = await getExportOn(fixed(polling), id);
       reserve = Math.max(100, 2 * (Date.now() - asked));
       config.onPoll?.(current);
       if (current.state === "ready") return current;
@@ -177,7 +190,7 @@ export function createExport(
   options: CreateExportOptions,
   config?: ClientConfig & RequestOptions,
 ): Promise<AuditLogExport> {
-  return run(() => createExportWith(() => resolveConfig(config), options));
+  return createExportOn(resolveConfig, options, config);
 }
 
 /**
@@ -195,7 +208,7 @@ export function getExport(
   id: string,
   config?: ClientConfig & RequestOptions,
 ): Promise<AuditLogExport> {
-  return run(() => getExportWith(resolveConfig(config), id));
+  return getExportOn(resolveConfig, id, config);
 }
 
 /**
@@ -223,10 +236,5 @@ export function waitForExport(
   exportOrId: AuditLogExport | string,
   config?: ClientConfig & WaitOptions,
 ): Promise<AuditLogExport> {
-  return run(() => waitForExportWith(resolveConfig(config), exportOrId));
-}
-
-/** Runs a call so that synchronous validation failures become rejections, never throws. */
-export async function run<T>(fn: () => Promise<T>): Promise<T> {
-  return await fn();
+  return waitForExportOn(resolveConfig, exportOrId, config);
 }

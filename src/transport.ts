@@ -41,6 +41,8 @@ export interface TransportRequest {
   stream?: boolean;
   /** Ask for the file from this byte on (`Range: bytes=<from>-`), to resume a download. */
   from?: number;
+  /** Takes credentials out of a runtime's network error (a presigned URL's query). */
+  hide?: (error: unknown) => unknown;
 }
 
 /** A 2xx answer: the parsed JSON (or the unread response when streaming). */
@@ -72,27 +74,6 @@ const ERROR_CLASSES: Record<number, new (init: ApiErrorInit) => ApiError> = {
 };
 
 const NO_EVENTS = /^\s*no audit log events found\.?\s*$/i;
-
-/**
- * The runtime's error for a failed request, with a presigned URL's query
- * taken out: Deno and Bun name the full URL in their network errors, and
- * for a download that query is a credential. Other errors pass unchanged.
- */
-export function scrub(error: unknown, url: string, shown: string): unknown {
-  if (url === shown) return error;
-  const query = url.slice(shown.length);
-  // Also any query after the path, in case the runtime re-encoded the URL.
-  const afterPath = new RegExp(
-    `${shown.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[?#][^\\s)'"]*`,
-    "g",
-  );
-  const clean = (text: string) =>
-    text.replaceAll(url, shown).replaceAll(query, "").replace(afterPath, shown);
-  const message = error instanceof Error ? error.message : String(error);
-  const copy = new Error(clean(message));
-  copy.name = error instanceof Error ? error.name : "Error";
-  return copy;
-}
 
 const IMF_FIXDATE =
   /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
@@ -263,6 +244,7 @@ export async function send(
   const headers = buildHeaders(config, req, idempotencyKey);
   const body = req.body === undefined ? undefined : JSON.stringify(req.body);
   const caller = config.signal;
+  const hide = req.hide ?? ((error: unknown) => error);
 
   for (let attempt = 0;; attempt++) {
     caller?.throwIfAborted();
@@ -297,10 +279,7 @@ export async function send(
       } catch (error) {
         // Thrown before anything was sent: the request itself is unusable,
         // and sending it again would fail the same way.
-        const unsent = new ConnectionError(
-          request,
-          scrub(error, req.url, request.url),
-        );
+        const unsent = new ConnectionError(request, hide(error));
         report(unsent);
         throw unsent;
       }
@@ -363,7 +342,7 @@ export async function send(
           config.timeout,
           request,
         )
-        : new ConnectionError(request, scrub(error, req.url, request.url));
+        : new ConnectionError(request, hide(error));
     } finally {
       if (!handedOver) link.dispose();
     }

@@ -10,7 +10,7 @@ import {
   WAIT_DEFAULTS,
   type WaitOptions,
 } from "../config.ts";
-import { FILTERS } from "../filters.ts";
+import { FILTER_FLAGS } from "./filter_flags.ts";
 import type { CreateExportOptions } from "../schemas.ts";
 import { type ParsedArgs, UsageError } from "./args.ts";
 import type { CliIO } from "./io.ts";
@@ -163,7 +163,7 @@ export function exportOptions(ctx: Context): CreateExportOptions {
     rangeStart,
     rangeEnd,
   };
-  for (const { flag, option, split } of FILTERS) {
+  for (const { flag, option, split } of FILTER_FLAGS) {
     const given = args.list(flag);
     const values = split ? splitValues(flag, given, spec) : given;
     if (values.length > 0) options[option] = values;

@@ -17,7 +17,7 @@ import {
 import { UsageError } from "./args.ts";
 import { usageHint } from "./help.ts";
 import { PROGRAM } from "./spec.ts";
-import { FILTERS } from "../filters.ts";
+import { FILTER_FLAGS } from "./filter_flags.ts";
 import type { CommandSpec } from "./spec.ts";
 
 /** Exit codes of the CLI. */
@@ -49,7 +49,7 @@ const FLAG_OF: Record<string, string> = {
   rangeStart: "--from",
   rangeEnd: "--to",
   ...Object.fromEntries(
-    FILTERS.flatMap((f) =>
+    FILTER_FLAGS.flatMap((f) =>
       [f.option, ...f.aliases].map((name) => [name, `--${f.flag}`])
     ),
   ),

@@ -40,7 +40,7 @@ export interface CommandSpec {
   readonly examples: readonly string[];
 }
 
-import { FILTERS as FILTER_TABLE } from "../filters.ts";
+import { FILTER_FLAGS } from "./filter_flags.ts";
 
 /** The program name, as installed. */
 export const PROGRAM = "audit-log-export";
@@ -123,7 +123,7 @@ const FILTERS: readonly FlagSpec[] = [
     arg: "<time>",
     help: "End of the range (inclusive). Default: now.",
   },
-  ...FILTER_TABLE.map((f): FlagSpec => ({
+  ...FILTER_FLAGS.map((f): FlagSpec => ({
     name: f.flag,
     kind: "list",
     arg: f.arg,
