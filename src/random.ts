@@ -24,10 +24,13 @@ export function randomUUID(): string {
   const crypto = webCrypto();
   if (crypto?.randomUUID) return crypto.randomUUID();
   const b = randomBytes(16);
+  // Version 4, variant 10xx, then hex in the 8-4-4-4-12 layout.
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${
-    hex.slice(16, 20)
-  }-${hex.slice(20)}`;
+  let hex = "";
+  for (let i = 0; i < 16; i++) {
+    hex += (i === 4 || i === 6 || i === 8 || i === 10 ? "-" : "") +
+      (b[i] + 256).toString(16).slice(1);
+  }
+  return hex;
 }
