@@ -6,19 +6,17 @@
  * @module
  */
 
-import type { ClientConfig, WaitOptions } from "../config.ts";
 import { NoEventsError } from "../errors.ts";
-import { createExport, getExport } from "../exports.ts";
 import { checkCreateExportOptions } from "../schemas.ts";
 import type { AuditLogExport } from "../types.ts";
 import { UsageError } from "./args.ts";
 import {
-  clientConfig,
+  connect,
+  type Connection,
   type Context,
   exportOptions,
   outputFormat,
   printJson,
-  withApiKey,
 } from "./context.ts";
 import { fsReason, openOutput, type OutFile } from "./output.ts";
 import { formatBytes } from "./progress.ts";
@@ -30,35 +28,34 @@ export async function runCreate(ctx: Context): Promise<number> {
   const options = exportOptions(ctx);
   // Every bad value is reported before the key is even looked at.
   checkCreateExportOptions(options);
-  const config = withApiKey(ctx, clientConfig(ctx));
-  await printJson(ctx, await createExport(options, config));
+  const { client, wait } = connect(ctx);
+  await printJson(ctx, await client.createExport(options, wait));
   return 0;
 }
 
 /** `get <id>`: read the export and print it. */
 export async function runGet(ctx: Context): Promise<number> {
-  const config = withApiKey(ctx, clientConfig(ctx));
-  await printJson(ctx, await getExport(ctx.args.positionals[0], config));
+  const { client, wait } = connect(ctx);
+  await printJson(ctx, await client.getExport(ctx.args.positionals[0], wait));
   return 0;
 }
 
 /** `wait <id>`: poll until ready, with progress, and print it. */
 export async function runWait(ctx: Context): Promise<number> {
-  const config = withApiKey(ctx, clientConfig(ctx));
   await printJson(
     ctx,
-    await awaitReady(ctx, config, ctx.args.positionals[0]),
+    await awaitReady(ctx, connect(ctx), ctx.args.positionals[0]),
   );
   return 0;
 }
 
 /** `download <id>`: wait if needed, then the CSV or NDJSON to stdout or `--out`. */
 export function runDownload(ctx: Context): Promise<number> {
-  const config = withApiKey(ctx, clientConfig(ctx));
+  const connection = connect(ctx);
   return deliver(
     ctx,
-    config,
-    () => awaitReady(ctx, config, ctx.args.positionals[0]),
+    connection,
+    () => awaitReady(ctx, connection, ctx.args.positionals[0]),
   );
 }
 
@@ -70,20 +67,23 @@ export function runDownload(ctx: Context): Promise<number> {
 export function runExport(ctx: Context): Promise<number> {
   const options = exportOptions(ctx);
   checkCreateExportOptions(options);
-  const config = withApiKey(ctx, clientConfig(ctx));
+  const connection = connect(ctx);
   return deliver(
     ctx,
-    config,
+    connection,
     async () => {
       let created: AuditLogExport;
       try {
-        created = await createExport(options, config);
+        created = await connection.client.createExport(
+          options,
+          connection.wait,
+        );
       } catch (error) {
         if (error instanceof NoEventsError) return undefined;
         throw error;
       }
       ctx.progress.done(`Created ${created.id} (${created.state})`);
-      return awaitReady(ctx, config, created);
+      return awaitReady(ctx, connection, created);
     },
   );
 }
@@ -113,14 +113,14 @@ function outPath(ctx: Context): string | undefined {
  */
 async function deliver(
   ctx: Context,
-  config: ClientConfig & WaitOptions,
+  connection: Connection,
   ready: () => Promise<AuditLogExport | undefined>,
 ): Promise<number> {
   const format = outputFormat(ctx);
   const path = outPath(ctx);
   if (path === undefined) {
     const exported = await ready();
-    if (exported) await streamExport(ctx, config, exported, format);
+    if (exported) await streamExport(ctx, connection, exported, format);
     else ctx.progress.done(`${NO_EVENTS}: 0 rows`);
     return 0;
   }
@@ -129,7 +129,7 @@ async function deliver(
     const exported = await ready();
     let saved = { bytes: 0, rows: 0 };
     if (exported) {
-      saved = await saveExport(ctx, config, exported, file, format);
+      saved = await saveExport(ctx, connection, exported, file, format);
     } else await file.commit();
     if (ctx.json) {
       await printJson(ctx, {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { type AuditLogsClient, createClient } from "../client.ts";
 import {
   type ClientConfig,
   WAIT_DEFAULTS,
@@ -100,6 +101,28 @@ export function clientConfig(ctx: Context): ClientConfig & WaitOptions {
     );
   }
   return config;
+}
+
+/** The run's one client, and the options of its calls that wait. */
+export interface Connection {
+  /** Bound to the key, base URL, retries, time-out and `--verbose`. */
+  readonly client: AuditLogsClient;
+  /** The run's signal and the `--max-wait`/`--poll-interval` budgets. */
+  readonly wait: WaitOptions;
+}
+
+/** Splits a config into the run's client (validated once, here) and its waiting options. */
+export function connection(config: ClientConfig & WaitOptions): Connection {
+  const { signal, maxWait, pollInterval, maxPollInterval, ...client } = config;
+  return {
+    client: createClient(client),
+    wait: { signal, maxWait, pollInterval, maxPollInterval },
+  };
+}
+
+/** The run's client, from the connection flags and `WORKOS_API_KEY`. */
+export function connect(ctx: Context): Connection {
+  return connection(withApiKey(ctx, clientConfig(ctx)));
 }
 
 /** The `--format` of `download` and `export`: `csv` unless given. */

@@ -6,9 +6,8 @@
  * @module
  */
 
-import { createExport } from "../exports.ts";
 import { UsageError } from "./args.ts";
-import { attemptLog, type Context, printJson } from "./context.ts";
+import { attemptLog, connection, type Context, printJson } from "./context.ts";
 import { openOut } from "./commands.ts";
 import { formatBytes } from "./progress.ts";
 import { renderTable } from "./table.ts";
@@ -98,23 +97,23 @@ export async function runDemo(ctx: Context): Promise<number> {
     const organizationId = emulator.organizations[0];
     const to = new Date(ctx.io.now());
     const from = new Date(to.getTime() - DAYS * 86_400_000);
-    const config = {
+    const demo = connection({
       apiKey: emulator.apiKey,
       baseUrl: server.url,
       signal: ctx.signal,
       ...attemptLog(ctx),
-    };
+    });
     ctx.progress.done(
       `Emulator listening on ${server.url}; exporting the last ${DAYS} days of ${organizationId}`,
     );
-    const created = await createExport(
+    const created = await demo.client.createExport(
       { organizationId, rangeStart: from, rangeEnd: to },
-      config,
+      demo.wait,
     );
-    const ready = await awaitReady(ctx, config, created);
+    const ready = await awaitReady(ctx, demo, created);
     const saved = await saveExport(
       ctx,
-      config,
+      demo,
       ready,
       file,
       "csv",

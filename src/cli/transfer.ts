@@ -6,13 +6,11 @@
  * @module
  */
 
-import type { ClientConfig, WaitOptions } from "../config.ts";
-import { downloadExport, exportRows } from "../download.ts";
+import { exportRows } from "../download.ts";
 import { TimeoutError } from "../errors.ts";
 import { parseCsvEvents } from "../events.ts";
-import { waitForExport } from "../exports.ts";
 import type { AuditLogExport } from "../types.ts";
-import type { Context } from "./context.ts";
+import type { Connection, Context } from "./context.ts";
 import { writeNdjson } from "./ndjson.ts";
 import { AtomicFile, type OutFile, readFileStream } from "./output.ts";
 import type { OutputFormat } from "./spec.ts";
@@ -30,31 +28,28 @@ export class TransferError extends Error {
 }
 
 /**
- * Waits until the export is ready, showing its state. An export already
- * ready returns at once; for an id, the progress line appears only once a
- * poll has found the export not ready, so a ready one prints nothing.
+ * Waits until the export is ready, showing its state. The progress line
+ * appears only for an export known not to be ready, so one that is ready
+ * (given as such, or on the first poll) prints nothing.
  */
 export async function awaitReady(
   ctx: Context,
-  config: ClientConfig & WaitOptions,
+  { client, wait }: Connection,
   exportOrId: AuditLogExport | string,
 ): Promise<AuditLogExport> {
-  if (typeof exportOrId !== "string" && exportOrId.state === "ready") {
-    return exportOrId;
-  }
   const id = typeof exportOrId === "string" ? exportOrId : exportOrId.id;
   const started = ctx.io.now();
+  const progress = (state: string) =>
+    state === "ready" ? undefined : ctx.progress.waiting(id, state, started);
   let reporter = typeof exportOrId === "string"
     ? undefined
-    : ctx.progress.waiting(id, exportOrId.state, started);
+    : progress(exportOrId.state);
   try {
-    return await waitForExport(exportOrId, {
-      ...config,
+    return await client.waitForExport(exportOrId, {
+      ...wait,
       onPoll: (current) => {
         if (reporter) reporter.onPoll(current);
-        else if (current.state !== "ready") {
-          reporter = ctx.progress.waiting(id, current.state, started);
-        }
+        else reporter = progress(current.state);
       },
     });
   } finally {
@@ -196,7 +191,7 @@ export interface Written {
  */
 async function writeExport(
   ctx: Context,
-  config: ClientConfig & WaitOptions,
+  connection: Connection,
   ready: AuditLogExport,
   format: OutputFormat,
   sink: (chunk: Uint8Array) => Promise<void>,
@@ -204,7 +199,7 @@ async function writeExport(
 ): Promise<Written> {
   const stream = metered(
     ctx,
-    await downloadExport(ready, config),
+    await connection.client.downloadExport(ready, connection.wait),
     `Downloading ${ready.id}`,
   );
   if (format === "ndjson") {
@@ -260,7 +255,7 @@ export interface Saved extends RowSummary {
  */
 export async function saveExport(
   ctx: Context,
-  config: ClientConfig & WaitOptions,
+  connection: Connection,
   ready: AuditLogExport,
   file: OutFile,
   format: OutputFormat,
@@ -270,7 +265,7 @@ export async function saveExport(
   const atomic = file instanceof AtomicFile ? file : undefined;
   const written = await writeExport(
     ctx,
-    config,
+    connection,
     ready,
     format,
     sink,
@@ -287,13 +282,13 @@ export async function saveExport(
 /** Streams a ready export to stdout in `format`. */
 export async function streamExport(
   ctx: Context,
-  config: ClientConfig & WaitOptions,
+  connection: Connection,
   ready: AuditLogExport,
   format: OutputFormat,
 ): Promise<Written> {
   return await writeExport(
     ctx,
-    config,
+    connection,
     ready,
     format,
     (chunk) => ctx.io.stdout(chunk),
