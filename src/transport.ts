@@ -213,9 +213,11 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       reject(signal.reason);
     };
     signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
+    const settle = <A>(then: (a: A) => void) => (a: A) => {
+      signal.removeEventListener("abort", onAbort);
+      then(a);
+    };
+    promise.then(settle(resolve), settle(reject));
   });
 }
 

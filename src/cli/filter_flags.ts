@@ -6,7 +6,7 @@
  * @module
  */
 
-import { FILTERS, type FilterOption } from "../filters.ts";
+import { type FilterOption, FILTERS } from "../filters.ts";
 
 /** How one filter appears on the command line. */
 export interface FilterFlag {
