@@ -6,10 +6,10 @@
  * @module
  */
 
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { ArchiveStore } from "./archive.ts";
-import { randomBytes } from "./random.ts";
+import { isTempFileOf, writeFileAtomic } from "./atomic_write.ts";
 
 /** Keys are relative paths of plain segments: none may climb out of the root. */
 function checkKey(key: string): void {
@@ -22,12 +22,6 @@ function checkKey(key: string): void {
   }
 }
 
-// Node 18 has no global Web Crypto; randomBytes falls back where it must.
-const suffix = (): string =>
-  Array.from(randomBytes(6), (b) => b.toString(16).padStart(2, "0")).join(
-    "",
-  );
-
 /**
  * Removes the temporary files of earlier writes of the same key that never
  * got renamed: a process killed mid-write cannot clean up after itself, and
@@ -35,26 +29,10 @@ const suffix = (): string =>
  */
 async function removeLeftovers(path: string): Promise<void> {
   const name = basename(path);
-  // `<name>.<12 hex digits>.part`, as `put` names them.
-  const isLeftover = (entry: string) =>
-    entry.startsWith(`${name}.`) && entry.endsWith(".part") &&
-    /^[0-9a-f]{12}$/.test(entry.slice(name.length + 1, -5));
   for (const entry of await readdir(dirname(path))) {
-    if (isLeftover(entry)) {
+    if (isTempFileOf(entry, name)) {
       await rm(join(dirname(path), entry), { force: true });
     }
-  }
-}
-
-/** Flushes a file or directory to disk; a directory that cannot be (Windows) is left to the OS. */
-async function flush(path: string, directory: boolean): Promise<void> {
-  const handle = await open(path, "r");
-  try {
-    await handle.sync();
-  } catch (error) {
-    if (!directory) throw error;
-  } finally {
-    await handle.close();
   }
 }
 
@@ -95,21 +73,7 @@ export function directoryStore(root: string): ArchiveStore {
       checkKey(key);
       const path = join(base, key);
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      const temp = `${path}.${suffix()}.part`;
-      try {
-        const handle = await open(temp, "wx", 0o600);
-        try {
-          await handle.writeFile(body);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        await rename(temp, path);
-      } catch (error) {
-        await rm(temp, { force: true });
-        throw error;
-      }
-      await flush(dirname(path), true);
+      await writeFileAtomic(path, body, { mode: 0o600 });
       await removeLeftovers(path);
     },
   };

@@ -10,18 +10,16 @@
  * @module
  */
 
-import { randomBytes } from "node:crypto";
 import {
   constants,
   type FileHandle,
   open,
   realpath,
-  rename,
   stat,
-  unlink,
 } from "node:fs/promises";
 import type { Stats } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { PendingFile, writeFully } from "../atomic_write.ts";
 import { printable } from "./values.ts";
 
 /** A file-system failure while writing `--out` (not a usage mistake). Exit code 1. */
@@ -86,16 +84,8 @@ async function writeAll(
   chunk: Uint8Array,
   path: string,
 ): Promise<void> {
-  let offset = 0;
   try {
-    while (offset < chunk.byteLength) {
-      const { bytesWritten } = await handle.write(
-        chunk,
-        offset,
-        chunk.byteLength - offset,
-      );
-      offset += bytesWritten;
-    }
+    await writeFully(handle, chunk);
   } catch (error) {
     throw new FileError(
       `Could not write ${printable(path)}: ${fsReason(error)}`,
@@ -104,19 +94,22 @@ async function writeAll(
   }
 }
 
-/** A file being written: commit renames it into place, discard removes every trace. */
+/**
+ * A file being written: commit renames it into place, discard removes every
+ * trace. The failures of the atomic write, worded for the user.
+ */
 export class AtomicFile implements OutFile {
   /** The absolute path the file will have once committed. */
   readonly path: string;
   /** The absolute path of the temporary file. */
   readonly tempPath: string;
-  #handle: FileHandle | undefined;
-  #settled = false;
+  #file: PendingFile;
+  #closed = false;
 
-  private constructor(path: string, tempPath: string, handle: FileHandle) {
-    this.path = path;
-    this.tempPath = tempPath;
-    this.#handle = handle;
+  private constructor(file: PendingFile) {
+    this.path = file.path;
+    this.tempPath = file.tempPath;
+    this.#file = file;
   }
 
   /**
@@ -124,52 +117,54 @@ export class AtomicFile implements OutFile {
    * `path`, with `mode`.
    */
   static async create(path: string, mode: number): Promise<AtomicFile> {
-    const tempPath = join(
-      dirname(path),
-      `.${basename(path)}.${randomBytes(6).toString("hex")}.part`,
+    return new AtomicFile(
+      await PendingFile.create(path, { mode, hidden: true }),
     );
-    // "wx": never reuse or follow a file that is already there.
-    const handle = await open(tempPath, "wx", mode);
-    return new AtomicFile(path, tempPath, handle);
   }
 
   /** Appends bytes to the temporary file. */
   async write(chunk: Uint8Array): Promise<void> {
-    if (!this.#handle) {
+    if (this.#closed) {
       throw new FileError(`${printable(this.tempPath)} is closed`);
     }
-    await writeAll(this.#handle, chunk, this.tempPath);
+    try {
+      await this.#file.write(chunk);
+    } catch (error) {
+      throw new FileError(
+        `Could not write ${printable(this.tempPath)}: ${fsReason(error)}`,
+        error,
+      );
+    }
   }
 
   /** Flushes the data to disk and closes the temporary file, before it is read back. */
   async finish(): Promise<void> {
-    const handle = this.#handle;
-    this.#handle = undefined;
-    if (!handle) return;
+    if (this.#closed) return;
+    this.#closed = true;
     try {
-      // Without the sync a crash right after the rename could leave an empty target.
-      await handle.sync();
+      await this.#file.finish();
     } catch (error) {
-      await handle.close().catch(() => {});
       throw new FileError(
         `Could not flush ${printable(this.tempPath)}: ${fsReason(error)}`,
         error,
       );
     }
-    await handle.close();
   }
 
   /** Renames the finished file onto the target, replacing any file there. */
   async commit(): Promise<void> {
     await this.finish();
     try {
-      await rename(this.tempPath, this.path);
-      this.#settled = true;
+      await this.#file.commit();
     } catch (error) {
       throw new FileError(
-        `Could not move the download to ${printable(this.path)}: ${
-          fsReason(error)
-        }`,
+        this.#file.renamed
+          ? `Saved ${
+            printable(this.path)
+          }, but could not flush its directory: ${fsReason(error)}`
+          : `Could not move the download to ${printable(this.path)}: ${
+            fsReason(error)
+          }`,
         error,
       );
     }
@@ -177,12 +172,8 @@ export class AtomicFile implements OutFile {
 
   /** Closes and deletes the temporary file; the target is left as it was. Safe to call twice. */
   async discard(): Promise<void> {
-    if (this.#settled) return;
-    this.#settled = true;
-    const handle = this.#handle;
-    this.#handle = undefined;
-    await handle?.close().catch(() => {});
-    await unlink(this.tempPath).catch(() => {});
+    this.#closed = true;
+    await this.#file.discard();
   }
 }
 

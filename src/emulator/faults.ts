@@ -54,8 +54,36 @@ export class FaultQueue {
   }
 }
 
+/**
+ * The answer to a request that met `fault`: after its delay, a dropped
+ * connection, a hang until the client gives up, an injected status, or the
+ * normal answer of `handle`, reshaped when the fault says so.
+ */
+export async function applyFault(
+  fault: EmulatorFault | undefined,
+  signal: AbortSignal,
+  handle: () => Promise<Response>,
+): Promise<Response> {
+  if (!fault) return await handle();
+  if (fault.delayMs) await sleep(fault.delayMs, signal);
+  if (fault.drop) throw new DroppedConnection();
+  if (fault.hang) await untilAborted(signal);
+  if (fault.status !== undefined) {
+    const { body, type } = faultBody(fault);
+    return new Response(body, {
+      status: fault.status,
+      headers: { "content-type": type, ...fault.headers },
+    });
+  }
+  const response = await handle();
+  const reshapes = fault.truncate !== undefined ||
+    fault.stallAfter !== undefined || fault.nonJson ||
+    fault.dripMs !== undefined;
+  return reshapes ? await shapeResponse(fault, response, signal) : response;
+}
+
 /** Applies the response-shaping faults to a response the handler produced. */
-export async function shapeResponse(
+async function shapeResponse(
   fault: EmulatorFault,
   response: Response,
   signal: AbortSignal,
@@ -188,7 +216,7 @@ export function followAbort(response: Response, signal: AbortSignal): Response {
 }
 
 /** The body of an injected status answer. */
-export function faultBody(
+function faultBody(
   fault: EmulatorFault,
 ): { body: string; type: string } {
   if (typeof fault.body === "string") {

@@ -1,6 +1,7 @@
 /**
  * The emulator's answers: WorkOS-style JSON, object-store XML errors, ids
- * that look like WorkOS's, and request bodies read within a size cap.
+ * that look like WorkOS's, bodyless answers to HEAD, and request bodies read
+ * within a size cap.
  *
  * @module
  */
@@ -98,4 +99,17 @@ export async function readJson(
     return json(400, { message: "Request body must be a JSON object." });
   }
   return body as Record<string, unknown>;
+}
+
+/**
+ * `response` as the answer to `request`: to a HEAD, the GET's status and
+ * headers with no body.
+ */
+export async function answerHead(
+  request: Request,
+  response: Response,
+): Promise<Response> {
+  if (request.method !== "HEAD" || !response.body) return response;
+  await response.body.cancel();
+  return new Response(null, response);
 }
