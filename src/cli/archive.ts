@@ -15,7 +15,6 @@ import {
 import { directoryStore } from "../fs_store.ts";
 import { resolve } from "node:path";
 import type { ClientConfig, WaitOptions } from "../config.ts";
-import { UsageError } from "./args.ts";
 import {
   clientConfig,
   type Context,
@@ -31,6 +30,7 @@ import {
   resolveTime,
   splitValues,
 } from "./values.ts";
+import { UsageError } from "./errors.ts";
 
 const DAY = 86_400_000;
 const day = (d: Date) => d.toISOString().slice(0, 10);

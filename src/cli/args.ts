@@ -7,22 +7,7 @@
  */
 
 import type { CommandSpec, FlagSpec } from "./spec.ts";
-
-/** Bad usage: an unknown flag, a missing or malformed value. Exit code 2. */
-export class UsageError extends Error {
-  /** The command whose usage to show, when known. */
-  readonly command: CommandSpec | undefined;
-
-  /**
-   * @param message What is wrong, naming the flag.
-   * @param command The command being parsed, for the usage hint.
-   */
-  constructor(message: string, command?: CommandSpec) {
-    super(message);
-    this.name = "UsageError";
-    this.command = command;
-  }
-}
+import { UsageError } from "./errors.ts";
 
 /** The flags and positionals of one command line, after parsing. */
 export class ParsedArgs {

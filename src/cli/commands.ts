@@ -9,7 +9,6 @@
 import { NoEventsError } from "../errors.ts";
 import { checkCreateExportOptions } from "../schemas.ts";
 import type { AuditLogExport } from "../types.ts";
-import { UsageError } from "./args.ts";
 import {
   connect,
   type Connection,
@@ -22,6 +21,7 @@ import { fsReason, openOutput, type OutFile } from "./output.ts";
 import { formatBytes } from "./progress.ts";
 import { awaitReady, saveExport, streamExport } from "./transfer.ts";
 import { printable, shown } from "./values.ts";
+import { UsageError } from "./errors.ts";
 
 /** `create`: POST the export and print it. */
 export async function runCreate(ctx: Context): Promise<number> {

@@ -13,7 +13,7 @@ import {
 } from "../config.ts";
 import { FILTER_FLAGS } from "./filter_flags.ts";
 import type { CreateExportOptions } from "../schemas.ts";
-import { type ParsedArgs, UsageError } from "./args.ts";
+import type { ParsedArgs } from "./args.ts";
 import type { CliIO } from "./io.ts";
 import type { Progress } from "./progress.ts";
 import { checkRetention } from "./retention.ts";
@@ -26,6 +26,7 @@ import {
   resolveTime,
   splitValues,
 } from "./values.ts";
+import { UsageError } from "./errors.ts";
 
 /** One run of one command. */
 export interface Context {

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { UsageError } from "./args.ts";
 import { attemptLog, connection, type Context, printJson } from "./context.ts";
 import { openOut } from "./commands.ts";
 import { formatBytes } from "./progress.ts";
@@ -14,6 +13,7 @@ import { renderTable } from "./table.ts";
 import { awaitReady, saveExport } from "./transfer.ts";
 import { runArchive } from "./archive.ts";
 import { printable } from "./values.ts";
+import { UsageError } from "./errors.ts";
 
 /** The default `--out` of the demo, relative to the working directory. */
 export const DEMO_FILE = "audit-log-demo.csv";

@@ -8,6 +8,7 @@
 
 import process from "node:process";
 import { envDenied, readEnv } from "../env.ts";
+import { StdoutClosed } from "./errors.ts";
 
 /**
  * The CLI's view of its process. Every member can be replaced.
@@ -48,14 +49,6 @@ export interface CliIO {
    * SIGTERM of the real process to its own signal.
    */
   signal?: AbortSignal;
-}
-
-/** stdout was closed by the reader (e.g. `| head`). */
-export class StdoutClosed extends Error {
-  constructor() {
-    super("stdout was closed");
-    this.name = "StdoutClosed";
-  }
 }
 
 let stdoutGuarded = false;

@@ -8,7 +8,7 @@
 
 import process from "node:process";
 import { VERSION } from "../version.ts";
-import { parseArgs, suggest, UsageError } from "./args.ts";
+import { parseArgs, suggest } from "./args.ts";
 import {
   runCreate,
   runDownload,
@@ -20,10 +20,11 @@ import type { Context } from "./context.ts";
 import { runArchive } from "./archive.ts";
 import { runDemo } from "./demo.ts";
 import { commandHelp, mainHelp } from "./help.ts";
-import { type CliIO, processIO, redactor, StdoutClosed } from "./io.ts";
+import { type CliIO, processIO, redactor } from "./io.ts";
 import { Progress } from "./progress.ts";
-import { Interrupted, report } from "./report.ts";
+import { report } from "./report.ts";
 import { COMMANDS, type CommandSpec, findCommand, PROGRAM } from "./spec.ts";
+import { Interrupted, StdoutClosed, UsageError } from "./errors.ts";
 
 export type { CliIO } from "./io.ts";
 

@@ -21,18 +21,7 @@ import type { Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { PendingFile, writeFully } from "../atomic_write.ts";
 import { printable } from "./values.ts";
-
-/** A file-system failure while writing `--out` (not a usage mistake). Exit code 1. */
-export class FileError extends Error {
-  /**
-   * @param message What failed and where.
-   * @param cause The underlying error.
-   */
-  constructor(message: string, cause?: unknown) {
-    super(message, { cause });
-    this.name = "FileError";
-  }
-}
+import { FileError } from "./errors.ts";
 
 /** The failures a path can meet, in words: the runtime's own messages repeat the path unescaped, however long. */
 const FS_REASONS: Record<string, string> = {

@@ -14,27 +14,14 @@ import {
   NoEventsError,
   ValidationError,
 } from "../errors.ts";
-import { UsageError } from "./args.ts";
 import { usageHint } from "./help.ts";
 import { PROGRAM } from "./spec.ts";
 import { FILTER_FLAGS } from "./filter_flags.ts";
 import type { CommandSpec } from "./spec.ts";
+import { Interrupted, UsageError } from "./errors.ts";
 
 /** Exit codes of the CLI. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, gap: 3 } as const;
-
-/** The command was stopped by a signal. */
-export class Interrupted extends Error {
-  /** The exit code a shell expects: 128 + the signal number. */
-  readonly exitCode: number;
-
-  /** @param signal The signal's name, e.g. `"SIGINT"`; none when the caller's own signal cancelled the run. */
-  constructor(signal?: string) {
-    super(signal ? `interrupted by ${signal}` : "interrupted");
-    this.name = "Interrupted";
-    this.exitCode = signal === "SIGTERM" ? 143 : 130;
-  }
-}
 
 /** Library option names as the CLI spells them, so an issue names the flag to fix. */
 const FLAG_OF: Record<string, string> = {

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { UsageError } from "./args.ts";
 import type { CommandSpec } from "./spec.ts";
 import { monthsBefore, RETENTION_MONTHS } from "../retention.ts";
+import { UsageError } from "./errors.ts";
 
 /**
  * Throws a {@link UsageError} when the instant `iso`, typed as `text` for

@@ -14,18 +14,7 @@ import type { Connection, Context } from "./context.ts";
 import { writeNdjson } from "./ndjson.ts";
 import { AtomicFile, type OutFile, readFileStream } from "./output.ts";
 import type { OutputFormat } from "./spec.ts";
-
-/** The download's byte stream broke off (a reset, a truncated body) or stalled. Exit code 1. */
-export class TransferError extends Error {
-  /**
-   * @param message What broke and after how many bytes.
-   * @param cause The stream's error.
-   */
-  constructor(message: string, cause: unknown) {
-    super(message, { cause });
-    this.name = "TransferError";
-  }
-}
+import { TransferError } from "./errors.ts";
 
 /**
  * Waits until the export is ready, showing its state. The progress line

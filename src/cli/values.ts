@@ -6,8 +6,8 @@
  */
 
 import { parseInstant } from "../instant.ts";
-import { UsageError } from "./args.ts";
 import type { CommandSpec } from "./spec.ts";
+import { UsageError } from "./errors.ts";
 
 const UNIT_MS: Record<string, number> = {
   ms: 1,
