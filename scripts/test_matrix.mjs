@@ -9,18 +9,23 @@
  * (tests/conformance/archive_cron_cases.js), then prints a table of pass
  * counts and exits non-zero on any failure.
  *
- * Cases that need a file system (`needs: ["fs"]`) run on Deno, Node and Bun;
- * workerd and the edge runtime run the `"edge-fs"` ones instead (what
- * `audit-log-export/fs` is there); the expected counts say so.
+ * The jobs, the Node versions and what each job runs are listed once, in
+ * `scripts/build/targets.mjs`. Cases that need a file system
+ * (`needs: ["fs"]`) run on Deno, Node and Bun; workerd and the edge runtime
+ * run the `"edge-fs"` ones instead (what `audit-log-export/fs` is there); the
+ * expected counts say so.
  *
  * ```sh
  * node scripts/test_matrix.mjs            # build if stale, run everything
  * node scripts/test_matrix.mjs --only node22-import,workerd --keep
+ * node scripts/test_matrix.mjs --list      # the jobs, without running them
  * ```
  *
  * Options: `--only a,b` (labels or label prefixes), `--jobs N` (parallel
  * runtimes, default 2), `--no-build` (use npm/ as it is), `--keep` (leave the
- * scratch project and logs), `--verbose` (print every log).
+ * scratch project and logs), `--verbose` (print every log), `--list` (print
+ * the selected jobs and their command lines, build and run nothing),
+ * `--help`.
  *
  * Plain Node 18+ (inside npm scripts `node` is node_modules/.bin/node, which
  * is the Node 18 of the `node18` alias package).
@@ -44,19 +49,28 @@ import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { matrixJobs } from "./build/matrix_jobs.mjs";
+import { BIN_NAME, ENTRIES, NODES, NPM_NAME } from "./build/targets.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CONFORMANCE = path.join(ROOT, "tests", "conformance");
 const NPM_DIR = path.join(ROOT, "npm");
 const BIN = path.join(ROOT, "node_modules", ".bin");
 const JOB_TIMEOUT_MS = 240_000;
-/** Runtimes without a file system: they run the `"edge-fs"` cases instead of the `"fs"` ones. */
-const WITHOUT_FS = ["workerd", "edge-runtime"];
+const USAGE =
+  "usage: node scripts/test_matrix.mjs [--only a,b] [--jobs N] [--no-build] [--keep] [--verbose] [--list] [--help]";
 
 // --- options ---------------------------------------------------------------
 
 function parseArgs(argv) {
-  const o = { only: [], jobs: 2, build: true, keep: false, verbose: false };
+  const o = {
+    only: [],
+    jobs: 2,
+    build: true,
+    keep: false,
+    verbose: false,
+    list: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s);
     const value = () => inline ?? argv[++i];
@@ -65,8 +79,12 @@ function parseArgs(argv) {
     else if (flag === "--no-build") o.build = false;
     else if (flag === "--keep") o.keep = true;
     else if (flag === "--verbose") o.verbose = true;
-    else {
-      console.error(`test_matrix: unknown option ${argv[i]}`);
+    else if (flag === "--list") o.list = true;
+    else if (flag === "--help" || flag === "-h") {
+      console.log(USAGE);
+      process.exit(0);
+    } else {
+      console.error(`test_matrix: unknown option ${argv[i]}\n${USAGE}`);
       process.exit(2);
     }
   }
@@ -91,20 +109,29 @@ function systemNode(major) {
   return undefined;
 }
 
-function nodeBinaries() {
-  const nodes = {
-    18: path.join(ROOT, "node_modules", "node18", "bin", "node"),
-    20: systemNode(20),
-    22: path.join(ROOT, "node_modules", "node22", "bin", "node"),
-  };
-  for (const [major, bin] of Object.entries(nodes)) {
-    if (!bin || !versionOf(bin)?.startsWith(`v${major}.`)) {
+/**
+ * Node's binary by major version, for every Node of the matrix. With
+ * `lenient` (listing jobs), a Node that is missing is named, not fatal.
+ */
+function nodeBinaries({ lenient = false } = {}) {
+  const nodes = {};
+  for (const { major, bin } of NODES) {
+    const found = bin ? path.join(ROOT, bin) : systemNode(major);
+    if (!found || !versionOf(found)?.startsWith(`v${major}.`)) {
+      if (lenient) {
+        nodes[major] = `node${major} (not found)`;
+        continue;
+      }
+      const system = NODES.filter((n) => !n.bin).map((n) => n.major);
       throw new Error(
         `Node ${major} not found (${
-          bin ?? "no node on PATH"
-        }): run npm ci, and have Node 20 as the system node`,
+          found ?? "no node on PATH"
+        }): run npm ci, and have Node ${
+          system.join(" or ")
+        } as the system node`,
       );
     }
+    nodes[major] = found;
   }
   return nodes;
 }
@@ -139,16 +166,17 @@ function newestMtime(entry) {
 
 function buildIfStale() {
   const built = path.join(NPM_DIR, "package.json");
+  const exports = JSON.parse(
+    readFileSync(path.join(ROOT, "deno.json"), "utf8"),
+  ).exports;
   const inputs = [
-    "mod.ts",
-    "testing.ts",
-    "fs.ts",
-    "cli.ts",
+    ...ENTRIES.map((e) => exports[e.key]),
     "deno.json",
     "README.md",
     "LICENSE",
     "src",
     "scripts/build_npm.ts",
+    "scripts/build",
   ].map((p) => path.join(ROOT, p));
   const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0;
   if (builtAt > Math.max(...inputs.map(newestMtime))) return false;
@@ -214,104 +242,35 @@ function scratchProject() {
 // --- jobs ------------------------------------------------------------------
 
 /**
- * One process to run. `labels` are the result files it writes (one per
- * runner file); `check` validates a job that writes none itself.
+ * The processes to run, from the matrix of `scripts/build/targets.mjs`.
+ * `labels` are the result files each writes (one per runner file); a
+ * `custom` job runs in this process and checks what it ran itself.
  */
 function jobs({ dir, nodes }) {
-  const deno = path.join(BIN, "deno");
-  const bun = path.join(BIN, "bun");
-  const list = [
-    {
-      labels: ["deno-src"],
-      cmd: deno,
-      args: [
-        "test",
-        "--allow-net=127.0.0.1,localhost",
-        "--allow-env",
-        "--allow-read",
-        "--allow-write",
-        "tests/conformance/deno_test.ts",
-      ],
-      cwd: ROOT,
-      env: { CONFORMANCE_LABEL: "deno-src" },
-    },
-    {
-      labels: ["deno-npm"],
-      cmd: deno,
-      args: ["test", "-A", "--config", "deno.json", "deno_test.ts"],
-      cwd: dir,
-      env: { CONFORMANCE_LABEL: "deno-npm" },
-    },
-  ];
-  for (const [major, node] of Object.entries(nodes)) {
-    list.push({
-      labels: [`node${major}-import`, `node${major}-require`],
-      cmd: node,
-      args: ["--test", "node_import.mjs", "node_require.cjs"],
-      cwd: dir,
-    });
-  }
-  list.push(
-    {
-      labels: ["bun-import", "bun-require"],
-      cmd: bun,
-      args: ["test", "./bun_import.test.mjs", "./bun_require.test.mjs"],
-      cwd: dir,
-    },
-    {
-      labels: ["bun-faults"],
-      cmd: bun,
-      args: ["test", "--timeout", "180000", "./node_faults.mjs"],
-      cwd: dir,
-    },
-    {
-      labels: ["workerd"],
-      cmd: nodes[20],
-      args: ["--test", "workerd_runner.mjs"],
-      cwd: dir,
-    },
-    {
-      labels: ["workerd-r2-cron"],
-      cmd: nodes[20],
-      args: ["--test", "workerd_archive_runner.mjs"],
-      cwd: dir,
-    },
-    {
-      labels: ["edge-runtime"],
-      cmd: nodes[20],
-      args: ["--test", "edge_runner.mjs"],
-      cwd: dir,
-    },
+  return matrixJobs({
+    repository: ROOT,
+    scratch: dir,
+    deno: path.join(BIN, "deno"),
+    bun: path.join(BIN, "bun"),
+    node: nodes,
+  }).map((job) =>
+    job.suite === "cli"
+      ? { ...job, ...cliJob(job.labels[0], job.cmd, dir) }
+      : job
   );
-  // The official SDK declares Node >= 22.11 and still loads on 20; not on 18.
-  for (const major of [20, 22]) {
-    list.push({
-      labels: [`node${major}-workos-sdk`],
-      cmd: nodes[major],
-      args: ["--test", "workos_sdk_runner.mjs"],
-      cwd: dir,
-    });
-  }
-  for (const [major, node] of Object.entries(nodes)) {
-    list.push(cliJob(`node${major}-cli`, node, dir));
-    list.push({
-      labels: [`node${major}-faults`],
-      cmd: node,
-      args: ["--test", "node_faults.mjs"],
-      cwd: dir,
-    });
-  }
-  return list;
 }
+
+/** How many checks {@link cliJob} makes of a bin. */
+const CLI_CHECKS = 2;
 
 /** The installed bin: `demo` runs the whole job on loopback; a bad flag exits 2. */
 function cliJob(label, node, dir) {
   const bin = path.join(
     dir,
     "node_modules",
-    "audit-log-export",
+    NPM_NAME,
     "bin",
-    "audit-log-export.js",
+    `${BIN_NAME}.js`,
   );
   const work = path.join(dir, label);
   return {
@@ -407,7 +366,13 @@ async function runJob(job, ctx) {
   const ms = Date.now() - started;
   const text = log.join("");
   writeFileSync(path.join(ctx.logDir, `${job.labels.join("+")}.log`), text);
-  return rows.map((row) => ({ ...row, ms, log: text }));
+  return rows.map((row) => ({
+    ...row,
+    suite: job.suite,
+    needs: job.needs,
+    ms,
+    log: text,
+  }));
 }
 
 async function pool(items, size, fn) {
@@ -431,7 +396,7 @@ function summarize(row, expected) {
   let failed = results.length - passed;
   const notes = [];
   if (row.results === undefined) notes.push("no results written");
-  const want = expected(row.label);
+  const want = expected(row);
   if (results.length < want) {
     failed += want - results.length;
     notes.push(`${want - results.length} case(s) did not run`);
@@ -461,6 +426,21 @@ function printTable(lines) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
+  const wanted = (job) =>
+    options.only.length === 0 ||
+    job.labels.some((l) => options.only.some((o) => l.startsWith(o)));
+  if (options.list) {
+    const nodes = nodeBinaries({ lenient: true });
+    for (const job of jobs({ dir: "<scratch>", nodes }).filter(wanted)) {
+      const where = job.cwd === ROOT ? "repository" : "scratch project";
+      console.log(
+        `${job.labels.join("+")}  [${job.suite}]  ${
+          job.custom ? `${job.cmd} <bin>` : [job.cmd, ...job.args].join(" ")
+        }  (in ${where})`,
+      );
+    }
+    return;
+  }
   const started = Date.now();
   const { cases, casesFor } = await import(
     pathToFileURL(path.join(CONFORMANCE, "suite.js")).href
@@ -485,10 +465,7 @@ async function main() {
     } kB packed) installed in ${dir}`,
   );
 
-  const selected = jobs({ dir, nodes }).filter((job) =>
-    options.only.length === 0 ||
-    job.labels.some((l) => options.only.some((o) => l.startsWith(o)))
-  );
+  const selected = jobs({ dir, nodes }).filter(wanted);
   const rows = (await pool(
     selected,
     options.jobs,
@@ -504,16 +481,14 @@ async function main() {
   const { cronChecks } = await import(
     pathToFileURL(path.join(CONFORMANCE, "archive_cron_cases.js")).href
   );
-  const expected = (label) =>
-    label.endsWith("-cli")
-      ? 2
-      : label.endsWith("-workos-sdk")
-      ? sdkCases.length
-      : label.endsWith("-faults")
-      ? FAULTS.length * (CALLS.length + 1) + LARGE_CUTS
-      : label === "workerd-r2-cron"
-      ? cronChecks.length
-      : casesFor(WITHOUT_FS.includes(label) ? ["edge-fs"] : ["fs"]).length;
+  const counts = {
+    "conformance": (row) => casesFor(row.needs).length,
+    "faults": () => FAULTS.length * (CALLS.length + 1) + LARGE_CUTS,
+    "workos-sdk": () => sdkCases.length,
+    "cli": () => CLI_CHECKS,
+    "r2-cron": () => cronChecks.length,
+  };
+  const expected = (row) => counts[row.suite](row);
   let passed = 0;
   let failed = 0;
   const lines = [];

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { planBundles } from "../scripts/build/bundle_plan.ts";
+import type { Entry } from "../scripts/build/targets.mjs";
+
+const sourceOf = (key: string) => key === "." ? "mod.ts" : `${key.slice(2)}.ts`;
+
+Deno.test("planBundles: the targets give the package's nine bundles, in build order", () => {
+  assert.deepEqual(planBundles(sourceOf).map((b) => b.out), [
+    "esm/mod.js",
+    "cjs/mod.cjs",
+    "esm/testing.js",
+    "cjs/testing.cjs",
+    "esm/testing.edge.js",
+    "esm/fs.js",
+    "cjs/fs.cjs",
+    "esm/fs.edge.js",
+    "esm/cli.js",
+  ]);
+});
+
+Deno.test("planBundles: the client and every edge build must be free of Node; the rest need not", () => {
+  const edgeSafe = planBundles(sourceOf).filter((b) => b.edgeSafe).map((b) =>
+    b.out
+  );
+  assert.deepEqual(edgeSafe, [
+    "esm/mod.js",
+    "cjs/mod.cjs",
+    "esm/testing.edge.js",
+    "esm/fs.edge.js",
+  ]);
+});
+
+Deno.test("planBundles: every library entry but the client is isolated from the shared classes", () => {
+  for (const b of planBundles(sourceOf)) {
+    assert.equal(
+      b.isolated,
+      b.entry === "testing.ts" || b.entry === "fs.ts",
+      b.out,
+    );
+  }
+});
+
+Deno.test("planBundles: edge builds are made as their entry says", () => {
+  const bundles = planBundles(sourceOf);
+  const testingEdge = bundles.find((b) => b.out === "esm/testing.edge.js")!;
+  assert.equal(testingEdge.stubNode, true);
+  assert.equal(testingEdge.standsInFor, undefined);
+  const fsEdge = bundles.find((b) => b.out === "esm/fs.edge.js")!;
+  assert.equal(fsEdge.standsInFor, "esm/fs.js");
+  assert.equal(fsEdge.stubNode, undefined);
+  assert.equal(fsEdge.key, "./fs");
+});
+
+Deno.test("planBundles: the CLI is one ES module for Node, the bin's", () => {
+  const cli = planBundles(sourceOf).filter((b) => b.entry === "cli.ts");
+  assert.equal(cli.length, 1);
+  assert.equal(cli[0].platform, "node");
+  assert.equal(cli[0].format, "esm");
+  assert.equal(cli[0].bin, true);
+  assert.equal(
+    planBundles(sourceOf).filter((b) => b.bin).length,
+    1,
+  );
+});
+
+Deno.test("planBundles: a new entry point is one more entry", () => {
+  const entries: Entry[] = [
+    { key: ".", name: "mod", kind: "library", edgeSafe: true },
+    { key: "./extra", name: "extra", kind: "library", edge: "stub-node" },
+  ];
+  const bundles = planBundles(sourceOf, entries);
+  assert.deepEqual(bundles.map((b) => `${b.out} ${b.entry}`), [
+    "esm/mod.js mod.ts",
+    "cjs/mod.cjs mod.ts",
+    "esm/extra.js extra.ts",
+    "cjs/extra.cjs extra.ts",
+    "esm/extra.edge.js extra.ts",
+  ]);
+  assert.ok(
+    bundles.filter((b) => b.entry === "extra.ts").every((b) => b.isolated),
+  );
+});
