@@ -1,8 +1,9 @@
 /**
  * Row 4, CSV throughput and memory: `exportRows` against `csv-parse`, Papa
- * Parse and a decode-and-count floor, each variant in its own process (Node,
- * and ours under Deno too) reading the same generated export from disk in
- * 64 KiB chunks.
+ * Parse, uDSV's streaming `chunk()` and a decode-and-count floor, each
+ * variant in its own process (Node, and ours and uDSV under Deno too) reading
+ * the same generated export from disk in 64 KiB chunks; then, untimed, every
+ * cell each row parser read, compared with `csv-parse`'s.
  *
  * @module
  */
@@ -15,7 +16,7 @@ import { median, pairedRatio, rotate } from "./stats.ts";
 /** One way of reading the file: a parser in a runtime, with runtime flags. */
 interface Variant {
   key: string;
-  parser: "ours" | "events" | "csv-parse" | "papaparse" | "floor";
+  parser: "ours" | "events" | "csv-parse" | "papaparse" | "udsv" | "floor";
   runtime: "node" | "deno";
   /** Extra runtime flags. */
   flags?: string[];
@@ -46,6 +47,7 @@ export const VARIANTS: readonly Variant[] = [
     runtime: "node",
     label: "papaparse",
   },
+  { key: "udsv", parser: "udsv", runtime: "node", label: "uDSV `chunk()`" },
   {
     key: "floor",
     parser: "floor",
@@ -63,6 +65,12 @@ export const VARIANTS: readonly Variant[] = [
     parser: "events",
     runtime: "deno",
     label: "ours: `exportEvents`",
+  },
+  {
+    key: "udsv-deno",
+    parser: "udsv",
+    runtime: "deno",
+    label: "uDSV `chunk()`",
   },
   {
     key: "ours-live",
@@ -90,6 +98,23 @@ export const VARIANTS: readonly Variant[] = [
   },
 ];
 
+/** The size of the reads of every variant, as in `node/parse_csv.mjs`. */
+const CHUNK = 64 * 1024;
+
+/** The parser whose cells every other one's are compared with. */
+const REFERENCE = "csv-parse";
+
+/** Rows whose cells are shown when a parser's differ from the reference's. */
+const SHOWN_ROWS = 20;
+
+/** Our own parsers: a difference in their output fails the run. */
+const OURS = new Set<Variant["parser"]>(["ours", "events"]);
+
+/** The variants whose every cell is checked: the row parsers, once each per runtime. */
+const CHECKED = VARIANTS.filter((v) =>
+  !v.memoryOnly && v.parser !== "floor" && v.parser !== "events"
+);
+
 /** Sizes and repetitions. */
 export interface CsvConfig {
   smallBytes: number;
@@ -108,6 +133,27 @@ interface Run {
   rssEndKiB: number;
 }
 
+/** One cell where a parser's output differs from the reference's. */
+export interface CellDifference {
+  /** 1-based number of the row in the file, the header not counted. */
+  row: number;
+  column: string;
+  /** The reference's cell (`null`: it has none). */
+  expected: string | null;
+  /** This parser's cell (`null`: it has none). */
+  actual: string | null;
+}
+
+/** How a parser's cells compare with the reference's over the large file. */
+export interface OutputCheck {
+  /** Rows the reference read. */
+  rows: number;
+  /** Rows whose cells differ in any way, missing or extra rows included. */
+  differingRows: number;
+  /** The cells that differ in the first differing rows. */
+  differences: CellDifference[];
+}
+
 /** Results of one variant (medians over rounds). */
 export interface ParserResult {
   key: string;
@@ -124,6 +170,10 @@ export interface ParserResult {
   vsFloor: number;
   /** Paired per-round time ratio to `exportRows` in the same runtime (> 1 is slower). */
   vsRows: number;
+  /** Paired per-round throughput ratio to uDSV in the same runtime, where it ran. */
+  vsUdsv?: number;
+  /** Every cell compared with the reference's: row parsers only. */
+  output?: OutputCheck;
   peakSmallMiB?: number;
   peakLargeMiB?: number;
   /** RSS in the large run once a quarter of its rows were read, and at its end. */
@@ -139,6 +189,8 @@ export interface CsvResult {
   small: CsvFile;
   large: CsvFile;
   regenerated: boolean;
+  /** Places in the large file where a chunk ends between a CR and an LF. */
+  crlfEdges: number;
   results: ParserResult[];
 }
 
@@ -210,17 +262,23 @@ async function ensureData(
   return { small, large, regenerated: true };
 }
 
-function parse(v: Variant, file: CsvFile, mod: string): Promise<Run> {
+function parse<T = Run>(
+  v: Variant,
+  file: CsvFile,
+  mod: string,
+  check?: string,
+): Promise<T> {
   const args = [
     benchFile("node/parse_csv.mjs"),
     v.parser,
     file.path,
     mod,
     String(file.rows),
+    ...(check ? [check] : []),
   ];
   return v.runtime === "node"
-    ? runJson<Run>(NODE, [...(v.flags ?? []), ...args])
-    : runJson<Run>(DENO, [
+    ? runJson<T>(NODE, [...(v.flags ?? []), ...args])
+    : runJson<T>(DENO, [
       "run",
       "--no-lock",
       "-A",
@@ -229,6 +287,11 @@ function parse(v: Variant, file: CsvFile, mod: string): Promise<Run> {
     ]);
 }
 
+/**
+ * What a timed round must agree on: every row parser read every row, and our
+ * own read the same two cells of each as the reference. Other parsers' cells
+ * are compared in full, untimed, by `checkOutput`, which reports what differs.
+ */
 function check(runs: Run[], file: CsvFile): void {
   for (const run of runs) {
     // The floor counts line breaks, and names may hold quoted ones: it can
@@ -241,12 +304,108 @@ function check(runs: Run[], file: CsvFile): void {
       );
     }
   }
-  const sums = new Set(
-    runs.filter((r) => r.parser !== "floor").map((r) => r.checksum),
-  );
-  if (sums.size > 1) {
-    throw new Error(`the parsers disagree on the cells of ${file.path}`);
+  const reference = runs.find((r) => r.parser === REFERENCE)!.checksum;
+  for (const run of runs) {
+    if (
+      OURS.has(run.parser as Variant["parser"]) && run.checksum !== reference
+    ) {
+      throw new Error(
+        `${run.parser} disagrees with ${REFERENCE} on the cells of ${file.path}`,
+      );
+    }
   }
+}
+
+/** What a `digest=` run prints; the hashes themselves go to a file. */
+interface Digest {
+  rows: number;
+  columns: string[];
+}
+
+/** What a `rows=` run prints: the asked-for rows' cells, in column order. */
+interface Shown extends Digest {
+  shown: Record<string, (string | null)[]>;
+}
+
+/**
+ * Every cell of every row of `file`, as each checked variant reads it,
+ * compared with the reference's through per-row hashes; the cells of the
+ * first differing rows are read again to say what differs. Our own parsers
+ * must agree; the others' differences are returned for the report.
+ */
+async function checkOutput(
+  file: CsvFile,
+  mod: string,
+): Promise<Map<string, OutputCheck>> {
+  const dir = `${WORK}/csv/digest`;
+  await Deno.mkdir(dir, { recursive: true });
+  const hashes = new Map<string, Uint32Array>();
+  for (const v of CHECKED) {
+    const path = `${dir}/${v.key}.u32`;
+    await parse<Digest>(v, file, mod, `digest=${path}`);
+    const raw = await Deno.readFile(path);
+    hashes.set(v.key, new Uint32Array(raw.buffer, 0, raw.byteLength >> 2));
+  }
+  const referenceVariant = CHECKED.find((v) => v.parser === REFERENCE)!;
+  const expected = hashes.get(referenceVariant.key)!;
+  const out = new Map<string, OutputCheck>();
+  for (const v of CHECKED) {
+    const actual = hashes.get(v.key)!;
+    const differing: number[] = [];
+    for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
+      if (expected[i] !== actual[i]) differing.push(i);
+    }
+    const differences: CellDifference[] = [];
+    if (differing.length) {
+      const rows = `rows=${differing.slice(0, SHOWN_ROWS).join(",")}`;
+      const want = await parse<Shown>(referenceVariant, file, mod, rows);
+      const got = await parse<Shown>(v, file, mod, rows);
+      for (const i of differing.slice(0, SHOWN_ROWS)) {
+        want.columns.forEach((column, c) => {
+          const a = want.shown[i]?.[c] ?? null;
+          const b = got.shown[i]?.[c] ?? null;
+          if (a !== b) {
+            differences.push({ row: i + 1, column, expected: a, actual: b });
+          }
+        });
+      }
+    }
+    if (differing.length && OURS.has(v.parser)) {
+      throw new Error(
+        `${v.key} disagrees with ${REFERENCE} on ${differing.length} rows of ${file.path}: ${
+          JSON.stringify(differences.slice(0, 3))
+        }`,
+      );
+    }
+    out.set(v.key, {
+      rows: expected.length,
+      differingRows: differing.length,
+      differences,
+    });
+  }
+  return out;
+}
+
+/**
+ * How many of the file's chunk edges fall between a CR and the LF after it,
+ * so that a parser sees a row's CRLF end in two reads.
+ */
+async function crlfEdges(path: string): Promise<number> {
+  using handle = await Deno.open(path);
+  const { size } = await handle.stat();
+  const pair = new Uint8Array(2);
+  let edges = 0;
+  for (let at = CHUNK; at < size; at += CHUNK) {
+    await handle.seek(at - 1, Deno.SeekMode.Start);
+    let read = 0;
+    while (read < 2) {
+      const n = await handle.read(pair.subarray(read));
+      if (n === null) break;
+      read += n;
+    }
+    if (read === 2 && pair[0] === 0x0d && pair[1] === 0x0a) edges++;
+  }
+  return edges;
 }
 
 /** Runs row 4: `rounds` rounds over the large file (order rotated), then over the small one for memory. */
@@ -276,6 +435,7 @@ export async function benchCsv(
     await largeRuns.round(r);
     await smallRuns.round(r);
   }
+  const outputs = await checkOutput(large, mod);
   const speed = (list: Run[]) => list.map((x) => 1 / x.ms);
   const mib = (list: Run[], pick: (x: Run) => number | undefined) => {
     const values = list.map(pick);
@@ -287,6 +447,9 @@ export async function benchCsv(
     const l = largeRuns.out.get(v.key)!;
     const s = smallRuns.out.get(v.key)!;
     const ms = median(l.map((x) => x.ms));
+    const udsv = VARIANTS.find((u) =>
+      u.parser === "udsv" && u.runtime === v.runtime && !u.memoryOnly
+    );
     return {
       key: v.key,
       parser: v.parser,
@@ -302,6 +465,9 @@ export async function benchCsv(
         speed(largeRuns.out.get(v.runtime === "node" ? "ours" : "ours-deno")!),
         speed(l),
       ),
+      vsUdsv: udsv &&
+        pairedRatio(speed(l), speed(largeRuns.out.get(udsv.key)!)),
+      output: outputs.get(v.key),
       peakSmallMiB: mib(s, (x) => x.peakRssKiB),
       peakLargeMiB: mib(l, (x) => x.peakRssKiB),
       rssQuarterMiB: mib(l, (x) => x.rssQuarterKiB)!,
@@ -310,5 +476,11 @@ export async function benchCsv(
       heapLargeMiB: mib(l, (x) => x.heapUsedMaxKiB)!,
     };
   });
-  return { small, large, regenerated, results };
+  return {
+    small,
+    large,
+    regenerated,
+    crlfEdges: await crlfEdges(large.path),
+    results,
+  };
 }

@@ -57,6 +57,7 @@ export async function describeMachine(): Promise<Machine> {
       "valibot",
       "csv-parse",
       "papaparse",
+      "udsv",
       "esbuild",
     ]
   ) {

@@ -39,25 +39,3 @@ export function rotate<T>(items: readonly T[], round: number): T[] {
   const k = round % items.length;
   return [...items.slice(k), ...items.slice(0, k)];
 }
-
-/** A number with `digits` decimals and thousands separators. */
-export function fmt(value: number, digits = 0): string {
-  return value.toLocaleString("en-US", {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
-}
-
-/** A ratio such as `1.03×`. */
-export const times = (ratio: number, digits = 2): string =>
-  `${ratio.toFixed(digits)}×`;
-
-/** Bytes as `12.3 KB` (1 KB = 1,000 bytes) or `12.3 MB`. */
-export function bytes(n: number): string {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(2)} KB`;
-  return `${n} B`;
-}
-
-/** `✅ met` or `❌ missed`. */
-export const verdict = (met: boolean): string => met ? "✅ met" : "❌ missed";

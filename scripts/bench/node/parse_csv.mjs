@@ -6,22 +6,31 @@
  * Parsers: `floor` (TextDecoder + counting LFs), `ours` (`exportRows` over a
  * web `ReadableStream`), `events` (`exportEvents`, the same stream read as
  * typed events), `csv-parse` (Node stream, `columns: true`), `papaparse`
- * (Node stream, `header: true`, row by row).
+ * (Node stream, `header: true`, row by row), `udsv` (uDSV's incremental
+ * `chunk()` over the same web stream as ours, decoded by a streaming
+ * `TextDecoder`).
  *
  * Usage: node parse_csv.mjs <parser> <file> <bundle of mod.ts> <rows in the
- * file>; prints one JSON line. Also runs under Deno (`ours`, `events`,
- * `floor`).
+ * file> [check]; prints one JSON line. Also runs under Deno (`ours`,
+ * `events`, `udsv`, `floor`).
+ *
+ * Without `check` the run is timed and each row is reduced to two of its
+ * cells. `check` reads every cell instead, untimed, to compare parsers'
+ * output: `digest=<path>` writes one 32-bit hash of all cells per row
+ * (a `Uint32Array`, file order) to `path`, `rows=<i,j,…>` prints the cells of
+ * those rows (0-based, header not counted). Row parsers only, not `events`
+ * or `floor`.
  *
  * @module
  */
 
 import { createReadStream, readFileSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { open, writeFile } from "node:fs/promises";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 
 const CHUNK = 64 * 1024;
-const [parser, file, mod, totalRows] = process.argv.slice(2);
+const [parser, file, mod, totalRows, check = ""] = process.argv.slice(2);
 /** Rows between two memory samples. */
 const EVERY = 4096;
 
@@ -91,6 +100,7 @@ const nodeChunks = (path, encoding) =>
 function counter(
   cells = (row) => row.target_id_1.length + row.actor_name.length,
 ) {
+  if (rowSink) return rowSink;
   const c = {
     rows: 0,
     checksum: 0,
@@ -101,6 +111,90 @@ function counter(
   };
   return c;
 }
+
+/**
+ * The file's column names, from its header line. The export layout never
+ * quotes a column name, so splitting on commas is exact; anything else is
+ * refused rather than misread.
+ */
+async function columnsOf(path) {
+  const handle = await open(path);
+  try {
+    const buffer = new Uint8Array(CHUNK);
+    const { bytesRead } = await handle.read(buffer, 0, CHUNK, 0);
+    const text = new TextDecoder().decode(buffer.subarray(0, bytesRead));
+    const end = text.indexOf("\n");
+    const header = text.slice(0, end).replace(/\r$/, "");
+    if (end === -1 || header.includes('"')) {
+      throw new Error(`no plain header line in ${path}`);
+    }
+    return header.split(",");
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * FNV-1a over every cell of a row in column order, each cell closed by a
+ * separator that cannot occur in text, and over the row's own number of
+ * cells, so a missing, extra, shifted or altered cell changes the hash.
+ */
+function rowHash(row, columns) {
+  let h = 0x811c9dc5;
+  for (const column of columns) {
+    const cell = row[column];
+    if (cell === undefined) {
+      h = Math.imul(h ^ 0xffff1, 16777619);
+      continue;
+    }
+    for (let i = 0; i < cell.length; i++) {
+      h = Math.imul(h ^ cell.charCodeAt(i), 16777619);
+    }
+    h = Math.imul(h ^ 0xffff0, 16777619);
+  }
+  return (h ^ Object.keys(row).length) >>> 0;
+}
+
+/**
+ * A row consumer for `check` runs: a hash of every row kept in file order
+ * (`digest`) or the cells of the rows asked for (`rows`).
+ */
+async function checker(spec) {
+  const [, kind, value] = /^(digest|rows)=(.+)$/.exec(spec) ??
+    [spec, "", ""];
+  if (kind === "") throw new Error(`unknown check ${spec}`);
+  const columns = await columnsOf(file);
+  let hashes = new Uint32Array(1 << 16);
+  const wanted = new Set(kind === "rows" ? value.split(",").map(Number) : []);
+  const shown = {};
+  const c = {
+    rows: 0,
+    checksum: 0,
+    add(row) {
+      if (kind === "digest") {
+        if (c.rows === hashes.length) {
+          const grown = new Uint32Array(hashes.length * 2);
+          grown.set(hashes);
+          hashes = grown;
+        }
+        hashes[c.rows] = rowHash(row, columns);
+      } else if (wanted.has(c.rows)) {
+        shown[c.rows] = columns.map((column) => row[column] ?? null);
+      }
+      c.rows++;
+    },
+    async finish() {
+      if (kind === "digest") {
+        await writeFile(value, hashes.subarray(0, c.rows));
+      }
+      return kind === "rows" ? { columns, shown } : { columns };
+    },
+  };
+  return c;
+}
+
+/** Where rows go: two cells read (timed runs) or every cell checked. */
+const rowSink = check === "" ? null : await checker(check);
 
 const PARSERS = {
   async floor() {
@@ -129,6 +223,7 @@ const PARSERS = {
     return c;
   },
   async events() {
+    if (rowSink) throw new Error("events are not rows: nothing to check");
     const { exportEvents } = await import(pathToFileURL(mod).href);
     const c = counter((event) =>
       (event.targets[0]?.id.length ?? 0) + (event.actor.name?.length ?? 0)
@@ -158,6 +253,26 @@ const PARSERS = {
     });
     return c;
   },
+  async udsv() {
+    const { inferSchema, initParser } = await import("udsv");
+    const c = counter();
+    const decoder = new TextDecoder();
+    const onRow = (row) => {
+      c.add(row);
+    };
+    let parser;
+    for await (const chunk of webChunks(file)) {
+      const text = decoder.decode(chunk, { stream: true });
+      // uDSV infers delimiters, quoting and column names from the first
+      // chunk; 64 KiB holds hundreds of rows, more than it looks at.
+      parser ??= initParser(inferSchema(text));
+      parser.chunk(text, parser.stringObjs, onRow);
+    }
+    const rest = decoder.decode();
+    if (rest !== "") parser.chunk(rest, parser.stringObjs, onRow);
+    parser.end();
+    return c;
+  },
 };
 
 /**
@@ -175,11 +290,22 @@ function readPeakRssKiB() {
   }
 }
 
+if (rowSink && parser === "floor") {
+  throw new Error("the floor reads no cells: nothing to check");
+}
 const start = performance.now();
 const { rows, checksum } = await PARSERS[parser]();
 const ms = performance.now() - start;
-memory.rssEndKiB = process.memoryUsage().rss >> 10;
-const peakRssKiB = readPeakRssKiB();
-process.stdout.write(
-  `${JSON.stringify({ parser, rows, checksum, ms, peakRssKiB, ...memory })}\n`,
-);
+if (rowSink) {
+  process.stdout.write(
+    `${JSON.stringify({ parser, rows, ...(await rowSink.finish()) })}\n`,
+  );
+} else {
+  memory.rssEndKiB = process.memoryUsage().rss >> 10;
+  const peakRssKiB = readPeakRssKiB();
+  process.stdout.write(
+    `${
+      JSON.stringify({ parser, rows, checksum, ms, peakRssKiB, ...memory })
+    }\n`,
+  );
+}
