@@ -14,9 +14,9 @@
  * @module
  */
 
+import { randomBytes } from "node:crypto";
 import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { randomBytes } from "./random.ts";
 
 /** How the temporary file of an atomic write is named and created. */
 export interface AtomicWriteOptions {
@@ -110,10 +110,9 @@ export class PendingFile {
     path: string,
     options: AtomicWriteOptions = {},
   ): Promise<PendingFile> {
-    const hex = Array.from(
-      randomBytes(6),
-      (b) => b.toString(16).padStart(2, "0"),
-    ).join("");
+    // node:crypto rather than Web Crypto, which Node 18 lacks as a global: a
+    // name nobody can predict cannot be taken first.
+    const hex = randomBytes(6).toString("hex");
     const tempPath = join(
       dirname(path),
       `${options.hidden ? "." : ""}${basename(path)}.${hex}.part`,

@@ -348,7 +348,10 @@ const normalizeBaseUrl = (raw: string): string =>
 /** Header names are case-insensitive: lower-case them so a later layer replaces, never duplicates. */
 function lowerHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name in headers) out[name.toLowerCase()] = headers[name];
+  // Own keys only, as validated: an inherited one would pass unchecked.
+  for (const [name, value] of Object.entries(headers)) {
+    out[name.toLowerCase()] = value;
+  }
   return out;
 }
 

@@ -56,11 +56,10 @@ export async function createExportOn(
   options: CreateExportOptions,
   call?: CallOptions,
 ): Promise<AuditLogExport> {
-  const [config, valid] = together(
+  const [[config, apiKey], valid] = together(
     () => {
       const config = client(call);
-      requireApiKey(config);
-      return config;
+      return [config, requireApiKey(config)] as const;
     },
     () => checkCreateExportOptions(options),
   );
@@ -68,7 +67,7 @@ export async function createExportOn(
     method: "POST",
     url: `${config.baseUrl}/audit_logs/exports`,
     body: toCreateExportBody(valid),
-    apiKey: config.apiKey,
+    apiKey,
   });
   return toExport(answer);
 }

@@ -105,6 +105,27 @@ Deno.test("config: headers may be given as a Headers object", async () => {
   });
 });
 
+Deno.test("config: only a headers object's own keys are sent, as only they are checked", async () => {
+  await withApi(async ({ emulator, config }) => {
+    const inherited = Object.create({ "x-inherited": "line1\nline2" });
+    inherited["x-own"] = "own";
+    const client = createClient(config);
+    await createExport(seedCall(emulator.organizations[0]), {
+      ...config,
+      headers: inherited,
+    });
+    await client.createExport(
+      seedCall(emulator.organizations[0]),
+      { headers: inherited } as never,
+    );
+    assert.equal(emulator.requests.length, 2);
+    for (const request of emulator.requests) {
+      assert.equal(request.headers["x-own"], "own");
+      assert.equal(request.headers["x-inherited"], undefined);
+    }
+  });
+});
+
 Deno.test("config: a bad config and bad options are reported together", async () => {
   await withApi(async ({ emulator, config }) => {
     const error = await failure(
