@@ -98,10 +98,15 @@ export function retryAfterMs(
     : undefined;
 }
 
-function backoff(attempt: number): number {
+/**
+ * The wait before retry number `attempt + 1`, in ms: a ceiling that doubles
+ * from 500 ms up to 8 s, of which half is fixed and half random (`random`
+ * returns a number in [0, 1)).
+ */
+export function backoff(attempt: number, random = Math.random): number {
   const ceiling = Math.min(MAX_BACKOFF_MS, BASE_DELAY_MS * 2 ** attempt);
   // Half fixed, half random: spreads a retry storm without ever retrying at once.
-  return ceiling / 2 + Math.random() * (ceiling / 2);
+  return ceiling / 2 + random() * (ceiling / 2);
 }
 
 /** Reads a body as text, refusing more than `max` bytes. */

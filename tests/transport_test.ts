@@ -28,7 +28,7 @@ import {
   TimeoutError,
   UnprocessableEntityError,
 } from "../mod.ts";
-import { retryAfterMs } from "../src/transport.ts";
+import { backoff, retryAfterMs } from "../src/transport.ts";
 import type { Emulator } from "../testing.ts";
 import { failure, KEY, seedCall, withApi } from "./api_helpers.ts";
 import { DAY, daysAgo, storedEvent, withServer } from "./helpers.ts";
@@ -580,5 +580,24 @@ Deno.test("retryAfterMs reads retry-after-ms, whole seconds and IMF-fixdates, an
       expected,
       JSON.stringify(headers).slice(0, 80),
     );
+  }
+});
+
+Deno.test("backoff doubles from 250–500 ms up to 4–8 s, half of it random", () => {
+  const table: [attempt: number, least: number, most: number][] = [
+    [0, 250, 500],
+    [1, 500, 1_000],
+    [2, 1_000, 2_000],
+    [3, 2_000, 4_000],
+    [4, 4_000, 8_000],
+    [5, 4_000, 8_000],
+    [30, 4_000, 8_000],
+  ];
+  for (const [attempt, least, most] of table) {
+    assert.equal(backoff(attempt, () => 0), least, `attempt ${attempt}`);
+    assert.equal(backoff(attempt, () => 0.5), (least + most) / 2);
+    // Math.random never returns 1: the top is approached, not reached.
+    assert.ok(backoff(attempt, () => 0.999_999) < most);
+    assert.ok(backoff(attempt, () => 0.999_999) > most - 1);
   }
 });
