@@ -209,12 +209,11 @@ export const WAIT_DEFAULTS = {
 /** A check of one option: the problem, or `undefined` when the value is fine. */
 type Check = (value: unknown) => string | undefined;
 
+// NaN fails the comparisons too.
 const duration = (what: string): Check => (n) =>
-  typeof n !== "number" || Number.isNaN(n)
-    ? `${what} must be a number of milliseconds`
-    : n > 0 && n <= MAX_TIMER
+  typeof n === "number" && n > 0 && n <= MAX_TIMER
     ? undefined
-    : `${what} must be > 0 and at most ${MAX_TIMER} ms`;
+    : `${what} must be a number of ms, > 0 and at most ${MAX_TIMER}`;
 
 const callable = (what: string): Check => (f) =>
   typeof f === "function" ? undefined : `${what} must be a function`;
@@ -254,13 +253,9 @@ const CHECKS: Record<string, Check> = {
   fetch: callable("fetch"),
   timeout: duration("timeout"),
   maxRetries: (n) =>
-    typeof n !== "number"
-      ? "maxRetries must be a number"
-      : !Number.isInteger(n)
-      ? "maxRetries must be an integer"
-      : n < 0 || n > 100
-      ? "maxRetries must be between 0 and 100"
-      : undefined,
+    Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 100
+      ? undefined
+      : "maxRetries must be an integer from 0 to 100",
   headers: (h) =>
     typeof h === "object" && h !== null && !Array.isArray(h)
       ? undefined
@@ -281,28 +276,10 @@ const headerProblem = (name: string, v: unknown): string | undefined =>
   !HEADER_NAME.test(name)
     ? "header names must be HTTP tokens"
     : CONNECTION_HEADER.test(name)
-    ? "is a header of the connection itself, which fetch sets and refuses"
+    ? "is a header of the connection itself, set by fetch"
     : typeof v !== "string"
     ? "header values must be strings"
     : headerValueProblem("header values", v);
-
-function checkLayer(layer: Record<string, unknown>): void {
-  const issues: ValidationIssue[] = [];
-  const flag = (path: string, message: string | undefined) =>
-    message && issues.push({ path, message });
-  for (const [key, value] of Object.entries(layer)) {
-    if (value === undefined) continue;
-    const check = Object.hasOwn(CHECKS, key) ? CHECKS[key] : undefined;
-    const message = check ? check(value) : "is not a known option";
-    flag(key, message);
-    if (!message && key === "headers") {
-      for (const [name, v] of Object.entries(value as object)) {
-        flag(`headers.${name}`, headerProblem(name, v));
-      }
-    }
-  }
-  if (issues.length) throw new ValidationError(issues);
-}
 
 function isLoopback(hostname: string): boolean {
   return hostname === "localhost" || hostname.endsWith(".localhost") ||
@@ -333,7 +310,7 @@ function baseUrlProblem(raw: string): string | undefined {
   return !url
     ? "baseUrl must be an absolute URL"
     : !isSecureTransport(url)
-    ? "baseUrl must use https: (plain http: is allowed only for loopback hosts)"
+    ? "baseUrl must use https: (http: only for loopback hosts)"
     : url.username || url.password
     ? "baseUrl must not contain credentials"
     : url.search || url.hash
@@ -355,16 +332,48 @@ function lowerHeaders(headers: Record<string, string>): Record<string, string> {
   return out;
 }
 
-function checked(layer: CallOptions | undefined): CallOptions {
-  if (layer === undefined) return {};
-  requireObject(layer, "config");
-  // A Headers object is as good as a record, but has no own enumerable keys.
-  const headers: unknown = layer.headers;
-  if (headers instanceof Headers) {
-    layer = { ...layer, headers: Object.fromEntries(headers.entries()) };
+/** What every call starts from before its own options and the environment. */
+const DEFAULTS = {
+  baseUrl: DEFAULT_BASE_URL,
+  timeout: 60_000,
+  maxRetries: 3,
+  headers: {},
+  ...WAIT_DEFAULTS,
+} as ResolvedConfig;
+
+/**
+ * `base` with a call's options laid over it, once they are valid: each
+ * option replaces the base's, except that `headers` add to the base's.
+ */
+function layer(
+  base: ResolvedConfig,
+  call: CallOptions | undefined,
+): ResolvedConfig {
+  const out: Record<string, unknown> = { ...base };
+  if (call === undefined) return out as unknown as ResolvedConfig;
+  requireObject(call, "config");
+  const issues: ValidationIssue[] = [];
+  const flag = (path: string, message: string | undefined) =>
+    message && issues.push({ path, message });
+  for (let [key, value] of Object.entries(call)) {
+    if (value === undefined) continue;
+    // A Headers object is as good as a record, but has no own enumerable keys.
+    if (key === "headers" && value instanceof Headers) {
+      value = Object.fromEntries(value.entries());
+    }
+    const check = Object.hasOwn(CHECKS, key) ? CHECKS[key] : undefined;
+    const message = check ? check(value) : "is not a known option";
+    if (flag(key, message)) continue;
+    if (key === "headers") {
+      for (const [name, v] of Object.entries(value)) {
+        flag(`headers.${name}`, headerProblem(name, v));
+      }
+      value = { ...base.headers, ...lowerHeaders(value) };
+    }
+    out[key] = key === "baseUrl" ? normalizeBaseUrl(value) : value;
   }
-  checkLayer(layer as Record<string, unknown>);
-  return layer;
+  if (issues.length) throw new ValidationError(issues);
+  return out as unknown as ResolvedConfig;
 }
 
 /**
@@ -372,26 +381,14 @@ function checked(layer: CallOptions | undefined): CallOptions {
  * the standalone calls use.
  */
 export function resolveConfig(config?: CallOptions): ResolvedConfig {
-  const o = checked(config);
+  const out = layer(DEFAULTS, config);
   const globalFetch = globalThis.fetch;
-  return {
-    apiKey: o.apiKey ?? readEnv("WORKOS_API_KEY"),
-    baseUrl: o.baseUrl === undefined
-      ? DEFAULT_BASE_URL
-      : normalizeBaseUrl(o.baseUrl),
-    fetch: o.fetch ?? ((input, init) => globalFetch(input, init)),
-    timeout: o.timeout ?? 60_000,
-    maxRetries: o.maxRetries ?? 3,
-    headers: lowerHeaders(o.headers ?? {}),
-    signal: o.signal,
-    idempotencyKey: o.idempotencyKey,
-    maxWait: o.maxWait ?? WAIT_DEFAULTS.maxWait,
-    pollInterval: o.pollInterval ?? WAIT_DEFAULTS.pollInterval,
-    maxPollInterval: o.maxPollInterval ?? WAIT_DEFAULTS.maxPollInterval,
-    onPoll: o.onPoll,
-    onAttempt: o.onAttempt ??
-      (readEnv("AUDIT_LOG_EXPORT_DEBUG") === "1" ? logAttempt : undefined),
-  };
+  out.apiKey ??= readEnv("WORKOS_API_KEY");
+  out.fetch ??= (input, init) => globalFetch(input, init);
+  out.onAttempt ??= readEnv("AUDIT_LOG_EXPORT_DEBUG") === "1"
+    ? logAttempt
+    : undefined;
+  return out;
 }
 
 /**
@@ -400,20 +397,7 @@ export function resolveConfig(config?: CallOptions): ResolvedConfig {
  * once.
  */
 export function bindConfig(base: ResolvedConfig): Client {
-  return (call) => {
-    const layer = checked(call) as Record<string, unknown>;
-    const out: Record<string, unknown> = { ...base };
-    for (const [key, value] of Object.entries(layer)) {
-      if (value === undefined) continue;
-      // A per-call `headers` adds to the client's instead of replacing them.
-      out[key] = key === "headers"
-        ? { ...base.headers, ...lowerHeaders(value as Record<string, string>) }
-        : key === "baseUrl"
-        ? normalizeBaseUrl(value as string)
-        : value;
-    }
-    return out as unknown as ResolvedConfig;
-  };
+  return (call) => layer(base, call);
 }
 
 /** The API key, or a `ValidationError` when there is none (checked before any request). */

@@ -162,7 +162,7 @@ export class ApiError extends AuditLogError {
   /** Always `"ApiError"`, minified or not. */
   override readonly name: string = "ApiError";
   /** HTTP status code. */
-  readonly status: number;
+  readonly status!: number;
   /** Machine-readable error code from the body, e.g. `"rate_limit_exceeded"`. */
   readonly code: string | undefined;
   /** Field-level errors from the body, e.g. `[{ field: "event.action", code: "required" }]`. */
@@ -172,7 +172,7 @@ export class ApiError extends AuditLogError {
   /** Seconds the server asked to wait before retrying, when it said. */
   readonly retryAfter: number | undefined;
   /** Method and URL of the failed request. */
-  readonly request: RequestInfo;
+  readonly request!: RequestInfo;
   /** The response; its body has been consumed. */
   readonly response: Response | undefined;
 
@@ -182,18 +182,14 @@ export class ApiError extends AuditLogError {
    * @param init Status, body fields and the request/response pair.
    */
   constructor(init: ApiErrorInit) {
+    // The body's message becomes part of the error's own; the rest is kept as is.
+    const { message, ...fields } = init;
     super(
-      `${init.message} (HTTP ${init.status}${
+      `${message} (HTTP ${init.status}${
         init.requestId ? `, request id ${init.requestId}` : ""
       })`,
     );
-    this.status = init.status;
-    this.code = init.code;
-    this.errors = init.errors;
-    this.requestId = init.requestId;
-    this.retryAfter = init.retryAfter;
-    this.request = init.request;
-    this.response = init.response;
+    Object.assign(this, fields);
   }
 }
 

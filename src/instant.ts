@@ -4,8 +4,9 @@
  * @module
  */
 
+// Groups: year, month, day, then the offset's sign, hours and minutes (none for `Z`).
 const ISO_DATE_TIME =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+  /^(\d{4})-(\d\d)-(\d\d)T\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|([+-])(\d\d):?(\d\d))$/i;
 
 const ISO_UTC_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -28,23 +29,15 @@ export function parseInstantDate(value: string): Date | undefined {
 
 /** Epoch ms of an ISO-8601 date-time with a zone, or `undefined` if it is not one. */
 export function parseInstant(value: string): number | undefined {
-  if (ISO_UTC_MS.test(value)) return parseInstantDate(value)?.getTime();
-  if (!ISO_DATE_TIME.test(value)) return undefined;
-  const ms = Date.parse(value);
+  const m = ISO_DATE_TIME.exec(value);
+  const ms = m ? Date.parse(value) : NaN;
   if (Number.isNaN(ms)) return undefined;
-  // Date.parse rolls 2026-02-30 over to March; a real calendar date survives a round trip.
-  const [y, m, d] = value.slice(0, 10).split("-").map(Number);
-  const offset = /(Z|([+-])(\d{2}):?(\d{2}))$/i.exec(value)!;
-  const offsetMs = offset[1].toUpperCase() === "Z"
-    ? 0
-    : (offset[2] === "-" ? -1 : 1) *
-      (Number(offset[3]) * 60 + Number(offset[4])) * 60_000;
-  const local = new Date(ms + offsetMs);
-  if (
-    local.getUTCFullYear() !== y || local.getUTCMonth() + 1 !== m ||
-    local.getUTCDate() !== d
-  ) {
-    return undefined;
-  }
-  return ms;
+  // Date.parse rolls 2026-02-30 over to March; a real calendar date survives
+  // a round trip through the wall-clock time of the value's own zone.
+  const offset = m![4] ? (m![4] === "-" ? -1 : 1) * (+m![5] * 60 + +m![6]) : 0;
+  const local = new Date(ms + offset * 60_000);
+  return local.getUTCFullYear() === +m![1] &&
+      local.getUTCMonth() + 1 === +m![2] && local.getUTCDate() === +m![3]
+    ? ms
+    : undefined;
 }

@@ -23,14 +23,12 @@ export function randomBytes(n: number): Uint8Array {
 export function randomUUID(): string {
   const crypto = webCrypto();
   if (crypto?.randomUUID) return crypto.randomUUID();
-  const b = randomBytes(16);
-  // Version 4, variant 10xx, then hex in the 8-4-4-4-12 layout.
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  let hex = "";
-  for (let i = 0; i < 16; i++) {
-    hex += (i === 4 || i === 6 || i === 8 || i === 10 ? "-" : "") +
-      (b[i] + 256).toString(16).slice(1);
-  }
-  return hex;
+  const b = randomBytes(31);
+  let i = 0;
+  // Each 0 or 1 of the template becomes a random hex digit, each 8 one of
+  // 8–b (variant 10xx); the 4 is the version.
+  return "10000000-1000-4000-8000-100000000000".replace(
+    /[018]/g,
+    (c) => (+c ^ (b[i++] & (c === "8" ? 3 : 15))).toString(16),
+  );
 }

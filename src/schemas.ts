@@ -103,8 +103,6 @@ function instantMs(x: unknown): number | undefined {
   return typeof x === "string" ? parseInstant(x) : undefined;
 }
 
-const toMs = (x: Instant): number => instantMs(x)!;
-
 /** Every spelling of a filter: its option name, then its aliases. */
 const spellings = (f: Filter): string[] => [f.option, ...f.aliases];
 
@@ -152,8 +150,7 @@ export function checkCreateExportOptions(input: unknown): CreateExportOptions {
   return validate(createExportSchema, input, "", extra) as CreateExportOptions;
 }
 
-const iso = (x: Instant): string =>
-  x instanceof Date ? x.toISOString() : new Date(toMs(x)).toISOString();
+const iso = (x: Instant): string => new Date(instantMs(x)!).toISOString();
 
 const nonEmpty = (list: readonly string[] | undefined): string[] | undefined =>
   list && list.length > 0 ? [...list] : undefined;

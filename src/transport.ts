@@ -151,16 +151,15 @@ function parseJson(text: string): unknown {
 }
 
 function apiError(
-  status: number,
-  body: unknown,
-  request: RequestInfo,
   response: Response,
+  text: string | undefined,
+  request: RequestInfo,
+  requestId: string | undefined,
+  wait: number | undefined,
   presigned: boolean,
 ): ApiError {
-  const b = typeof body === "object" && body !== null
-    ? body as Record<string, unknown>
-    : {};
-  const wait = retryAfterMs(response.headers);
+  const { status } = response;
+  const b = Object(parseJson(text ?? "")) as Record<string, unknown>;
   const init: ApiErrorInit = {
     status,
     message: typeof b.message === "string" && b.message
@@ -168,7 +167,7 @@ function apiError(
       : `${request.method} ${new URL(request.url).pathname} failed`,
     code: typeof b.code === "string" ? b.code : undefined,
     errors: Array.isArray(b.errors) ? b.errors : undefined,
-    requestId: response.headers.get("x-request-id") ?? undefined,
+    requestId,
     retryAfter: wait === undefined ? undefined : wait / 1000,
     request,
     // A presigned response's url holds the signature: such errors keep none.
@@ -208,15 +207,12 @@ function buildHeaders(
  * response that arrives after that has its body cancelled.
  */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.then(discard, () => {});
-    return Promise.reject(signal.reason);
-  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
       promise.then(discard, () => {});
       reject(signal.reason);
     };
+    if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
     const settle = <A>(then: (a: A) => void) => (a: A) => {
       signal.removeEventListener("abort", onAbort);
@@ -258,8 +254,11 @@ export async function send(
     const link = linkSignal(caller, config.timeout);
     const started = Date.now();
     let response: Response | undefined;
+    let requestId: string | undefined;
     let failure: ApiError | ConnectionError | TimeoutError;
     let wait: number | undefined;
+    // The error that ends the call, as opposed to one worth another attempt.
+    let fatal: unknown;
     let handedOver = false;
     const report = (error?: Error, retryInMs?: number) =>
       config.onAttempt?.({
@@ -267,7 +266,7 @@ export async function send(
         url: request.url,
         attempt: attempt + 1,
         status: response?.status,
-        requestId: response?.headers.get("x-request-id") ?? undefined,
+        requestId,
         durationMs: Date.now() - started,
         error: error?.name,
         retryInMs,
@@ -286,12 +285,10 @@ export async function send(
       } catch (error) {
         // Thrown before anything was sent: the request itself is unusable,
         // and sending it again would fail the same way.
-        const unsent = new ConnectionError(request, hide(error));
-        report(unsent);
-        throw unsent;
+        throw fatal = new ConnectionError(request, hide(error));
       }
       response = await abortable(pending, link.signal);
-      const requestId = response.headers.get("x-request-id") ?? undefined;
+      requestId = response.headers.get("x-request-id") ?? undefined;
       if (response.ok && req.stream) {
         // The body belongs to the caller now; only their signal may stop it.
         handedOver = true;
@@ -312,7 +309,7 @@ export async function send(
       if (response.ok) {
         const data = text === undefined ? undefined : parseJson(text);
         if (data === undefined) {
-          throw new InvalidResponseError(
+          throw fatal = new InvalidResponseError(
             text === undefined
               ? `The response body is larger than ${MAX_RESPONSE_BYTES} bytes`
               : "The response body is not JSON",
@@ -324,24 +321,24 @@ export async function send(
         report();
         return { response, data, requestId, request, release: () => {} };
       }
+      wait = retryAfterMs(response.headers);
       failure = apiError(
-        response.status,
-        parseJson(text ?? ""),
-        request,
         response,
+        text,
+        request,
+        requestId,
+        wait,
         req.apiKey === undefined,
       );
-      if (!RETRYABLE.has(response.status)) throw failure;
-      wait = retryAfterMs(response.headers);
+      if (!RETRYABLE.has(response.status)) throw fatal = failure;
     } catch (error) {
-      if (error instanceof ConnectionError) throw error;
       if (caller?.aborted) {
         report(new DOMException("aborted", "AbortError"));
         throw caller.reason;
       }
-      if (error instanceof ApiError || error instanceof InvalidResponseError) {
-        report(error);
-        throw error;
+      if (error === fatal) {
+        report(fatal as Error);
+        throw fatal;
       }
       failure = link.timedOut
         ? new TimeoutError(
