@@ -407,7 +407,8 @@ async function readCheckpoint(
   return ms;
 }
 
-const encoder = new TextEncoder();
+// Pure: a bundle that never archives drops it.
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 /** The file of one window: the export's rows inside `[start, end)`, in the chosen format. */
 async function windowFile(
