@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type CsvRecord, parseCsvRecords } from "../src/_csv_records.ts";
-import { parseCsvRows } from "../src/csv.ts";
+import { parseCsvRows, scan } from "../src/csv.ts";
 import { CsvParseError } from "../src/errors.ts";
 
 const encoder = new TextEncoder();
@@ -637,4 +637,166 @@ Deno.test("parseCsvRecords agrees with a character-by-character reference, howev
     ),
     { numRuns: 1000 },
   );
+});
+
+Deno.test("parseCsvRows reads a chunk longer than a decoding slice, whatever straddles the slice ends", async () => {
+  // Chunks are decoded 2 KiB at a time; each piece of text below is moved
+  // across the 2048th byte one byte at a time, inside a quoted field and in
+  // an unquoted one.
+  const pieces = ['""', "\r\n", "é", "😀", "\uFEFF", '",""', "日本"];
+  for (const piece of pieces) {
+    const quoted = piece;
+    const unquoted = piece.replace(/[",\r\n]/g, "");
+    for (let pad = 2030; pad <= 2050; pad++) {
+      const a = "x".repeat(pad) + quoted + "y";
+      const b = "x".repeat(pad - 4) + unquoted + "y";
+      const input = `a,b\n"${a.replaceAll('"', '""')}",${b}\r\n` +
+        `"${a.replaceAll('"', '""')}",${b}`;
+      const expected = [{ a, b }, { a, b }];
+      const split = `${JSON.stringify(piece)} at ${pad}`;
+      assert.deepStrictEqual(
+        await rows([encoder.encode(input)]),
+        expected,
+        split,
+      );
+      assert.deepStrictEqual(await rows(chunked(input, 3000)), expected, split);
+    }
+  }
+  // A record that ends at a slice end, its CR and LF on either side.
+  for (let pad = 2036; pad <= 2046; pad++) {
+    const x = "x".repeat(pad - 4);
+    const input = `a\r\n${x}\r\n"q"\r\n`;
+    assert.deepStrictEqual(await records([encoder.encode(input)]), [
+      { fields: ["a"], line: 1 },
+      { fields: [x], line: 2 },
+      { fields: ["q"], line: 3 },
+    ]);
+  }
+});
+
+Deno.test("parseCsvRows reads many columns, numeric names too, in the order a plain object keeps", async () => {
+  const header = Array.from({ length: 40 }, (_, i) => i % 3 ? `c${i}` : `${i}`);
+  const values = header.map((name) => `v${name}`);
+  const [row] = await rows([
+    encoder.encode(`${header.join(",")}\n${values.join(",")}\n`),
+  ]);
+  const expected: Record<string, string> = {};
+  header.forEach((name, i) => expected[name] = values[i]);
+  assert.deepStrictEqual(Object.entries(row), Object.entries(expected));
+});
+
+Deno.test("parseCsvRows answers calls that overlap in order, as a generator does", async () => {
+  const { stream } = lazyRows(3);
+  const rows = parseCsvRows(stream);
+  const results = await Promise.all([
+    rows.next(),
+    rows.next(),
+    rows.next(),
+    rows.next(),
+    rows.next(),
+  ]);
+  assert.deepStrictEqual(results, [
+    { value: { n: "1", square: "1" }, done: false },
+    { value: { n: "2", square: "4" }, done: false },
+    { value: { n: "3", square: "9" }, done: false },
+    { value: undefined, done: true },
+    { value: undefined, done: true },
+  ]);
+  assert.equal(stream.locked, false);
+});
+
+Deno.test("parseCsvRows leaves a stream it never read alone, as a generator does", async (t) => {
+  await t.step("on return() before the first row", async () => {
+    const { stream, state } = lazyRows(3);
+    const rows = parseCsvRows(stream);
+    assert.deepStrictEqual(await rows.return(), {
+      value: undefined,
+      done: true,
+    });
+    assert.equal(stream.locked, false);
+    assert.equal(state.cancelled, false);
+    assert.equal(state.pulled, 0);
+    assert.deepStrictEqual(await rows.next(), { value: undefined, done: true });
+  });
+
+  await t.step("on throw() before the first row", async () => {
+    const { stream, state } = lazyRows(3);
+    const failure = new Error("stop");
+    await assert.rejects(
+      parseCsvRows(stream).throw(failure),
+      (e) => e === failure,
+    );
+    assert.equal(stream.locked, false);
+    assert.equal(state.cancelled, false);
+  });
+});
+
+Deno.test("parseCsvRows cancels the stream on throw() and on disposal", async (t) => {
+  await t.step("throw()", async () => {
+    const { stream, state } = lazyRows(1_000);
+    const rows = parseCsvRows(stream);
+    await rows.next();
+    const failure = new Error("stop");
+    await assert.rejects(rows.throw(failure), (e) => e === failure);
+    assert.equal(state.cancelled, true);
+    assert.equal(stream.locked, false);
+    assert.deepStrictEqual(await rows.next(), { value: undefined, done: true });
+  });
+
+  await t.step("Symbol.asyncDispose", async () => {
+    const { stream, state } = lazyRows(1_000);
+    {
+      await using rows = parseCsvRows(stream);
+      await rows.next();
+    }
+    assert.equal(state.cancelled, true);
+    assert.equal(stream.locked, false);
+  });
+});
+
+Deno.test("parseCsvRows reads chunks that are ArrayBuffers or other views of bytes", async () => {
+  const input = encoder.encode(`a,b\n"${"é".repeat(3000)}",x\n1,2\n`);
+  const expected = [{ a: "é".repeat(3000), b: "x" }, { a: "1", b: "2" }];
+  for (const size of [1, 7, 2047, 2048, 2049, 5000, input.length]) {
+    const chunks = chunked(input, size).map((chunk, i) => {
+      const { buffer } = chunk.slice();
+      if (i % 3 === 0) return buffer;
+      if (i % 3 === 1) return new DataView(buffer);
+      // A Uint16Array only when the chunk has a whole number of them.
+      return chunk.length % 2 ? chunk : new Uint16Array(buffer);
+    });
+    assert.deepStrictEqual(
+      await rows(chunks as unknown as Uint8Array[]),
+      expected,
+      `${size}-byte chunks`,
+    );
+  }
+});
+
+Deno.test("scan gives the written form of quoted fields with doubled quotes, read in one piece", async () => {
+  const input = 'a,b,c\n"x""y",plain,"z"\n"{""k"":1}","",""""\n';
+  const read = (chunks: Uint8Array[]) =>
+    Array.fromAsync(
+      scan(streamOf(chunks), (fields, _line, record) =>
+        fields.map((_, i) => record.written(i))),
+    );
+  assert.deepStrictEqual(await read([encoder.encode(input)]), [
+    [undefined, undefined, undefined],
+    ['x""y', undefined, undefined],
+    ['{""k"":1}', undefined, '""'],
+  ]);
+  // Cut anywhere, a field read in pieces has no written form, one read
+  // whole has the same as before, and fields without doubled quotes have
+  // none.
+  const forms = [[1, 0, 'x""y'], [2, 0, '{""k"":1}'], [2, 2, '""']] as const;
+  for (const chunks of everySplit(input)) {
+    const split = `split at ${chunks.map((c) => c.length).join("+")} bytes`;
+    const got = await read(chunks);
+    for (const [row, i, form] of forms) {
+      const value = got[row][i];
+      assert.ok(value === undefined || value === form, split);
+      got[row][i] = undefined;
+    }
+    assert.deepStrictEqual(got, Array(3).fill(Array(3).fill(undefined)), split);
+  }
 });
