@@ -403,14 +403,61 @@ export async function openSource(
   }]);
 }
 
-/** Reads a source on a client through `parse`. */
-export async function* readSource<T>(
+/**
+ * Reads a source on a client through `parse`, lazily: nothing is checked or
+ * opened before the first `next()`. Once open, every call goes straight to
+ * the parser's own iterator; re-yielding its values from a generator would
+ * cost each row another round of promises.
+ */
+export function readSource<T>(
   client: Client,
   source: RowsSource,
-  parse: (stream: ReadableStream<Uint8Array>) => AsyncGenerator<T>,
+  parse: (
+    stream: ReadableStream<Uint8Array>,
+  ) => AsyncGenerator<T, void, undefined>,
   call?: CallOptions,
-): AsyncGenerator<T, void, undefined> {
-  yield* parse(await openSource(client, source, call));
+): AsyncIterableIterator<T> {
+  const done: IteratorReturnResult<undefined> = {
+    done: true,
+    value: undefined,
+  };
+  let inner: AsyncGenerator<T, void, undefined> | undefined;
+  let opening: Promise<AsyncGenerator<T, void, undefined>> | undefined;
+  // Set once the source failed to open or was closed before it opened: like
+  // a generator that has ended, the iterator then only says it is done.
+  let ended = false;
+  const open = () =>
+    opening ??= openSource(client, source, call).then(
+      (stream) => inner = parse(stream),
+      (error) => {
+        ended = true;
+        throw error;
+      },
+    );
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () =>
+      inner
+        ? inner.next()
+        : ended
+        ? Promise.resolve(done)
+        : open().then((rows) => rows.next()),
+    return: async () => {
+      if (!opening) ended = true;
+      const rows = inner ??
+        (ended ? undefined : await open().catch(() => undefined));
+      return rows ? await rows.return() : done;
+    },
+    throw: async (error?: unknown) => {
+      if (!opening) ended = true;
+      const rows = inner ??
+        (ended ? undefined : await open().catch(() => undefined));
+      if (!rows) throw error;
+      return await rows.throw(error);
+    },
+  };
 }
 
 /**

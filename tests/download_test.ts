@@ -602,6 +602,40 @@ Deno.test("exportRows checks its config whatever the source", async () => {
   );
 });
 
+Deno.test("exportRows is lazy: nothing is sent before the first row is asked for, or ever when it is closed first", async () => {
+  await withServer({
+    events: [event(1)],
+    organizations: [ORG],
+    exportDelayMs: 0,
+  }, async ({ url, emulator }) => {
+    const config = { apiKey: emulator.apiKey, baseUrl: url };
+    const created = await createExport(range(), config);
+    const sent = emulator.requests.length;
+    const rows = exportRows(created.id, config)[Symbol.asyncIterator]();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(emulator.requests.length, sent, "no request before next()");
+    assert.deepEqual(await rows.return!(), { done: true, value: undefined });
+    assert.deepEqual(await rows.next(), { done: true, value: undefined });
+    assert.equal(emulator.requests.length, sent, "closed before it opened");
+
+    const read = exportRows(created.id, config)[Symbol.asyncIterator]();
+    const first = await read.next();
+    assert.equal(first.done, false);
+    assert.equal(
+      (first.value as Record<string, string>).action,
+      "user.signed_in",
+    );
+    assert.deepEqual(await read.next(), { done: true, value: undefined });
+  });
+});
+
+Deno.test("exportRows: a source that fails to open rejects once, then the rows are done", async () => {
+  const rows = exportRows("", { apiKey: "sk_test" })[Symbol.asyncIterator]();
+  await assert.rejects(rows.next(), ValidationError);
+  assert.deepEqual(await rows.next(), { done: true, value: undefined });
+  assert.deepEqual(await rows.return!(), { done: true, value: undefined });
+});
+
 Deno.test("downloadExport: a presigned query never reaches a ConnectionError, its message or its cause", async () => {
   await withServer({
     events: [event(1)],
