@@ -177,52 +177,54 @@ function digits(text: string, at: number, count: number): number {
   return n;
 }
 
-/** The last day {@link occurredAt} read, as `yyyymmdd`, and its first millisecond. */
-let lastDay = -1;
-let lastDayStart = 0;
-
 /**
- * The `Date` of an `occurred_at` cell, or `undefined`. Exports write the
- * form of `toISOString` (`2026-08-03T02:07:05.120Z`), whose fields are read
- * here digit by digit, and events come in runs of one day, whose start is
- * worked out once: parsing each string whole took about a third of the
- * time spent building an event. Whatever this does not vouch for (another form, a day
+ * A reader of `occurred_at` cells: the `Date` of each, or `undefined`.
+ * Exports write the form of `toISOString` (`2026-08-03T02:07:05.120Z`),
+ * whose fields are read here digit by digit, and events come in runs of one
+ * day, whose start is worked out once per run (each file's reader keeps its
+ * own): parsing each string whole took about a third of the time spent
+ * building an event. Whatever this does not vouch for (another form, a day
  * that does not exist, a year before 1000) goes to the general parser.
  */
-function occurredAt(value: string): Date | undefined {
-  if (
-    value.length === 24 && value[4] === "-" && value[7] === "-" &&
-    value[10] === "T" && value[13] === ":" && value[16] === ":" &&
-    value[19] === "." && value[23] === "Z"
-  ) {
-    const year = digits(value, 0, 4);
-    const month = digits(value, 5, 2);
-    const date = digits(value, 8, 2);
-    const hour = digits(value, 11, 2);
-    const minute = digits(value, 14, 2);
-    const second = digits(value, 17, 2);
-    const ms = digits(value, 20, 3);
-    // Comparisons with NaN are false, so a non-digit fails here too.
+function occurredAtReader(): (value: string) => Date | undefined {
+  // The last day read, as `yyyymmdd`, and its first millisecond.
+  let lastDay = -1;
+  let lastDayStart = 0;
+  return (value) => {
     if (
-      year >= 1000 && month >= 1 && month <= 12 && date >= 1 && hour <= 23 &&
-      minute <= 59 && second <= 59 && ms >= 0
+      value.length === 24 && value[4] === "-" && value[7] === "-" &&
+      value[10] === "T" && value[13] === ":" && value[16] === ":" &&
+      value[19] === "." && value[23] === "Z"
     ) {
-      const day = (year * 100 + month) * 100 + date;
-      if (day !== lastDay) {
-        const start = Date.UTC(year, month - 1, date);
-        // Date.UTC rolls a day past the month's end over into the next one.
-        if (new Date(start).getUTCDate() !== date) {
-          return parseInstantDate(value);
+      const year = digits(value, 0, 4);
+      const month = digits(value, 5, 2);
+      const date = digits(value, 8, 2);
+      const hour = digits(value, 11, 2);
+      const minute = digits(value, 14, 2);
+      const second = digits(value, 17, 2);
+      const ms = digits(value, 20, 3);
+      // Comparisons with NaN are false, so a non-digit fails here too.
+      if (
+        year >= 1000 && month >= 1 && month <= 12 && date >= 1 && hour <= 23 &&
+        minute <= 59 && second <= 59 && ms >= 0
+      ) {
+        const day = (year * 100 + month) * 100 + date;
+        if (day !== lastDay) {
+          const start = Date.UTC(year, month - 1, date);
+          // Date.UTC rolls a day past the month's end over into the next one.
+          if (new Date(start).getUTCDate() !== date) {
+            return parseInstantDate(value);
+          }
+          lastDay = day;
+          lastDayStart = start;
         }
-        lastDay = day;
-        lastDayStart = start;
+        return new Date(
+          lastDayStart + ((hour * 60 + minute) * 60 + second) * 1000 + ms,
+        );
       }
-      return new Date(
-        lastDayStart + ((hour * 60 + minute) * 60 + second) * 1000 + ms,
-      );
     }
-  }
-  return parseInstantDate(value);
+    return parseInstantDate(value);
+  };
 }
 
 function jsonCell(
@@ -363,6 +365,7 @@ function eventBuilder(
 ): (fields: string[], line: number, record: CsvRecordText) => AuditLogEvent {
   const plan = planEvents(header, headerLine);
   const objectCell = objectCells(header);
+  const occurredAt = occurredAtReader();
   // Only a `__proto__` column needs the define-based path (see parseCsvRows).
   const rawEntries = header.includes("__proto__");
   return (fields, line, record) => {
