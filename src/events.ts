@@ -187,37 +187,39 @@ function digits(text: string, at: number, count: number): number {
  * that does not exist, a year before 1000) goes to the general parser.
  */
 function occurredAtReader(): (value: string) => Date | undefined {
-  // The last day read, as `yyyymmdd`, and its first millisecond.
-  let lastDay = -1;
+  // The last day read, as its `yyyy-mm-ddT` prefix, and its first millisecond.
+  let lastDay = "";
   let lastDayStart = 0;
+  const dayStart = (value: string): number | undefined => {
+    const year = digits(value, 0, 4);
+    const month = digits(value, 5, 2);
+    const date = digits(value, 8, 2);
+    // Comparisons with NaN are false, so a non-digit fails here too.
+    if (!(year >= 1000 && month >= 1 && month <= 12 && date >= 1)) {
+      return undefined;
+    }
+    const start = Date.UTC(year, month - 1, date);
+    // Date.UTC rolls a day past the month's end over into the next one.
+    return new Date(start).getUTCDate() === date ? start : undefined;
+  };
   return (value) => {
     if (
       value.length === 24 && value[4] === "-" && value[7] === "-" &&
       value[10] === "T" && value[13] === ":" && value[16] === ":" &&
       value[19] === "." && value[23] === "Z"
     ) {
-      const year = digits(value, 0, 4);
-      const month = digits(value, 5, 2);
-      const date = digits(value, 8, 2);
+      // Within a run of one day only the time is read; the day was checked.
+      if (!value.startsWith(lastDay) || lastDay === "") {
+        const start = dayStart(value);
+        if (start === undefined) return parseInstantDate(value);
+        lastDay = value.slice(0, 11);
+        lastDayStart = start;
+      }
       const hour = digits(value, 11, 2);
       const minute = digits(value, 14, 2);
       const second = digits(value, 17, 2);
       const ms = digits(value, 20, 3);
-      // Comparisons with NaN are false, so a non-digit fails here too.
-      if (
-        year >= 1000 && month >= 1 && month <= 12 && date >= 1 && hour <= 23 &&
-        minute <= 59 && second <= 59 && ms >= 0
-      ) {
-        const day = (year * 100 + month) * 100 + date;
-        if (day !== lastDay) {
-          const start = Date.UTC(year, month - 1, date);
-          // Date.UTC rolls a day past the month's end over into the next one.
-          if (new Date(start).getUTCDate() !== date) {
-            return parseInstantDate(value);
-          }
-          lastDay = day;
-          lastDayStart = start;
-        }
+      if (hour <= 23 && minute <= 59 && second <= 59 && ms >= 0) {
         return new Date(
           lastDayStart + ((hour * 60 + minute) * 60 + second) * 1000 + ms,
         );
