@@ -39,7 +39,7 @@ export function render(r: Results): string {
   const met = targets.filter((x) => x[4].includes("met")).length;
   return `# Benchmarks
 
-Written by \`npm run bench\` (\`deno run -A scripts/bench.ts\`, about four minutes;
+Written by \`npm run bench\` (\`deno run -A scripts/bench.ts\`, about six minutes;
 \`--quick\` for a smoke run into \`.bench/\`), which rebuilds its bundles and data
 in the gitignored \`.bench/\` and rewrites this file: do not edit it by hand.
 The code of each row is in \`scripts/bench/\`.${
