@@ -19,7 +19,7 @@ import {
   TimeoutError,
   ValidationError,
 } from "../mod.ts";
-import { csvHeader, type EmulatorEvent } from "../testing.ts";
+import { csvHeader, type Emulator, type EmulatorEvent } from "../testing.ts";
 import { clock, DAY, daysAgo, withServer } from "./helpers.ts";
 
 const ORG = "org_download";
@@ -52,6 +52,28 @@ const range = () => ({
   rangeStart: daysAgo(2),
   rangeEnd: new Date(),
 });
+
+/** A served emulator holding one event, a config for it, and a ready export of that event. */
+async function withOneExport(
+  fn: (served: {
+    emulator: Emulator;
+    config: { apiKey: string; baseUrl: string };
+    created: AuditLogExport;
+  }) => Promise<void>,
+): Promise<void> {
+  await withServer({
+    events: [event(1)],
+    organizations: [ORG],
+    exportDelayMs: 0,
+  }, async ({ url, emulator }) => {
+    const config = { apiKey: emulator.apiKey, baseUrl: url };
+    await fn({
+      emulator,
+      config,
+      created: await createExport(range(), config),
+    });
+  });
+}
 
 Deno.test("downloadExport waits for a pending export and fetches the file without Authorization", async () => {
   const events = Array.from({ length: 25 }, (_, i) => event(i));
@@ -500,13 +522,7 @@ Deno.test("exportRows: any event text round-trips through the emulator's CSV, ex
 });
 
 Deno.test("downloadExport: a download that times out names no presigned query; a refused one carries no response", async () => {
-  await withServer({
-    events: [event(1)],
-    organizations: [ORG],
-    exportDelayMs: 0,
-  }, async ({ url, emulator }) => {
-    const config = { apiKey: emulator.apiKey, baseUrl: url };
-    const ready = await createExport(range(), config);
+  await withOneExport(async ({ emulator, config, created: ready }) => {
     emulator.inject({ path: /^\/_emulator\/downloads\//, hang: true });
     const slow = await downloadExport(ready, {
       ...config,
@@ -559,13 +575,7 @@ Deno.test("downloadExport: a finished download leaves nothing attached to the ca
 });
 
 Deno.test("downloadExport: a ready export without a url is read again, then an InvalidResponseError", async () => {
-  await withServer({
-    events: [event(1)],
-    organizations: [ORG],
-    exportDelayMs: 0,
-  }, async ({ url, emulator }) => {
-    const config = { apiKey: emulator.apiKey, baseUrl: url };
-    const created = await createExport(range(), config);
+  await withOneExport(async ({ emulator, config, created }) => {
     const noUrl = wire(created, { url: null });
     emulator.inject({
       method: "GET",
@@ -603,13 +613,7 @@ Deno.test("exportRows checks its config whatever the source", async () => {
 });
 
 Deno.test("exportRows is lazy: nothing is sent before the first row is asked for, or ever when it is closed first", async () => {
-  await withServer({
-    events: [event(1)],
-    organizations: [ORG],
-    exportDelayMs: 0,
-  }, async ({ url, emulator }) => {
-    const config = { apiKey: emulator.apiKey, baseUrl: url };
-    const created = await createExport(range(), config);
+  await withOneExport(async ({ emulator, config, created }) => {
     const sent = emulator.requests.length;
     const rows = exportRows(created.id, config)[Symbol.asyncIterator]();
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -670,13 +674,7 @@ Deno.test("downloadExport: a presigned query never reaches a ConnectionError, it
 });
 
 Deno.test("downloadExport: a download url that is not https, or an export that failed on refresh, is refused", async () => {
-  await withServer({
-    events: [event(1)],
-    organizations: [ORG],
-    exportDelayMs: 0,
-  }, async ({ url, emulator }) => {
-    const config = { apiKey: emulator.apiKey, baseUrl: url };
-    const created = await createExport(range(), config);
+  await withOneExport(async ({ emulator, config, created }) => {
     const path = `/audit_logs/exports/${created.id}`;
     for (
       const bad of [
