@@ -125,7 +125,7 @@ async function openBody(
     url,
     stream: true,
     from,
-    hide: (error) => scrub(error, url, url.replace(/[?#].*$/s, "")),
+    hide: scrub,
   });
   const drop = () => {
     release();
@@ -323,10 +323,11 @@ export async function downloadExportOn(
   call?: CallOptions,
 ): Promise<ReadableStream<Uint8Array>> {
   const config = client(call);
+  const same = fixed(config);
   const { id } = exportRef(exportOrId);
-  let ready = await waitForExportOn(fixed(config), exportOrId);
+  let ready = await waitForExportOn(same, exportOrId);
   // A ready export read without a url is read once more before giving up.
-  if (!ready.url) ready = await getExportOn(fixed(config), id);
+  if (!ready.url) ready = await getExportOn(same, id);
   return fetchFile(config, id, fileUrl(config, ready));
 }
 
@@ -404,10 +405,11 @@ export async function openSource(
 }
 
 /**
- * Reads a source on a client through `parse`, lazily: nothing is checked or
- * opened before the first `next()`. Once open, every call goes straight to
- * the parser's own iterator; re-yielding its values from a generator would
- * cost each row another round of promises.
+ * Reads a source on a client through `parse`, lazily: the parser gets a
+ * stream that opens the source on its first pull, so nothing is checked or
+ * sent before the first row is asked for, and leaving before that opens
+ * nothing. The parser's own iterator is what the caller gets; only each
+ * chunk, not each row, passes through here.
  */
 export function readSource<T>(
   client: Client,
@@ -416,48 +418,19 @@ export function readSource<T>(
     stream: ReadableStream<Uint8Array>,
   ) => AsyncGenerator<T, void, undefined>,
   call?: CallOptions,
-): AsyncIterableIterator<T> {
-  const done: IteratorReturnResult<undefined> = {
-    done: true,
-    value: undefined,
-  };
-  let inner: AsyncGenerator<T, void, undefined> | undefined;
-  let opening: Promise<AsyncGenerator<T, void, undefined>> | undefined;
-  // Set once the source failed to open or was closed before it opened: like
-  // a generator that has ended, the iterator then only says it is done.
-  let ended = false;
-  const open = () =>
-    opening ??= openSource(client, source, call).then(
-      (stream) => inner = parse(stream),
-      (error) => {
-        ended = true;
-        throw error;
+): AsyncGenerator<T, void, undefined> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return parse(
+    new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        reader ??= (await openSource(client, source, call)).getReader();
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
       },
-    );
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    next: () =>
-      inner
-        ? inner.next()
-        : ended
-        ? Promise.resolve(done)
-        : open().then((rows) => rows.next()),
-    return: async () => {
-      if (!opening) ended = true;
-      const rows = inner ??
-        (ended ? undefined : await open().catch(() => undefined));
-      return rows ? await rows.return() : done;
-    },
-    throw: async (error?: unknown) => {
-      if (!opening) ended = true;
-      const rows = inner ??
-        (ended ? undefined : await open().catch(() => undefined));
-      if (!rows) throw error;
-      return await rows.throw(error);
-    },
-  };
+      cancel: (reason) => reader?.cancel(reason),
+    }, { highWaterMark: 0 }),
+  );
 }
 
 /**

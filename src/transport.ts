@@ -41,8 +41,11 @@ export interface TransportRequest {
   stream?: boolean;
   /** Ask for the file from this byte on (`Range: bytes=<from>-`), to resume a download. */
   from?: number;
-  /** Takes credentials out of a runtime's network error (a presigned URL's query). */
-  hide?: (error: unknown) => unknown;
+  /**
+   * Takes credentials out of a runtime's network error: given the error, the
+   * URL as sent and as shown (a presigned URL without its query).
+   */
+  hide?: (error: unknown, url: string, shown: string) => unknown;
 }
 
 /** A 2xx answer: the parsed JSON (or the unread response when streaming). */
@@ -247,7 +250,8 @@ export async function send(
   const headers = buildHeaders(config, req, idempotencyKey);
   const body = req.body === undefined ? undefined : JSON.stringify(req.body);
   const caller = config.signal;
-  const hide = req.hide ?? ((error: unknown) => error);
+  const hide = (error: unknown) =>
+    req.hide ? req.hide(error, req.url, request.url) : error;
 
   for (let attempt = 0;; attempt++) {
     caller?.throwIfAborted();
