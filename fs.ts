@@ -1,7 +1,8 @@
 /**
  * The archive's directory store, for Deno, Node and Bun: `archiveExports`
  * writes one file per window and a checkpoint per organization under a
- * directory, atomically.
+ * directory, atomically, streaming each window to disk, and locks each
+ * organization against a second run.
  *
  * @example
  * ```ts
@@ -14,3 +15,5 @@
  */
 
 export { directoryStore } from "./src/fs_store.ts";
+export type { DirectoryStore, DirectoryStoreOptions } from "./src/fs_store.ts";
+export type { StoreLock } from "./src/archive_store.ts";

@@ -23,13 +23,19 @@ export { createExport, getExport, waitForExport } from "./src/exports.ts";
 export { downloadExport, exportEvents, exportRows } from "./src/download.ts";
 export type { RowsSource } from "./src/download.ts";
 export { createClient } from "./src/client.ts";
-export { ArchiveError, archiveExports } from "./src/archive.ts";
+export {
+  ARCHIVE_DEFAULTS,
+  ArchiveError,
+  archiveExports,
+} from "./src/archive.ts";
 export type {
   ArchivedWindow,
   ArchiveGap,
   ArchiveOptions,
   ArchiveResult,
   ArchiveStore,
+  LateEvents,
+  VanishedEvents,
 } from "./src/archive.ts";
 export type { AuditLogsClient } from "./src/client.ts";
 export { DEFAULT_BASE_URL } from "./src/config.ts";

@@ -27,5 +27,6 @@ export type {
   EmulatorFault,
   EmulatorMetadataValue,
   EmulatorOptions,
+  RangeBounds,
   RecordedRequest,
 } from "./src/emulator/types.ts";

@@ -1,19 +1,42 @@
 /**
  * The archive: an organization's audit trail kept beyond WorkOS's three
- * months, one window file at a time, gap-free and duplicate-free across
- * runs, crashes and retries.
+ * months, one window file at a time, every event exactly once across runs,
+ * crashes, retries, changed settings and overlapping runs.
  *
- * Each run exports every whole window not yet archived. A window is
- * half-open, `[start, end)`, and is requested with `range_end = end`; rows
- * outside it are dropped, so an event on a boundary lands in exactly one
- * window whether the API reads `range_end` as inclusive or not. A window's
- * file is written before the organization's checkpoint moves past it, so a
- * crash anywhere leaves at most one window to redo, and redoing it writes
- * the same key again.
+ * Each run takes the organization's lock, exports every whole window not
+ * yet archived, and re-checks the last few windows for late (back-dated)
+ * events. A window is half-open, `[start, end)`, requested a little wider
+ * and filtered locally, so an event on a boundary lands in exactly one
+ * window whatever the API makes of either end. A window's file is written
+ * (streamed) before the organization's checkpoint moves past it, and the
+ * checkpoint records the settings it was made with, so a crash anywhere
+ * leaves at most one window to redo under the same key, and a change of
+ * `window` or `format` is refused instead of storing events twice. Spans
+ * that can no longer be exported are written to a gaps ledger and reported
+ * by every run until acknowledged.
  *
  * @module
  */
 
+import {
+  type Checkpoint,
+  type LedgerGap,
+  lockKey,
+  readCheckpoint,
+  readGaps,
+  windowKey,
+  type WindowSettings,
+  writeCheckpoint,
+  writeGaps,
+} from "./archive_ledger.ts";
+import { recheckWindows, storedWindows } from "./archive_recheck.ts";
+import { accessStore, type StoreAccess } from "./archive_store.ts";
+import {
+  csvWindow,
+  exportSpan,
+  ndjsonWindow,
+  type SpanCount,
+} from "./archive_window.ts";
 import {
   type ClientConfig,
   type FetchLike,
@@ -21,24 +44,29 @@ import {
   resolveConfig,
   type ResolvedConfig,
 } from "./config.ts";
-import { parseCsvTable } from "./csv.ts";
-import { csvRecord } from "./csv_record.ts";
-import { openSource } from "./download.ts";
-import { fixed } from "./exports.ts";
 import { AuditLogError, ValidationError } from "./errors.ts";
-import { parseCsvEvents } from "./events.ts";
 import { parseInstant } from "./instant.ts";
+import { randomUUID } from "./random.ts";
 import { monthsBefore, RETENTION_MONTHS } from "./retention.ts";
 import { sleep } from "./signals.ts";
 import { retryAfterMs } from "./transport.ts";
 import { requireObject, textProblem } from "./validation.ts";
 
+export { checkpointKey, windowKey } from "./archive_ledger.ts";
+
 /**
- * Where the archive keeps its files and checkpoints: anything with `get`
- * and `put`, such as a Cloudflare R2 bucket binding as it is, or
- * `directoryStore` from `audit-log-export/fs`. `put` must replace the whole
- * object at once (a reader never sees half of it) and resolve only once it
- * is stored.
+ * Where the archive keeps its files, checkpoints, gaps ledgers and locks:
+ * anything with `get` and `put`, such as a Cloudflare R2 bucket binding as
+ * it is, or `directoryStore` from `audit-log-export/fs`. `put` must replace
+ * the whole object at once (a reader never sees half of it) and resolve
+ * only once it is stored.
+ *
+ * The optional members let a store do better than `get`/`put` alone; an
+ * R2 binding has the ones it needs already (multipart uploads, `list`),
+ * and `directoryStore` has all of them. Without `write`, a window is held
+ * in memory before it is put; without `list`, late events are not
+ * re-checked; without `lock`, a lock object is written with `put` (best
+ * effort: two runs starting in the same instant may both take it).
  *
  * @example
  * ```ts
@@ -80,7 +108,7 @@ export interface ArchiveOptions {
   organizationId?: string;
   /** Several organizations, archived concurrently under one rate limit. */
   organizationIds?: readonly string[];
-  /** Where window files and checkpoints go. */
+  /** Where window files, checkpoints, gaps ledgers and locks go. */
   store: ArchiveStore;
   /**
    * The first instant of the first run (a `Date` or an ISO-8601 date-time
@@ -88,12 +116,25 @@ export interface ArchiveOptions {
    * window boundary. Later runs go on from their checkpoint.
    */
   from?: Date | string;
-  /** Window length in ms: at least a minute, whole seconds. Default one day. */
+  /** Window length in ms: at least a minute, whole seconds, at most 31 days. Default one day. Fixed for an archive once its first window is stored. */
   window?: number;
   /** How long after a window ends it is still left alone, in ms, so late-written events are caught. Default one hour. */
   settle?: number;
-  /** `"csv"` (the export's columns) or `"ndjson"` (one `AuditLogEvent` a line). Default `"csv"`. */
+  /** `"csv"` (the export's own bytes) or `"ndjson"` (one `AuditLogEvent` a line). Default `"csv"`. Fixed for an archive once its first window is stored. */
   format?: "csv" | "ndjson";
+  /**
+   * How far back each run re-checks archived windows for late events, in
+   * ms (whole windows before the checkpoint, bounded by what the API still
+   * exports); `0` turns it off. Default seven days. It costs one export per
+   * organization per run.
+   */
+  recheck?: number;
+  /**
+   * Acknowledges every gap in the gaps ledgers of these organizations:
+   * they are marked accepted and no longer reported. Default `false`: a gap
+   * is reported by every run until someone says they know.
+   */
+  acceptGaps?: boolean;
   /** Organizations archived at the same time. Default 4. */
   concurrency?: number;
   /** Stops the run; windows already stored stay stored. */
@@ -105,6 +146,31 @@ export interface ArchiveOptions {
   /** How many calendar months back the API can export. Default 3, as WorkOS documents. */
   retentionMonths?: number;
 }
+
+/**
+ * The defaults of {@link ArchiveOptions}.
+ *
+ * @example
+ * ```ts
+ * import { ARCHIVE_DEFAULTS } from "@audit-log/export";
+ * console.log(ARCHIVE_DEFAULTS.window / 3_600_000); // 24 (hours)
+ * ```
+ */
+export const ARCHIVE_DEFAULTS: {
+  readonly window: number;
+  readonly settle: number;
+  readonly format: "csv";
+  readonly recheck: number;
+  readonly concurrency: number;
+  readonly retentionMonths: number;
+} = Object.freeze({
+  window: 86_400_000,
+  settle: 3_600_000,
+  format: "csv",
+  recheck: 7 * 86_400_000,
+  concurrency: 4,
+  retentionMonths: RETENTION_MONTHS,
+});
 
 /**
  * One archived window.
@@ -128,11 +194,14 @@ export interface ArchivedWindow {
   bytes: number;
   /** Where the file is in the store. */
   key: string;
+  /** The export it was read from; absent for a window with no event. */
+  exportId?: string;
 }
 
 /**
  * A span that could not be archived: it was already past what the API
- * still exports when the archive got to it.
+ * still exports when the archive got to it. It stays in the organization's
+ * gaps ledger and is reported by every run until acknowledged.
  *
  * @example
  * ```ts
@@ -147,6 +216,60 @@ export interface ArchiveGap {
   from: Date;
   /** End of the missing span, where archiving went on. */
   to: Date;
+  /** When a run first found it. */
+  detectedAt: Date;
+  /** When it was acknowledged (`acceptGaps`), if it was. */
+  acceptedAt?: Date;
+}
+
+/**
+ * Late events: events that reached WorkOS after their window was archived,
+ * found by the re-check and stored as an addendum beside the window.
+ *
+ * @example
+ * ```ts
+ * import type { LateEvents } from "@audit-log/export";
+ * const line = (l: LateEvents) => `${l.rows} late event(s) for ${l.window} → ${l.key}`;
+ * ```
+ */
+export interface LateEvents {
+  /** The organization. */
+  organizationId: string;
+  /** The window they belong to. */
+  start: Date;
+  /** End of that window (exclusive). */
+  end: Date;
+  /** The window's file. */
+  window: string;
+  /** The addendum that holds them. */
+  key: string;
+  /** How many. */
+  rows: number;
+  /** Bytes of the addendum. */
+  bytes: number;
+}
+
+/**
+ * Events the archive holds that WorkOS no longer exports (deleted there, or
+ * changed): reported by the re-check, never deleted from the archive.
+ *
+ * @example
+ * ```ts
+ * import type { VanishedEvents } from "@audit-log/export";
+ * const line = (v: VanishedEvents) => `${v.count} archived event(s) of ${v.window} are gone from WorkOS`;
+ * ```
+ */
+export interface VanishedEvents {
+  /** The organization. */
+  organizationId: string;
+  /** The window they are stored in. */
+  start: Date;
+  /** End of that window (exclusive). */
+  end: Date;
+  /** The window's file. */
+  window: string;
+  /** How many records. */
+  count: number;
 }
 
 /**
@@ -163,15 +286,28 @@ export interface ArchiveGap {
 export interface ArchiveResult {
   /** The windows archived by this run, per organization in time order. */
   windows: ArchivedWindow[];
-  /** Spans lost before this run could archive them. */
+  /** Every gap not yet acknowledged, found by this run or an earlier one. */
   gaps: ArchiveGap[];
+  /** The gaps this run acknowledged (`acceptGaps`). */
+  acceptedGaps: ArchiveGap[];
+  /** Late events this run found and stored. */
+  late: LateEvents[];
+  /** Archived events WorkOS no longer exports. */
+  vanished: VanishedEvents[];
+  /** Organizations whose re-check was skipped, and why. */
+  recheckSkipped: { organizationId: string; reason: string }[];
   /** Wall time of the run, in ms. */
   durationMs: number;
 }
 
+const isoSpan = (g: ArchiveGap) =>
+  `${g.organizationId} ${g.from.toISOString()} → ${g.to.toISOString()}`;
+
 /**
  * Some organizations could not be archived to the end. Every window in
- * `result` is stored and checkpointed; a rerun goes on from there.
+ * `result` is stored and checkpointed, and `result.gaps` holds every gap
+ * not yet acknowledged (its message names them too); a rerun goes on from
+ * each checkpoint.
  *
  * @example
  * ```ts
@@ -182,6 +318,7 @@ export interface ArchiveResult {
  * } catch (error) {
  *   if (error instanceof ArchiveError) {
  *     for (const f of error.failures) console.error(f.organizationId, f.error);
+ *     for (const g of error.result.gaps) console.error("gap", g.organizationId, g.from, g.to);
  *   }
  * }
  * ```
@@ -189,7 +326,7 @@ export interface ArchiveResult {
 export class ArchiveError extends AuditLogError {
   /** Always `"ArchiveError"`, minified or not. */
   override readonly name: string = "ArchiveError";
-  /** What was archived before the failures. */
+  /** What was archived before the failures, and every open gap. */
   readonly result: ArchiveResult;
   /** Each organization that failed, with its error. */
   readonly failures: readonly { organizationId: string; error: unknown }[];
@@ -211,6 +348,12 @@ export class ArchiveError extends AuditLogError {
         failures.map((f) =>
           f.error instanceof Error ? f.error.message : String(f.error)
         ).join("; ")
+      }${
+        result.gaps.length
+          ? `. The archive also has gaps: ${
+            result.gaps.map(isoSpan).join("; ")
+          }`
+          : ""
       }`,
       { cause: failures[0]?.error },
     );
@@ -225,13 +368,13 @@ const DAY = 86_400_000;
 /** Organization ids become key prefixes: nothing that could leave one. */
 const ORGANIZATION_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,254}$/;
 
-interface Plan {
+interface Plan extends WindowSettings {
   organizations: string[];
-  store: ArchiveStore;
+  store: StoreAccess;
   from: number | undefined;
-  window: number;
   settle: number;
-  format: "csv" | "ndjson";
+  recheck: number;
+  acceptGaps: boolean;
   concurrency: number;
   onWindow: ((window: ArchivedWindow) => void) | undefined;
   now: () => number;
@@ -251,6 +394,8 @@ const KNOWN = new Set([
   "window",
   "settle",
   "format",
+  "recheck",
+  "acceptGaps",
   "concurrency",
   "signal",
   "onWindow",
@@ -308,34 +453,34 @@ function plan(options: ArchiveOptions): Plan {
       "must be a valid Date or an ISO-8601 date-time with a time zone",
     );
   }
-  const duration = (
-    key: string,
-    fallback: number,
+  const whole = (
+    key: keyof typeof ARCHIVE_DEFAULTS,
     min: number,
     max: number,
+    unit = "ms",
   ): number => {
+    const fallback = ARCHIVE_DEFAULTS[key] as number;
     const v = o[key] ?? fallback;
     if (
       typeof v !== "number" || !Number.isInteger(v) || v < min || v > max
     ) {
-      bad(key, `must be a whole number of ms from ${min} to ${max}`);
+      bad(key, `must be a whole number of ${unit} from ${min} to ${max}`);
       return fallback;
     }
     return v;
   };
-  const window = duration("window", DAY, MINUTE, 31 * DAY);
+  const window = whole("window", MINUTE, 31 * DAY);
   if (window % 1000 !== 0) bad("window", "must be whole seconds");
-  const settle = duration("settle", 3_600_000, 0, 31 * DAY);
-  const concurrency = duration("concurrency", 4, 1, 64);
-  const retentionMonths = duration(
-    "retentionMonths",
-    RETENTION_MONTHS,
-    1,
-    120,
-  );
-  const format = o.format ?? "csv";
+  const settle = whole("settle", 0, 31 * DAY);
+  const recheck = whole("recheck", 0, 366 * DAY);
+  const concurrency = whole("concurrency", 1, 64, "organizations");
+  const retentionMonths = whole("retentionMonths", 1, 120, "months");
+  const format = o.format ?? ARCHIVE_DEFAULTS.format;
   if (format !== "csv" && format !== "ndjson") {
     bad("format", 'must be "csv" or "ndjson"');
+  }
+  if (o.acceptGaps !== undefined && typeof o.acceptGaps !== "boolean") {
+    bad("acceptGaps", "must be a boolean");
   }
   for (const key of ["onWindow", "now"]) {
     if (o[key] !== undefined && typeof o[key] !== "function") {
@@ -346,205 +491,273 @@ function plan(options: ArchiveOptions): Plan {
     bad("signal", "must be an AbortSignal");
   }
   if (issues.length) throw new ValidationError(issues);
+  const now = options.now ?? Date.now;
   return {
     organizations: ids as string[],
-    store: store!,
+    store: accessStore(store!),
     from,
     window,
     settle,
+    recheck,
+    acceptGaps: options.acceptGaps ?? false,
     format: format as "csv" | "ndjson",
     concurrency,
     onWindow: options.onWindow,
-    now: options.now ?? Date.now,
+    now,
     retentionMonths,
   };
 }
 
-/** `20261101T000000Z`: sortable, and free of characters file systems refuse. */
-const compact = (ms: number): string =>
-  new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, "");
-
 /**
- * The key of a window's file: `<org>/<YYYY>/<MM>/<DD>/<start>_<end>.<ext>`,
- * by the UTC date of its start.
+ * A pause shared by every organization of a run: once the API asks for
+ * one (`429` with `Retry-After`), every request of the run waits it out, not
+ * only the one that was refused. The `fetch` notes the pause; the gate
+ * waits it before each attempt's time-out starts, so a long pause never
+ * times out a request the API would have answered at once.
  */
-export function windowKey(
-  organizationId: string,
-  start: number,
-  end: number,
-  format: "csv" | "ndjson",
-): string {
-  const day = new Date(start).toISOString().slice(0, 10).replaceAll("-", "/");
-  return `${organizationId}/${day}/${compact(start)}_${compact(end)}.${format}`;
-}
-
-/** The key of an organization's checkpoint. */
-export const checkpointKey = (organizationId: string): string =>
-  `${organizationId}/checkpoint.json`;
-
-async function readCheckpoint(
-  store: ArchiveStore,
-  organizationId: string,
-): Promise<number | undefined> {
-  const found = await store.get(checkpointKey(organizationId));
-  if (found === null || found === undefined) return undefined;
-  const text = typeof found === "string" ? found : await found.text();
-  let end: unknown;
-  try {
-    end = (JSON.parse(text) as { end?: unknown }).end;
-  } catch {
-    end = undefined;
-  }
-  const ms = typeof end === "string" ? parseInstant(end) : undefined;
-  if (ms === undefined) {
-    // Guessing would risk a gap or a duplicate; a person must look.
-    throw new AuditLogError(
-      `The checkpoint ${
-        checkpointKey(organizationId)
-      } is not {"end": "<ISO-8601 date-time>"}; fix or remove it`,
-    );
-  }
-  return ms;
-}
-
-// Pure: a bundle that never archives drops it.
-const encoder = /* @__PURE__ */ new TextEncoder();
-
-/** The file of one window: the export's rows inside `[start, end)`, in the chosen format. */
-async function windowFile(
-  config: ResolvedConfig,
-  organizationId: string,
-  start: number,
-  end: number,
-  format: "csv" | "ndjson",
-): Promise<{ body: Uint8Array; rows: number }> {
-  const stream = await openSource(fixed(config), {
-    organizationId,
-    rangeStart: new Date(start),
-    rangeEnd: new Date(end),
-  });
-  let text = "";
-  let rows = 0;
-  const inside = (ms: number | undefined) =>
-    ms !== undefined && ms >= start && ms < end;
-  if (format === "ndjson") {
-    for await (const event of parseCsvEvents(stream)) {
-      if (!inside(event.occurredAt.getTime())) continue;
-      text += JSON.stringify(event) + "\n";
-      rows++;
-    }
-  } else {
-    const records = parseCsvTable(stream, (header, line) => {
-      const at = header.indexOf("occurred_at");
-      if (at < 0) {
-        throw new AuditLogError(
-          `The export has no occurred_at column (line ${line}), so its rows cannot be placed in windows`,
-        );
-      }
-      text = csvRecord(header);
-      return (fields) => inside(parseInstant(fields[at])) ? fields : undefined;
-    });
-    for await (const fields of records) {
-      if (fields === undefined) continue;
-      text += csvRecord(fields);
-      rows++;
-    }
-  }
-  return { body: encoder.encode(text), rows };
-}
-
-/**
- * A `fetch` shared by every organization of a run: once the API asks for a
- * pause (`429` with `Retry-After`), every request of the run waits it out,
- * not only the one that was refused.
- */
-function sharedRateLimit(inner: FetchLike): FetchLike {
+function sharedPause(
+  inner: FetchLike,
+): { fetch: FetchLike; gate: ResolvedConfig["gate"] } {
   let until = 0;
-  return async (url, init) => {
-    const wait = until - Date.now();
-    if (wait > 0) await sleep(wait, init.signal ?? undefined);
-    const response = await inner(url, init);
-    if (response.status === 429) {
-      const ms = retryAfterMs(response.headers);
-      if (ms !== undefined) until = Math.max(until, Date.now() + ms);
-    }
-    return response;
+  return {
+    fetch: async (url, init) => {
+      const response = await inner(url, init);
+      if (response.status === 429) {
+        const ms = retryAfterMs(response.headers);
+        if (ms !== undefined) until = Math.max(until, Date.now() + ms);
+      }
+      return response;
+    },
+    gate: async (signal) => {
+      const wait = until - Date.now();
+      if (wait > 0) await sleep(wait, signal);
+    },
   };
 }
 
 const alignUp = (t: number, step: number): number => Math.ceil(t / step) * step;
 
+/** A ledger gap as the result reports it. */
+const gapOf = (organizationId: string, g: LedgerGap): ArchiveGap => ({
+  organizationId,
+  from: new Date(g.from),
+  to: new Date(g.to),
+  detectedAt: new Date(g.detectedAt),
+  ...(g.acceptedAt === undefined ? {} : { acceptedAt: new Date(g.acceptedAt) }),
+});
+
+/**
+ * Where an organization's archive starts this run: at its checkpoint, at
+ * `from`, or as far back as the API allows; and the gap, if that start is
+ * older than what the API still exports.
+ */
+function startOf(
+  p: Plan,
+  checkpoint: Checkpoint | undefined,
+  earliest: number,
+): { start: number; gap?: { from: number; to: number } } {
+  const start = checkpoint?.end ?? p.from ?? alignUp(earliest, p.window);
+  if (start >= earliest) return { start };
+  // The lost span ends on the same grid of windows as the archive's.
+  const resume = start + Math.ceil((earliest - start) / p.window) * p.window;
+  return { start: resume, gap: { from: start, to: resume } };
+}
+
+/** Stores one window, streamed from its export; `undefined` when the API has not yet closed it. */
+async function archiveWindow(
+  p: Plan,
+  config: ResolvedConfig,
+  organizationId: string,
+  start: number,
+  end: number,
+): Promise<ArchivedWindow | undefined> {
+  const span = await exportSpan(config, organizationId, start, end);
+  // The host's clock may run ahead of the API's: by the API's own time the
+  // window may still be open, and events written later would land nowhere.
+  if (span.apiNow !== undefined && span.apiNow - p.settle < end) {
+    return undefined;
+  }
+  const key = windowKey(organizationId, start, end, p.format);
+  const count: SpanCount = { rows: 0 };
+  const source = await span.open();
+  const body = p.format === "csv"
+    ? csvWindow(source, start, end, count)
+    : ndjsonWindow(source, start, end, count);
+  let bytes: number;
+  try {
+    bytes = await p.store.write(key, body);
+  } catch (error) {
+    throw new AuditLogError(
+      `The window ${new Date(start).toISOString()} → ${
+        new Date(end).toISOString()
+      } of ${organizationId} was not stored (nothing of it is kept; the next run tries it again): ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      { cause: error },
+    );
+  }
+  return {
+    organizationId,
+    start: new Date(start),
+    end: new Date(end),
+    rows: count.rows,
+    bytes,
+    key,
+    ...(span.exportId ? { exportId: span.exportId } : {}),
+  };
+}
+
+/** Re-checks the windows before `end` for late events, adding what it finds to `result`. */
+async function recheck(
+  p: Plan,
+  config: ResolvedConfig,
+  organizationId: string,
+  end: number,
+  earliest: number,
+  result: ArchiveResult,
+): Promise<void> {
+  const list = p.store.list;
+  if (!list) {
+    result.recheckSkipped.push({
+      organizationId,
+      reason:
+        "the store cannot list its keys, so late events could not be told from stored ones",
+    });
+    return;
+  }
+  const count = Math.floor(p.recheck / p.window);
+  let from = end - count * p.window;
+  if (from < earliest) {
+    from += Math.ceil((earliest - from) / p.window) * p.window;
+  }
+  if (from >= end) return;
+  const windows = await storedWindows(
+    { ...p.store, list },
+    organizationId,
+    from,
+    end,
+    p.window,
+    p.format,
+  );
+  if (windows.length === 0) return;
+  const found = await recheckWindows(
+    config,
+    p.store,
+    organizationId,
+    windows,
+    p.format,
+    p.now(),
+  );
+  for (const l of found.late) {
+    result.late.push({
+      organizationId,
+      start: new Date(l.window.start),
+      end: new Date(l.window.end),
+      window: l.window.key,
+      key: l.key,
+      rows: l.rows,
+      bytes: l.bytes,
+    });
+  }
+  for (const v of found.vanished) {
+    result.vanished.push({
+      organizationId,
+      start: new Date(v.window.start),
+      end: new Date(v.window.end),
+      window: v.window.key,
+      count: v.count,
+    });
+  }
+}
+
 async function archiveOne(
   p: Plan,
   config: ResolvedConfig,
   organizationId: string,
+  runId: string,
   result: ArchiveResult,
 ): Promise<void> {
-  const now = p.now();
-  // A minute of margin keeps the first window inside the retention window
-  // even when the API's clock runs a little ahead of this one.
-  const earliest = monthsBefore(now, p.retentionMonths) + MINUTE;
-  const last = now - p.settle;
-  const checkpoint = await readCheckpoint(p.store, organizationId);
-  let start = checkpoint ?? p.from ?? alignUp(earliest, p.window);
-  if (start < earliest) {
-    const resume = checkpoint === undefined && p.from !== undefined
-      ? start + Math.ceil((earliest - start) / p.window) * p.window
-      : alignUp(earliest, p.window);
-    result.gaps.push({
+  const lock = await p.store.lock(
+    lockKey(organizationId),
+    `archive of ${organizationId}, run ${runId}`,
+  );
+  try {
+    const now = p.now();
+    // A minute of margin keeps the first window inside the retention window
+    // even when the API's clock runs a little ahead of this one.
+    const earliest = monthsBefore(now, p.retentionMonths) + MINUTE;
+    const last = now - p.settle;
+    const settings = { window: p.window, format: p.format };
+    // Bounded by now, not by now − settle: a checkpoint made with a shorter
+    // `settle` may lie inside this run's settle time, and that passes.
+    const checkpoint = await readCheckpoint(
+      p.store,
       organizationId,
-      from: new Date(start),
-      to: new Date(resume),
-    });
-    start = resume;
-  }
-  for (; start + p.window <= last; start += p.window) {
-    config.signal?.throwIfAborted();
-    const end = start + p.window;
-    const { body, rows } = await windowFile(
-      config,
-      organizationId,
-      start,
-      end,
-      p.format,
+      now,
+      settings,
     );
-    const key = windowKey(organizationId, start, end, p.format);
-    await p.store.put(key, body);
-    // Only once the file is stored does the checkpoint move past it.
-    await p.store.put(
-      checkpointKey(organizationId),
-      encoder.encode(
-        JSON.stringify({
-          organizationId,
-          end: new Date(end).toISOString(),
-          key,
-        }) + "\n",
-      ),
-    );
-    const window: ArchivedWindow = {
-      organizationId,
-      start: new Date(start),
-      end: new Date(end),
-      rows,
-      bytes: body.byteLength,
-      key,
-    };
-    result.windows.push(window);
-    p.onWindow?.(window);
+    const ledger = await readGaps(p.store, organizationId);
+    let { start, gap } = startOf(p, checkpoint, earliest);
+    let ledgerChanged = false;
+    if (gap) {
+      // Recorded before anything moves past it: a gap is never forgotten.
+      ledger.push({ ...gap, detectedAt: now });
+      ledgerChanged = true;
+    }
+    if (p.acceptGaps) {
+      for (const g of ledger) {
+        if (g.acceptedAt !== undefined) continue;
+        g.acceptedAt = now;
+        ledgerChanged = true;
+        result.acceptedGaps.push(gapOf(organizationId, g));
+      }
+    }
+    if (ledgerChanged) await writeGaps(p.store, organizationId, ledger);
+    for (const g of ledger) {
+      if (g.acceptedAt === undefined) {
+        result.gaps.push(gapOf(organizationId, g));
+      }
+    }
+    if (!checkpoint?.format || gap) {
+      // The settings are on record before the first window file exists, so
+      // a run with other settings after a crash is refused, not doubled.
+      await writeCheckpoint(p.store, organizationId, start, settings, null);
+    }
+    for (; start + p.window <= last; start += p.window) {
+      config.signal?.throwIfAborted();
+      const end = start + p.window;
+      const window = await archiveWindow(p, config, organizationId, start, end);
+      if (!window) break;
+      // Only once the file is stored does the checkpoint move past it.
+      await writeCheckpoint(p.store, organizationId, end, settings, window.key);
+      await lock.refresh();
+      result.windows.push(window);
+      p.onWindow?.(window);
+    }
+    if (p.recheck > 0) {
+      config.signal?.throwIfAborted();
+      await recheck(p, config, organizationId, start, earliest, result);
+    }
+  } finally {
+    await lock.release();
   }
 }
 
 /**
  * Archives every whole window not yet archived, for one or several
- * organizations, into `store`: a file per window and a checkpoint per
- * organization. Run it from a daily cron job or a Cloudflare Cron Trigger;
- * each run picks up where the last one stopped, and a crash anywhere
- * leaves at most one window to redo, overwritten in place.
+ * organizations, into `store`: a file per window, a checkpoint, a gaps
+ * ledger and a lock per organization. Run it from a daily cron job or a
+ * Cloudflare Cron Trigger; each run picks up where the last one stopped,
+ * and a crash anywhere leaves at most one window to redo.
  *
- * An empty window is archived as an empty file. A checkpoint (or `from`)
- * older than what the API still exports is reported in `gaps`, and the
- * rest is archived. Organizations run concurrently (`concurrency`), and a
- * `Retry-After` from the API pauses all of them.
+ * Each window streams from its export into the store (memory does not grow
+ * with its size). A CSV window keeps the export's own bytes. An empty
+ * window is archived as an empty file. A checkpoint (or `from`) older than
+ * what the API still exports is a gap: written to the gaps ledger and
+ * reported in `gaps` by every run until `acceptGaps`. Each run also
+ * re-checks the last `recheck` of archived windows and stores late events
+ * as addenda (`late`). Organizations run concurrently (`concurrency`), each
+ * under its lock, and a `Retry-After` from the API pauses all of them.
  *
  * @example
  * ```ts
@@ -556,7 +769,7 @@ async function archiveOne(
  *   format: "ndjson",
  *   onWindow: (w) => console.error(`${w.key}: ${w.rows} rows`),
  * });
- * console.log(`${result.windows.length} windows, ${result.gaps.length} gaps`);
+ * console.log(`${result.windows.length} windows, ${result.late.length} addenda, ${result.gaps.length} gaps`);
  * ```
  */
 export async function archiveExports(
@@ -567,27 +780,43 @@ export async function archiveExports(
   const p = plan(options);
   const resolved = resolveConfig(config);
   requireApiKey(resolved);
+  const pause = sharedPause(resolved.fetch);
   const shared: ResolvedConfig = {
     ...resolved,
-    fetch: sharedRateLimit(resolved.fetch),
+    fetch: pause.fetch,
+    gate: pause.gate,
     signal: options.signal ?? resolved.signal,
   };
-  const result: ArchiveResult = { windows: [], gaps: [], durationMs: 0 };
+  const result: ArchiveResult = {
+    windows: [],
+    gaps: [],
+    acceptedGaps: [],
+    late: [],
+    vanished: [],
+    recheckSkipped: [],
+    durationMs: 0,
+  };
   const failures: { organizationId: string; error: unknown }[] = [];
   const queue = [...p.organizations];
+  const runId = randomUUID();
   const worker = async () => {
     for (let org = queue.shift(); org !== undefined; org = queue.shift()) {
+      if (shared.signal?.aborted) break;
       try {
-        await archiveOne(p, shared, org, result);
+        await archiveOne(p, shared, org, runId, result);
       } catch (error) {
-        if (shared.signal?.aborted) throw shared.signal.reason;
-        failures.push({ organizationId: org, error });
+        if (!shared.signal?.aborted) {
+          failures.push({ organizationId: org, error });
+        }
       }
     }
   };
+  // Every worker is waited for, aborted or not: the run ends only once each
+  // organization has let go of its lock.
   await Promise.all(
     Array.from({ length: Math.min(p.concurrency, queue.length) }, worker),
   );
+  shared.signal?.throwIfAborted();
   result.durationMs = Date.now() - started;
   if (failures.length) throw new ArchiveError(result, failures);
   return result;

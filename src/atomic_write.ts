@@ -7,6 +7,12 @@
  * anything fails, the temporary file is removed and the path keeps what it
  * had.
  *
+ * A replaced regular file keeps its permission bits and, where the process
+ * may give it away, its owner and group. The temporary file's name carries
+ * its writer's process id and an id of its host, so a later write of the
+ * same path can tell the leftovers of a killed writer, which it removes,
+ * from the file of a writer still at work, which it must not touch.
+ *
  * It reaches the file system through `node:fs`, which Deno, Node and Bun
  * all implement, so only the entries that write files (`./fs`, the CLI) load
  * it; the client's entry runs where there is no file system.
@@ -14,38 +20,243 @@
  * @module
  */
 
-import { randomBytes } from "node:crypto";
-import { type FileHandle, open, rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import type { Stats } from "node:fs";
+import {
+  type FileHandle,
+  lstat,
+  open,
+  readdir,
+  readlink,
+  realpath,
+  rename,
+  stat,
+  unlink,
+} from "node:fs/promises";
+import { hostname } from "node:os";
+import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
+import process from "node:process";
 
 /** How the temporary file of an atomic write is named and created. */
 export interface AtomicWriteOptions {
-  /** Permissions of the new file, before the umask. Default `0o600`: private to its owner. */
+  /**
+   * Permissions of a new file, before the umask. Default `0o600`: private to
+   * its owner. A regular file already at the path keeps its own instead.
+   */
   mode?: number;
-  /** Names the temporary file `.<name>.<hex>.part` instead of `<name>.<hex>.part`, out of `ls`'s sight. */
+  /** Names the temporary file `.<name>.…` instead of `<name>.…`, out of `ls`'s sight. */
   hidden?: boolean;
 }
 
-const TEMP_PATTERN = /^[0-9a-f]{12}\.part$/;
+/**
+ * What follows `<name>.` in a temporary file's name: 12 random hex digits,
+ * the writer's pid, and the first 8 hex digits of the SHA-256 of its host
+ * name, absent when the writer could not read it.
+ */
+const TEMP_PATTERN =
+  /^[0-9a-f]{12}\.([1-9][0-9]{0,9})(?:\.([0-9a-f]{8}))?\.part$/;
+
+/** Who made a temporary file, as its name says. */
+interface TempWriter {
+  pid: number;
+  /** `undefined` when the writer did not know its host. */
+  host: string | undefined;
+}
+
+/** The writer named by `entry` when it is a temporary file of `name`, else `undefined`. */
+function tempWriter(
+  entry: string,
+  name: string,
+  hidden: boolean | undefined,
+): TempWriter | undefined {
+  const prefix = `${hidden ? "." : ""}${name}.`;
+  if (!entry.startsWith(prefix)) return undefined;
+  const match = TEMP_PATTERN.exec(entry.slice(prefix.length));
+  if (!match) return undefined;
+  return { pid: Number(match[1]), host: match[2] };
+}
 
 /**
  * Whether the directory entry `entry` is a temporary file of an atomic write
- * of `name` (a file name, not a path), as {@link PendingFile} names them.
+ * of `name` (a file name, not a path), as {@link PendingFile} names them:
+ * `<name>.<random>.<pid>.<host>.part`, or `<name>.<random>.<pid>.part` from
+ * a writer that could not read its host name; with a leading dot when
+ * `hidden`.
  */
 export function isTempFileOf(
   entry: string,
   name: string,
   options: Pick<AtomicWriteOptions, "hidden"> = {},
 ): boolean {
-  const prefix = `${options.hidden ? "." : ""}${name}.`;
-  return entry.startsWith(prefix) &&
-    TEMP_PATTERN.test(entry.slice(prefix.length));
+  return tempWriter(entry, name, options.hidden) !== undefined;
 }
 
-/** Writes all of `chunk` at the handle's position: one `write` may take only part of it. */
+/** The Deno permissions asked about here. */
+type Permission =
+  | { name: "sys"; kind: "hostname" }
+  | { name: "run" }
+  | { name: "read" | "write"; path: string };
+
+interface DenoPermissions {
+  permissions?: {
+    querySync?(descriptor: Permission): { state: string };
+  };
+}
+
+/**
+ * Whether Deno would refuse `descriptor` (or ask for it). Asking first
+ * keeps Deno's interactive prompt away: cleaning up is never worth one.
+ */
+function denoRefuses(descriptor: Permission): boolean {
+  const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
+  if (!deno) return false;
+  try {
+    return deno.permissions?.querySync?.(descriptor).state !== "granted";
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * This host's id in temporary file names, or `undefined` when the host name
+ * cannot be read (Deno without `--allow-sys=hostname`). A pid means nothing
+ * on another host sharing the directory (a network file system), so a file
+ * whose host is not known to be this one is never judged.
+ */
+function hostId(): string | undefined {
+  if (denoRefuses({ name: "sys", kind: "hostname" })) return undefined;
+  try {
+    const name = hostname();
+    if (!name) return undefined;
+    // Hashed: a host name may be long or hold characters a file name should not.
+    return createHash("sha256").update(name).digest("hex").slice(0, 8);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the process `pid` of this host is known to have ended. Anything
+ * short of certainty counts as alive: `EPERM` means it runs under another
+ * user, and without the right to ask (Deno without `--allow-run`) nothing
+ * is known. A pid reused by an unrelated process keeps a leftover, which is
+ * the safe mistake.
+ */
+function hasEnded(pid: number): boolean {
+  if (pid === process.pid || pid > 0x7fffffff) return false;
+  if (denoRefuses({ name: "run" })) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as { code?: unknown }).code === "ESRCH";
+  }
+}
+
+/**
+ * A temporary file untouched this long belongs to no live writer: one
+ * writes each chunk as it arrives, and every wait of a download is bounded
+ * far below this. It lets a leftover go even where its writer's process
+ * cannot be asked about (another host, Deno without `--allow-run`).
+ */
+export const ABANDONED_AFTER_MS = 24 * 3_600_000;
+
+/**
+ * Removes the temporary files of `path` left by writers that have ended: a
+ * process killed mid-write cannot clean up after itself, and the next write
+ * of the path is the first moment anyone may look. A file goes when its
+ * writer ran on this host and is known to have ended, or when nobody has
+ * written to it for {@link ABANDONED_AFTER_MS}; files of live writers and
+ * names of any other form are left alone. Best effort: the write it follows
+ * has succeeded, and a leftover is not worth failing it.
+ */
+async function removeStaleTempFiles(
+  path: string,
+  hidden: boolean | undefined,
+): Promise<void> {
+  const host = hostId();
+  const [dir, name] = [dirname(path), basename(path)];
+  if (denoRefuses({ name: "read", path: dir })) return;
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const writer = tempWriter(entry, name, hidden);
+    if (!writer) continue;
+    const stale = join(dir, entry);
+    const ended = host !== undefined && writer.host === host &&
+      hasEnded(writer.pid);
+    if (!ended) {
+      const modified = await stat(stale).then((s) => s.mtimeMs, () => NaN);
+      if (!(Date.now() - modified > ABANDONED_AFTER_MS)) continue;
+    }
+    if (denoRefuses({ name: "write", path: stale })) continue;
+    await unlink(stale).catch(() => {});
+  }
+}
+
+/** At most this many links are followed, as Linux does, before giving up on a loop. */
+const MAX_SYMLINKS = 40;
+
+function fsError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/**
+ * The path that writing to `path` would create or replace, as `open` would
+ * reach it: every symlink on the way resolved, the last one too even when
+ * what it names does not exist yet, so a file written there leaves the
+ * links as links. A relative link is read from the link's directory, once
+ * that directory's own links are resolved. Rejects with `ELOOP` on a cycle
+ * of links, with `EISDIR` for a dangling link whose target ends in a slash,
+ * and with the error of `realpath` when a directory on the way does not
+ * exist or cannot be looked at.
+ */
+export async function resolveSymlinks(path: string): Promise<string> {
+  try {
+    // Something is there: the system resolves every link itself. (Deno also
+    // lets this through for a device like /dev/null, whose directory it
+    // will not resolve without --allow-all.)
+    return await realpath(path);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ENOENT") throw error;
+  }
+  // Nothing yet, or a dangling link: walk the chain by hand. Raw until the
+  // next round: a target such as `sub/../x` must meet `sub`'s own link
+  // before `..`, which normalizing would skip.
+  let current = resolve(path);
+  for (let followed = 0;; followed++) {
+    const dir = await realpath(dirname(current));
+    current = join(dir, basename(current));
+    let stats: Stats;
+    try {
+      stats = await lstat(current);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "ENOENT") return current;
+      throw error;
+    }
+    if (!stats.isSymbolicLink()) return current;
+    if (followed === MAX_SYMLINKS) {
+      throw fsError("ELOOP", "too many levels of symbolic links");
+    }
+    const target = await readlink(current);
+    if (target.endsWith("/") || target.endsWith(sep)) {
+      throw fsError("EISDIR", "the link names a directory");
+    }
+    current = isAbsolute(target)
+      ? target
+      : `${dir}${dir.endsWith(sep) ? "" : sep}${target}`;
+  }
+}
+
+/** Writes all of `chunk`, at the handle's position or from `position` on: one `write` may take only part of it. */
 export async function writeFully(
   handle: FileHandle,
   chunk: Uint8Array,
+  position?: number,
 ): Promise<void> {
   let offset = 0;
   while (offset < chunk.byteLength) {
@@ -53,6 +264,7 @@ export async function writeFully(
       chunk,
       offset,
       chunk.byteLength - offset,
+      position === undefined ? null : position + offset,
     );
     offset += bytesWritten;
   }
@@ -84,6 +296,53 @@ async function flushDirectory(path: string): Promise<void> {
   }
 }
 
+/** The regular file at `path` (not followed if a link), or `undefined`. */
+async function regularFileAt(path: string): Promise<Stats | undefined> {
+  try {
+    const stats = await lstat(path);
+    return stats.isFile() ? stats : undefined;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Gives the temporary file the owner, group and permission bits of the file
+ * it replaces. Returns whether anything changed.
+ */
+async function takeOver(handle: FileHandle, replaced: Stats): Promise<boolean> {
+  // Windows has no POSIX owner or mode bits to keep.
+  if (process.platform === "win32") return false;
+  const own = await handle.stat();
+  let changed = false;
+  if (own.uid !== replaced.uid || own.gid !== replaced.gid) {
+    try {
+      await handle.chown(replaced.uid, replaced.gid);
+      changed = true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "EPERM") throw error;
+      // Not root: a group the user belongs to can still be kept.
+      if (own.gid !== replaced.gid) {
+        try {
+          await handle.chown(-1, replaced.gid);
+          changed = true;
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== "EPERM") throw error;
+        }
+      }
+    }
+  }
+  // Set exactly: the umask shapes a new file, not the mode a file had. The
+  // set-id and sticky bits are not carried over to content that is new.
+  const mode = replaced.mode & 0o777;
+  if ((own.mode & 0o7777) !== mode) {
+    await handle.chmod(mode);
+    changed = true;
+  }
+  return changed;
+}
+
 /**
  * A file being written next to its final path: {@link PendingFile.commit}
  * renames it into place, {@link PendingFile.discard} removes every trace.
@@ -95,17 +354,31 @@ export class PendingFile {
   readonly path: string;
   /** The path of the temporary file. */
   readonly tempPath: string;
+  readonly #hidden: boolean | undefined;
   #handle: FileHandle | undefined;
+  /** Where the next write goes: writes are positioned, so a rewind needs no seek. */
+  #position = 0;
+  #finished = false;
   #renamed = false;
   #settled = false;
 
-  private constructor(path: string, tempPath: string, handle: FileHandle) {
+  private constructor(
+    path: string,
+    tempPath: string,
+    handle: FileHandle,
+    hidden: boolean | undefined,
+  ) {
     this.path = path;
     this.tempPath = tempPath;
     this.#handle = handle;
+    this.#hidden = hidden;
   }
 
-  /** Creates the temporary file of `path`; nothing is at `path` yet. */
+  /**
+   * Creates the temporary file of `path`; nothing is at `path` yet. A
+   * symlink at `path` is replaced, not followed: resolve it first with
+   * {@link resolveSymlinks} to write through it.
+   */
   static async create(
     path: string,
     options: AtomicWriteOptions = {},
@@ -113,13 +386,16 @@ export class PendingFile {
     // node:crypto rather than Web Crypto, which Node 18 lacks as a global: a
     // name nobody can predict cannot be taken first.
     const hex = randomBytes(6).toString("hex");
+    const host = hostId();
     const tempPath = join(
       dirname(path),
-      `${options.hidden ? "." : ""}${basename(path)}.${hex}.part`,
+      `${options.hidden ? "." : ""}${basename(path)}.${hex}.${process.pid}${
+        host === undefined ? "" : `.${host}`
+      }.part`,
     );
     // "wx": never reuse or follow a file that is already there.
     const handle = await open(tempPath, "wx", options.mode ?? 0o600);
-    return new PendingFile(path, tempPath, handle);
+    return new PendingFile(path, tempPath, handle, options.hidden);
   }
 
   /** Whether the file has been renamed into place (the directory may not be flushed yet). */
@@ -127,34 +403,73 @@ export class PendingFile {
     return this.#renamed;
   }
 
-  /** Appends bytes to the temporary file. */
-  async write(chunk: Uint8Array): Promise<void> {
-    if (!this.#handle) throw new Error(`${this.tempPath} is closed`);
-    await writeFully(this.#handle, chunk);
+  #open(): FileHandle {
+    if (!this.#handle || this.#finished) {
+      throw new Error(`${this.tempPath} is closed`);
+    }
+    return this.#handle;
   }
 
-  /** Flushes the data to disk and closes the temporary file. Does nothing the second time. */
+  /** Appends bytes to the temporary file. */
+  async write(chunk: Uint8Array): Promise<void> {
+    const handle = this.#open();
+    const position = this.#position;
+    // Counted before the write ends, so concurrent writes do not overlap.
+    this.#position += chunk.byteLength;
+    await writeFully(handle, chunk, position);
+  }
+
+  /**
+   * Empties the temporary file and starts writing again at byte 0, for a
+   * download that must start over. Allowed after {@link finish} too, until
+   * the file is committed or discarded.
+   */
+  async rewind(): Promise<void> {
+    if (!this.#handle) throw new Error(`${this.tempPath} is closed`);
+    await this.#handle.truncate(0);
+    this.#position = 0;
+    this.#finished = false;
+  }
+
+  /**
+   * Flushes the data to disk and ends writing. Does nothing the second time.
+   * The file stays open until commit, which still has to give it the
+   * replaced file's owner and mode: doing that only then keeps the partial
+   * download private to this user meanwhile.
+   */
   async finish(): Promise<void> {
     const handle = this.#handle;
+    if (!handle || this.#finished) return;
+    // Without it a crash right after the rename could leave an empty file.
+    await handle.sync();
+    this.#finished = true;
+  }
+
+  /**
+   * Finishes, gives the file the owner and permission bits of the regular
+   * file it replaces, renames it over its path (replacing any file there),
+   * flushes the directory, and removes the temporary files that earlier,
+   * ended writers of the path left behind.
+   */
+  async commit(): Promise<void> {
+    await this.finish();
+    const handle = this.#handle;
+    if (!handle) throw new Error(`${this.tempPath} is closed`);
     this.#handle = undefined;
-    if (!handle) return;
     try {
-      // Without it a crash right after the rename could leave an empty file.
-      await handle.sync();
+      const replaced = await regularFileAt(this.path);
+      // The new mode and owner must be on disk before the rename is.
+      if (replaced && await takeOver(handle, replaced)) await handle.sync();
     } catch (error) {
       await handle.close().catch(() => {});
       throw error;
     }
     await handle.close();
-  }
-
-  /** Finishes, renames the file over its path (replacing any file there) and flushes the directory. */
-  async commit(): Promise<void> {
-    await this.finish();
     await rename(this.tempPath, this.path);
     this.#renamed = true;
     this.#settled = true;
     await flushDirectory(dirname(this.path));
+    await removeStaleTempFiles(this.path, this.#hidden);
   }
 
   /** Closes and deletes the temporary file; the path keeps what it had. Safe to call twice. */
@@ -171,7 +486,9 @@ export class PendingFile {
 /**
  * Replaces the file at `path` with `data`, all of it or, when anything
  * fails (a write, the flush, the rename, or `data` itself throwing), none
- * of it: the temporary file is removed and the error rethrown.
+ * of it: the temporary file is removed and the error rethrown. A regular
+ * file it replaces keeps its permission bits and, where the process may,
+ * its owner; temporary files left at `path` by killed writers are removed.
  */
 export async function writeFileAtomic(
   path: string,

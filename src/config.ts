@@ -156,6 +156,12 @@ export interface ResolvedConfig {
   maxPollInterval: number;
   onPoll: ((auditLogExport: AuditLogExport) => void) | undefined;
   onAttempt: ((info: AttemptInfo) => void) | undefined;
+  /**
+   * Awaited before each attempt's time-out starts: a pause shared by several
+   * calls (a run's `Retry-After`) is waited here, outside every attempt's
+   * own time budget. Only the archive sets it.
+   */
+  gate?: (signal: AbortSignal | undefined) => Promise<void>;
 }
 
 /**

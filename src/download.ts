@@ -70,10 +70,26 @@ const isExpired = (error: unknown) =>
 const empty = (): ReadableStream<Uint8Array> =>
   new ReadableStream({ start: (c) => c.close() });
 
+/**
+ * What the first answer said about the file. A resume must be of this very
+ * file: its validators go out as `If-Range`, and every resume answer is
+ * checked against them and against the length.
+ */
+interface FileIdentity {
+  /** A strong ETag (a weak one cannot prove that two bytes ranges belong together). */
+  etag?: string;
+  /** The `Last-Modified` date, as sent. */
+  lastModified?: string;
+  /** The length of the whole file, when the host said it. */
+  total?: number;
+}
+
 /** One open response body of the file, from some byte on. */
 interface Body {
   reader: ReadableStreamDefaultReader<Uint8Array>;
   release(): void;
+  /** The byte (exclusive) at which this body must end, when the host said so. */
+  end?: number;
 }
 
 /** A read that waited longer than the time-out for its next chunk. */
@@ -84,6 +100,28 @@ class Stalled extends Error {
 /** The file host answered a resume with something other than the rest of the file. */
 class CannotResume extends Error {
   override readonly name: string = "CannotResume";
+}
+
+/**
+ * The file on the host is no longer the one being read: another ETag,
+ * `Last-Modified` or length, or a 200 to an `If-Range`. Its bytes must not
+ * be joined to the ones already read.
+ */
+class FileChanged extends Error {
+  override readonly name: string = "FileChanged";
+}
+
+/**
+ * Whether a download failed because the file changed on its host after
+ * its first bytes were handed out: reading it again from byte 0 gives the
+ * whole new file. Looks through `cause`s, so wrapped errors tell too.
+ */
+export function isFileChanged(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; depth++) {
+    if (e instanceof FileChanged) return true;
+    e = e.cause;
+  }
+  return false;
 }
 
 /**
@@ -107,66 +145,180 @@ function scrub(error: unknown, url: string, shown: string): unknown {
   return copy;
 }
 
+/** A length header's value, when it is a plain decimal number. */
+const decimal = (value: string | null): number | undefined =>
+  value !== null && /^\s*\d{1,16}\s*$/.test(value) ? Number(value) : undefined;
+
+/** The validators and length an answer gives of the whole file. */
+function identityOf(response: Response): FileIdentity {
+  const etag = response.headers.get("etag")?.trim();
+  const lastModified = response.headers.get("last-modified")?.trim();
+  // A compressed body's length is not the file's.
+  const length = response.headers.get("content-encoding") === null
+    ? decimal(response.headers.get("content-length"))
+    : undefined;
+  return {
+    etag: etag && /^"[^"]*"$/.test(etag) ? etag : undefined,
+    lastModified: lastModified || undefined,
+    total: length,
+  };
+}
+
 /**
- * Opens the file at `url` from byte `from` on. Only a 206 whose
- * `Content-Range` starts at `from` continues a file: a host that ignores
- * `Range` sends the whole file again, which would duplicate its start.
+ * Checks a resume answer against what is known of the file and returns
+ * the byte at which its body ends. A 206 must start at `from`, say a sane
+ * end and the known total, carry a `Content-Length` equal to its range,
+ * and no other validator; a 200 is the whole file again (a changed file
+ * when its validators or length differ, a host that ignores `Range`
+ * otherwise). Either way nothing is ever joined that might not belong.
+ */
+function checkResume(
+  response: Response,
+  from: number,
+  known: FileIdentity,
+): number {
+  const now = identityOf(response);
+  const differs = (a: string | number | undefined, b: typeof a) =>
+    a !== undefined && b !== undefined && a !== b;
+  const changedBy = differs(known.etag, now.etag)
+    ? `its ETag went from ${known.etag} to ${now.etag}`
+    : differs(known.lastModified, now.lastModified)
+    ? `its Last-Modified went from ${known.lastModified} to ${now.lastModified}`
+    : undefined;
+  if (response.status === 200) {
+    const grew = differs(known.total, now.total)
+      ? `its length went from ${known.total} to ${now.total} bytes`
+      : undefined;
+    // A 200 to a matching If-Range is a host that ignores Range: the same
+    // file again, which cannot be continued from the middle.
+    if (changedBy ?? grew) {
+      throw new FileChanged(
+        `the file changed on its host mid-download (${changedBy ?? grew})`,
+      );
+    }
+    throw new CannotResume(
+      `the file host answered the resume at byte ${from} with the whole file`,
+    );
+  }
+  const header = response.headers.get("content-range") ?? "";
+  const range = /^\s*bytes (\d{1,16})-(\d{1,16})\/(\d{1,16}|\*)\s*$/.exec(
+    header,
+  );
+  if (response.status !== 206 || !range) {
+    throw new CannotResume(
+      `the file host answered the resume at byte ${from} with ${response.status}${
+        header ? ` and Content-Range "${header.slice(0, 80)}"` : ""
+      }, not the rest of the file`,
+    );
+  }
+  const [start, last] = [Number(range[1]), Number(range[2])];
+  const total = range[3] === "*" ? undefined : Number(range[3]);
+  if (changedBy || differs(known.total, total)) {
+    throw new FileChanged(
+      `the file changed on its host mid-download (${
+        changedBy ?? `its length went from ${known.total} to ${total} bytes`
+      })`,
+    );
+  }
+  const length = response.headers.get("content-encoding") === null
+    ? decimal(response.headers.get("content-length"))
+    : undefined;
+  const problem = start !== from
+    ? `starts at byte ${start}, not ${from}`
+    : last < start
+    ? "ends before it starts"
+    : total !== undefined && last >= total
+    ? "ends past the end of the file"
+    : length !== undefined && length !== last - start + 1
+    ? `is ${last - start + 1} bytes long but its Content-Length says ${length}`
+    : undefined;
+  if (problem) {
+    throw new CannotResume(
+      `the file host's answer to the resume (Content-Range "${header.trim()}") ${problem}`,
+    );
+  }
+  // A file first sent without its length tells it now.
+  known.total ??= total;
+  return last + 1;
+}
+
+/**
+ * Opens the file at `url` from byte `from` on. The first answer tells what
+ * the file is (`known` is filled in from it); a resume sends its
+ * validator as `If-Range` and is checked by {@link checkResume}.
  */
 async function openBody(
   config: ResolvedConfig,
   url: string,
   from: number,
-): Promise<
-  Body & { request: RequestInfo; requestId?: string; total?: number }
-> {
-  // No apiKey: a presigned URL lives on another host and must not see the key.
-  const { response, request, requestId, release } = await send(config, {
-    method: "GET",
-    url,
-    stream: true,
-    from,
-    hide: scrub,
-  });
+  known: FileIdentity,
+): Promise<Body & { request: RequestInfo; requestId?: string }> {
+  const ifRange = known.etag ?? known.lastModified;
+  if (from > 0 && ifRange === undefined) {
+    // Without a validator a changed file of the same length would be
+    // joined to the old one's start unnoticed.
+    throw new CannotResume(
+      "the file host sent no ETag or Last-Modified to resume the file by",
+    );
+  }
+  let sent: Awaited<ReturnType<typeof send>>;
+  try {
+    // No apiKey: a presigned URL lives on another host and must not see the key.
+    sent = await send(config, {
+      method: "GET",
+      url,
+      stream: true,
+      from,
+      ifRange,
+      hide: scrub,
+    });
+  } catch (error) {
+    if (from > 0 && error instanceof ApiError && error.status === 416) {
+      // Byte `from` lies inside the file as first announced, so a host
+      // that finds it out of range holds a shorter, other file.
+      throw known.total !== undefined && from < known.total
+        ? new FileChanged(
+          `the file changed on its host mid-download (byte ${from} of ${known.total} is no longer in range: 416)`,
+        )
+        : new CannotResume(
+          `the file host refused the resume at byte ${from} (416)`,
+        );
+    }
+    throw error;
+  }
+  const { response, request, requestId, release } = sent;
   const drop = () => {
     release();
     response.body?.cancel().catch(() => {});
   };
-  // A proxy or captive portal answers 200 with a page; no export is HTML.
-  if (/^text\/html/i.test(response.headers.get("content-type") ?? "")) {
-    drop();
-    throw new InvalidResponseError(
-      "The download answered an HTML page, not a CSV file",
-      response.status,
+  try {
+    // A proxy or captive portal answers 200 with a page; no export is HTML.
+    if (/^text\/html/i.test(response.headers.get("content-type") ?? "")) {
+      throw new InvalidResponseError(
+        "The download answered an HTML page, not a CSV file",
+        response.status,
+        request,
+        requestId,
+      );
+    }
+    let end: number | undefined;
+    if (from === 0) {
+      Object.assign(known, identityOf(response));
+      end = known.total;
+    } else {
+      end = checkResume(response, from, known);
+    }
+    return {
+      reader: (response.body ?? empty()).getReader(),
+      release,
       request,
       requestId,
-    );
-  }
-  if (
-    from > 0 &&
-    !(response.status === 206 &&
-      (response.headers.get("content-range") ?? "").startsWith(
-        `bytes ${from}-`,
-      ))
-  ) {
+      end,
+    };
+  } catch (error) {
     drop();
-    throw new CannotResume();
+    throw error;
   }
-  const body = response.body ?? empty();
-  // The size of the whole file, when the host says it: a plain length (not
-  // that of a compressed body) or the total of a range.
-  const length = response.headers.get("content-encoding") === null
-    ? Number(response.headers.get("content-length") ?? NaN)
-    : NaN;
-  const total = response.status === 206
-    ? Number(/\/(\d+)$/.exec(response.headers.get("content-range") ?? "")?.[1])
-    : length;
-  return {
-    reader: body.getReader(),
-    release,
-    request,
-    requestId,
-    total: Number.isFinite(total) ? total : undefined,
-  };
 }
 
 /** The next chunk, or `Stalled` once `ms` pass without one, or the signal's reason. */
@@ -192,9 +344,12 @@ async function readWithin(
 /**
  * The file as a byte stream that survives a cut or a stall: each wait for
  * the next chunk is bounded by `timeout`, and a body that breaks off or
- * stalls is resumed with `Range` from the byte it stopped at, up to
- * `maxRetries` times, from a fresh URL once the old one has expired. The
- * bytes come out exactly once, in order.
+ * stalls is resumed with `Range` (and `If-Range`) from the byte it stopped
+ * at, up to `maxRetries` times, from a fresh URL once the old one has
+ * expired. The bytes come out exactly once, in order, and all of one file:
+ * a resume answered by another version of the file, or by a range that
+ * does not fit, fails the stream with a `ConnectionError` instead of
+ * joining two files.
  */
 async function fetchFile(
   config: ResolvedConfig,
@@ -204,25 +359,34 @@ async function fetchFile(
   let url = first;
   let received = 0;
   let resumes = 0;
+  const known: FileIdentity = {};
   const signal = config.signal;
   // From where the file stopped; a URL that outlived its 10 minutes is
   // refreshed once, by reading the export (which presigns a fresh one).
   const open = async () => {
     try {
-      return await openBody(config, url, received);
+      return await openBody(config, url, received, known);
     } catch (error) {
       if (!isExpired(error)) throw error;
       url = fileUrl(config, await getExportOn(fixed(config), id));
-      return await openBody(config, url, received);
+      return await openBody(config, url, received, known);
     }
   };
   const opened = await open();
-  const { request, total } = opened;
+  const { request } = opened;
   let body: Body = opened;
   const stop = () => {
     body.release();
     body.reader.cancel().catch(() => {});
   };
+  const fail = (controller: ReadableStreamDefaultController, error: unknown) =>
+    controller.error(
+      signal?.aborted
+        ? signal.reason
+        : error instanceof FileChanged || error instanceof CannotResume
+        ? new ConnectionError(request, error, true)
+        : error,
+    );
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       for (;;) {
@@ -234,17 +398,33 @@ async function fetchFile(
             signal,
           );
           if (!done) {
+            if (
+              body.end !== undefined && received + value.byteLength > body.end
+            ) {
+              // More than announced is not this file's bytes, whatever they are.
+              stop();
+              return fail(
+                controller,
+                new CannotResume(
+                  `the file host sent more bytes than the ${body.end} it announced`,
+                ),
+              );
+            }
             received += value.byteLength;
             return controller.enqueue(value);
           }
           // Not every runtime notices a connection closed short of the
           // promised length: a body that ends early is a cut like any other.
-          if (total === undefined || received >= total) {
-            body.release();
-            return controller.close();
+          if (body.end === undefined || received >= body.end) {
+            if (known.total === undefined || received >= known.total) {
+              body.release();
+              return controller.close();
+            }
           }
           cut = new TypeError(
-            `The body ended after ${received} of ${total} bytes`,
+            `The body ended after ${received} of ${
+              known.total ?? body.end
+            } bytes`,
           );
         } catch (error) {
           cut = error;
@@ -252,7 +432,7 @@ async function fetchFile(
         stop();
         if (signal?.aborted) return controller.error(signal.reason);
         // Every byte arrived and only the clean end was lost: nothing to resume.
-        if (received === total) return controller.close();
+        if (received === known.total) return controller.close();
         if (resumes >= config.maxRetries) {
           return controller.error(
             cut instanceof Stalled
@@ -272,13 +452,7 @@ async function fetchFile(
         try {
           body = await open();
         } catch (error) {
-          return controller.error(
-            signal?.aborted
-              ? signal.reason
-              : error instanceof CannotResume
-              ? new ConnectionError(request, scrub(cut, url, request.url), true)
-              : error,
-          );
+          return fail(controller, error);
         }
       }
     },

@@ -2,8 +2,11 @@
  * Every error this package throws extends {@link AuditLogError}, so one
  * `instanceof` check separates our failures from everything else.
  *
- * No message, property or `toString()` of these errors ever holds the API key:
- * the key lives only in request headers, which errors never carry.
+ * No message, property or `toString()` of these errors ever holds the API key,
+ * nor the query (the signature) of a presigned download URL. The key lives
+ * only in request headers, which errors never carry; and whatever a server
+ * or a runtime says, which can echo it, passes through a {@link Redactor}
+ * before it becomes part of an error.
  *
  * @module
  */
@@ -106,7 +109,7 @@ export class ValidationError extends AuditLogError {
 export interface RequestInfo {
   /** HTTP method, e.g. `"POST"`. */
   readonly method: string;
-  /** The full URL that was requested. */
+  /** The URL that was requested; a presigned download URL without its query. */
   readonly url: string;
 }
 
@@ -173,7 +176,11 @@ export class ApiError extends AuditLogError {
   readonly retryAfter: number | undefined;
   /** Method and URL of the failed request. */
   readonly request!: RequestInfo;
-  /** The response; its body has been consumed. */
+  /**
+   * The response; its body has been consumed. When its headers, status text
+   * or URL echoed a secret, a copy without a body and with the secret taken
+   * out; none for a presigned download, whose URL is a credential.
+   */
   readonly response: Response | undefined;
 
   /**
@@ -453,7 +460,7 @@ export class InvalidResponseError extends AuditLogError {
 export class ExportFailedError extends AuditLogError {
   /** Always `"ExportFailedError"`, minified or not. */
   override readonly name: string = "ExportFailedError";
-  /** The export as last read from the API. */
+  /** The export as last read from the API; a `url` without its query. */
   readonly export: AuditLogExport;
 
   /**
@@ -465,7 +472,12 @@ export class ExportFailedError extends AuditLogError {
     super(
       `Audit log export ${auditLogExport.id} ended in state "${auditLogExport.state}"`,
     );
-    this.export = auditLogExport;
+    // A failed export's URL downloads nothing anyone needs, while its
+    // signature, printed by whoever logs this error, would still be live.
+    const { url } = auditLogExport;
+    this.export = typeof url === "string" && url !== withoutQuery(url)
+      ? { ...auditLogExport, url: withoutQuery(url) }
+      : auditLogExport;
   }
 }
 
@@ -496,4 +508,237 @@ export class CsvParseError extends AuditLogError {
     super(`${message} (line ${line})`);
     this.line = line;
   }
+}
+
+/** What a secret is replaced with, wherever it would have appeared. */
+export const REDACTED = "[redacted]";
+
+/** A URL without its query and fragment: a presigned URL's signature is a credential. */
+export function withoutQuery(url: string): string {
+  return url.replace(/[?#].*$/s, "");
+}
+
+/**
+ * Takes secrets out of what a server or a runtime said before it becomes
+ * part of an error: the text of a body, its fields, a header, a network
+ * error and its causes.
+ */
+export interface Redactor {
+  /** The text with every secret, and every `Bearer` credential, replaced by {@link REDACTED}. */
+  text(text: string): string;
+  /** Whether the text holds one of the secrets themselves (no `Bearer` rule): for data, which must not be altered. */
+  holds(text: string): boolean;
+  /** A copy of JSON-like data with {@link Redactor.text} applied to every string and key; the data itself when clean. */
+  value<T>(value: T): T;
+  /**
+   * The error with every secret taken out of its message, stack, own
+   * properties and causes: itself when clean, else a copy of the same class
+   * for the built-in error classes (a plain `Error` with the same `name`
+   * otherwise).
+   */
+  error(error: unknown): unknown;
+}
+
+/**
+ * Below this length a secret could be part of ordinary text ("test" in
+ * "tested"), so it is taken out only where it stands alone; from it on, a
+ * chance match is not a realistic risk and every occurrence goes, even one
+ * glued to other text. Every real WorkOS key (`sk_live_` and more) is longer.
+ */
+const SUBSTRING_MIN = 8;
+
+/** The characters of ids and words: a short secret next to one is part of something else. */
+const WORD_CHAR = "[A-Za-z0-9_-]";
+
+/**
+ * `Bearer <token>` in any case, also URL- or form-encoded: the echo of an
+ * `Authorization` header. The token is what RFC 6750 allows (b64token), so
+ * an auth-param (`Bearer realm="workos"`) is not taken for one.
+ */
+const BEARER = /\b(bearer)((?:\s|%20|\+)+)([A-Za-z0-9\-._~+/]+=*)/i;
+
+/**
+ * A word of prose, not a credential: "Bearer token", "Bearer realm". A real
+ * token has digits, punctuation or length; a key of only letters is still
+ * caught by the exact-key rule, as it is one of the secrets.
+ */
+const PROSE = /^[A-Za-z]{1,15}$/;
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+/** A secret as it may be echoed: as is, JSON-escaped, URL- and form-encoded. */
+function spellings(secret: string): string[] {
+  const json = JSON.stringify(secret).slice(1, -1);
+  const uri = encodeURIComponent(secret);
+  const form = new URLSearchParams([["", secret]]).toString().slice(1);
+  const lowerHex = (s: string) =>
+    s.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase());
+  return [
+    secret,
+    json,
+    json.replaceAll("/", "\\/"),
+    uri,
+    lowerHex(uri),
+    form,
+    lowerHex(form),
+  ];
+}
+
+/** The pattern of every spelling of the secrets, longest first, or `undefined` when there is none. */
+function secretPattern(secrets: readonly string[]): RegExp | undefined {
+  const long = new Set<string>();
+  const short = new Set<string>();
+  for (const secret of secrets) {
+    for (const s of spellings(secret)) {
+      (secret.length >= SUBSTRING_MIN ? long : short).add(s);
+    }
+  }
+  const alternation = (set: Set<string>) =>
+    [...set].sort((a, b) => b.length - a.length).map(escapeRegExp).join("|");
+  const parts = [
+    long.size ? `(?:${alternation(long)})` : "",
+    short.size
+      ? `(?<!${WORD_CHAR})(?:${alternation(short)})(?!${WORD_CHAR})`
+      : "",
+  ].filter(Boolean);
+  return parts.length ? new RegExp(parts.join("|"), "g") : undefined;
+}
+
+function redactBearer(text: string): string {
+  if (!BEARER.test(text)) return text;
+  // A global RegExp per call: one shared at module level would carry its
+  // lastIndex from call to call.
+  return text.replace(
+    new RegExp(BEARER, "gi"),
+    (match, scheme: string, gap: string, token: string) => {
+      // A full stop ends the sentence, not the token.
+      const core = token.replace(/\.+$/, "");
+      if (PROSE.test(core.replace(/=+$/, ""))) return match;
+      return `${scheme}${gap}${REDACTED}${token.slice(core.length)}`;
+    },
+  );
+}
+
+/** Deeper than this, data is not walked but replaced: no error body nests so far. */
+const MAX_DEPTH = 32;
+
+/** The built-in error classes, whose copies keep their class. */
+const NATIVE_ERRORS: readonly [object, (message: string) => Error][] = [
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+].map((C) => [C.prototype, (message) => new C(message)] as const);
+
+/** The copy of an error of a built-in class is of that class. */
+function nativeCopy(proto: unknown, message: string): Error | undefined {
+  // Its `errors` are set with the other own properties.
+  if (proto === AggregateError.prototype) {
+    return new AggregateError([], message);
+  }
+  return NATIVE_ERRORS.find(([p]) => p === proto)?.[1](message);
+}
+
+/**
+ * A {@link Redactor} of these secrets (empty and absent ones are ignored).
+ * Each secret is matched as sent and as a server may echo it (JSON-escaped,
+ * URL- or form-encoded); one shorter than 8 characters only where it
+ * stands alone, so a short key does not blank out the words that contain
+ * it. Text is also cleared of any `Bearer` credential, whoever's it is,
+ * unless the word after `Bearer` is plainly prose (`bearer: false` turns
+ * that off, for data that must pass as it is but for the secrets).
+ */
+export function redactor(
+  secrets: readonly (string | undefined)[],
+  options: { bearer?: boolean } = {},
+): Redactor {
+  const pattern = secretPattern(
+    secrets.filter((s): s is string => typeof s === "string" && s !== ""),
+  );
+  const bearer = options.bearer ?? true;
+  const text = (t: string) => {
+    const out = pattern ? t.replace(pattern, REDACTED) : t;
+    return bearer ? redactBearer(out) : out;
+  };
+  const holds = (t: string) => pattern !== undefined && t.search(pattern) >= 0;
+
+  // Whatever is unchanged is returned as is, so a clean value keeps its
+  // identity and a clean error its class, stack and properties.
+  const clean = (v: unknown, depth: number): unknown => {
+    if (typeof v === "string") return text(v);
+    if (typeof v !== "object" || v === null) return v;
+    if (depth >= MAX_DEPTH) return REDACTED;
+    if (v instanceof Error) return cleanError(v, depth);
+    if (Array.isArray(v)) {
+      const out = v.map((item) => clean(item, depth + 1));
+      return out.every((item, i) => item === v[i]) ? v : out;
+    }
+    // Only plain data is walked: a class instance is not ours to rebuild.
+    if (Object.getPrototypeOf(v) !== Object.prototype) return v;
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(v)) {
+      const k = text(key);
+      const c = clean(item, depth + 1);
+      changed ||= k !== key || c !== item;
+      out[k] = c;
+    }
+    return changed ? out : v;
+  };
+
+  const cleanError = (e: Error, depth: number): Error => {
+    // Read defensively: a host object's getters may throw.
+    const read = (key: string): unknown => {
+      try {
+        return (e as unknown as Record<string, unknown>)[key];
+      } catch {
+        return undefined;
+      }
+    };
+    const message = String(read("message") ?? "");
+    const cleanMessage = text(message);
+    let changed = cleanMessage !== message;
+    // Own properties (stack, cause, code, errors of an AggregateError, …),
+    // each as it was defined, with its value cleaned.
+    const props: [string, PropertyDescriptor][] = [];
+    for (const key of Object.getOwnPropertyNames(e)) {
+      if (key === "message") continue;
+      const descriptor = Object.getOwnPropertyDescriptor(e, key);
+      if (!descriptor || !("value" in descriptor)) continue;
+      const value = clean(descriptor.value, depth + 1);
+      changed ||= value !== descriptor.value;
+      props.push([key, { ...descriptor, value }]);
+    }
+    // A stack kept by an accessor still repeats the message.
+    const stack = read("stack");
+    if (!props.some(([key]) => key === "stack") && typeof stack === "string") {
+      const value = text(stack);
+      changed ||= value !== stack;
+      props.push(["stack", { value, writable: true, configurable: true }]);
+    }
+    if (!changed) return e;
+    const native = nativeCopy(Object.getPrototypeOf(e), cleanMessage);
+    const copy = native ?? new Error(cleanMessage);
+    if (!native) {
+      Object.defineProperty(copy, "name", {
+        value: text(String(read("name") ?? "Error")),
+        writable: true,
+        configurable: true,
+      });
+    }
+    for (const [key, descriptor] of props) {
+      Object.defineProperty(copy, key, descriptor);
+    }
+    return copy;
+  };
+
+  return {
+    text,
+    holds,
+    value: <T>(v: T) => clean(v, 0) as T,
+    error: (e) => clean(e, 0),
+  };
 }

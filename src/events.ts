@@ -14,7 +14,7 @@
 
 import { type CsvRecordText, parseCsvTable } from "./csv.ts";
 import { CsvParseError } from "./errors.ts";
-import { parseInstantDate } from "./instant.ts";
+import { parseEventTime } from "./instant.ts";
 
 /**
  * A metadata value as the API stores it.
@@ -136,18 +136,33 @@ function planEvents(header: string[], line: number): EventPlan {
     raw: [],
   };
   const targets = new Map<number, TargetColumns>();
+  // Two columns that land on one field (`target_id_1` and `target_id_01`)
+  // would leave only the last one's value: which one the writer meant
+  // cannot be told, so the header is refused rather than a value dropped.
+  const claim = (at: number, i: number): number => {
+    if (at >= 0) {
+      throw new CsvParseError(
+        `Columns ${JSON.stringify(header[at])} and ${
+          JSON.stringify(header[i])
+        } name the same field`,
+        line,
+      );
+    }
+    return i;
+  };
   header.forEach((name, i) => {
     const known = Object.hasOwn(FIXED, name) ? FIXED[name] : undefined;
     const target = TARGET_COLUMN.exec(name);
-    if (known) plan[known] = i;
+    if (known) plan[known] = claim(plan[known], i);
     else if (target) {
       const n = Number(target[2]);
+      const field = target[1] as "id" | "type" | "name" | "metadata";
       let columns = targets.get(n);
       if (!columns) {
         columns = { n, id: -1, type: -1, name: -1, metadata: -1 };
         targets.set(n, columns);
       }
-      columns[target[1] as "id" | "type" | "name" | "metadata"] = i;
+      columns[field] = claim(columns[field], i);
     } else plan.raw.push(i);
   });
   for (
@@ -184,7 +199,8 @@ function digits(text: string, at: number, count: number): number {
  * day, whose start is worked out once per run (each file's reader keeps its
  * own): parsing each string whole took about a third of the time spent
  * building an event. Whatever this does not vouch for (another form, a day
- * that does not exist, a year before 1000) goes to the general parser.
+ * that does not exist, a year before 1000) goes to the general reader of
+ * event times, which takes every ISO-8601 spelling the API could send.
  */
 function occurredAtReader(): (value: string) => Date | undefined {
   // The last day read, as its `yyyy-mm-ddT` prefix, and its first millisecond.
@@ -211,7 +227,7 @@ function occurredAtReader(): (value: string) => Date | undefined {
       // Within a run of one day only the time is read; the day was checked.
       if (!value.startsWith(lastDay) || lastDay === "") {
         const start = dayStart(value);
-        if (start === undefined) return parseInstantDate(value);
+        if (start === undefined) return eventDate(value);
         lastDay = value.slice(0, 11);
         lastDayStart = start;
       }
@@ -225,8 +241,29 @@ function occurredAtReader(): (value: string) => Date | undefined {
         );
       }
     }
-    return parseInstantDate(value);
+    return eventDate(value);
   };
+}
+
+/** The `Date` of an event time in any ISO-8601 spelling with a zone. */
+function eventDate(value: string): Date | undefined {
+  const ms = parseEventTime(value);
+  return ms === undefined ? undefined : new Date(ms);
+}
+
+/**
+ * The error for a row whose `occurred_at` cannot be placed in time: every
+ * reader of export rows says it the same way.
+ *
+ * @internal
+ */
+export function unplacedRow(value: string, line: number): CsvParseError {
+  return new CsvParseError(
+    `occurred_at ${
+      JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)
+    } is not an ISO-8601 date-time with a time zone`,
+    line,
+  );
 }
 
 function jsonCell(
@@ -375,14 +412,7 @@ function eventBuilder(
     if (action === "") throw new CsvParseError("The row has no action", line);
     const when = fields[plan.occurredAt];
     const time = occurredAt(when);
-    if (time === undefined) {
-      throw new CsvParseError(
-        `occurred_at ${
-          JSON.stringify(when)
-        } is not an ISO-8601 date-time with a time zone`,
-        line,
-      );
-    }
+    if (time === undefined) throw unplacedRow(when, line);
     const targets: AuditLogEntity[] = [];
     for (const t of plan.targets) {
       const id = cell(fields, t.id);
@@ -445,7 +475,8 @@ function eventBuilder(
  * @param stream UTF-8 CSV bytes in the layout of a WorkOS export.
  * @returns The events, in file order.
  * @throws {CsvParseError} On a malformed file, a header without `action`
- * or `occurred_at`, a row without an action or a parsable time, or a JSON
+ * or `occurred_at` or with two columns for one field (`target_id_1` and
+ * `target_id_01`), a row without an action or a parsable time, or a JSON
  * cell that does not parse; `line` names the record.
  */
 export function parseCsvEvents(

@@ -6,32 +6,456 @@
  * @module
  */
 
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import type { Dirent } from "node:fs";
+import {
+  type FileHandle,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+} from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import process from "node:process";
 import type { ArchiveStore } from "./archive.ts";
-import { isTempFileOf, writeFileAtomic } from "./atomic_write.ts";
+import {
+  checkClock,
+  checkKey,
+  checkLease,
+  checkLockKey,
+  checkObjectKey,
+  checkPrefix,
+  isLockKey,
+  lockBytes,
+  lockHeld,
+  lockLost,
+  type LockRecord,
+  newLockRecord,
+  parseLockRecord,
+  type StoreLock,
+} from "./archive_store.ts";
+import { PendingFile, writeFileAtomic } from "./atomic_write.ts";
 
-/** Keys are relative paths of plain segments: none may climb out of the root. */
-function checkKey(key: string): void {
-  const segments = key.split("/");
-  if (
-    key === "" || key.includes("\\") || key.includes("\0") ||
-    segments.some((s) => s === "" || s === "." || s === "..")
-  ) {
-    throw new TypeError(`Not a store key: ${JSON.stringify(key)}`);
+/**
+ * Options of {@link directoryStore}.
+ *
+ * @example
+ * ```ts
+ * import { directoryStore, type DirectoryStoreOptions } from "@audit-log/export/fs";
+ * const options: DirectoryStoreOptions = { lease: 2 * 3_600_000 };
+ * const store = directoryStore("/var/lib/audit-archive", options);
+ * ```
+ */
+export interface DirectoryStoreOptions {
+  /**
+   * How long a lock stays held without a refresh, in ms, before another
+   * run may take it over. Default one hour. A lock whose process has ended
+   * on this host is taken over at once.
+   */
+  lease?: number;
+  /** The clock of locks, in epoch ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * The store {@link directoryStore} returns: an `ArchiveStore` whose objects
+ * are files, with streaming reads and writes, a listing, and locks.
+ *
+ * @example
+ * ```ts
+ * import { directoryStore, type DirectoryStore } from "@audit-log/export/fs";
+ * const store: DirectoryStore = directoryStore("./archive");
+ * for await (const key of store.keys("org_1/")) console.log(key);
+ * ```
+ */
+export interface DirectoryStore extends ArchiveStore {
+  /**
+   * The text of the file at `key`, or `undefined` when there is none.
+   *
+   * @example
+   * ```ts
+   * import { directoryStore } from "@audit-log/export/fs";
+   * const checkpoint = await directoryStore("./archive").get("org_1/checkpoint.json");
+   * ```
+   */
+  get(key: string): Promise<string | undefined>;
+  /**
+   * Replaces the file at `key` with `body`, atomically and durably.
+   *
+   * @example
+   * ```ts
+   * import { directoryStore } from "@audit-log/export/fs";
+   * await directoryStore("./archive").put("notes/readme.txt", new TextEncoder().encode("kept by the archive\n"));
+   * ```
+   */
+  put(key: string, body: Uint8Array): Promise<void>;
+  /**
+   * The bytes of the file at `key` as a stream, or `undefined` when there
+   * is none. The stream reads the file as it was when it was opened, even
+   * if it is replaced meanwhile.
+   *
+   * @example
+   * ```ts
+   * import { directoryStore } from "@audit-log/export/fs";
+   * const stream = await directoryStore("./archive").read("org_1/2026/11/01/20261101T000000Z_20261102T000000Z.csv");
+   * if (stream) for await (const chunk of stream) console.log(chunk.byteLength);
+   * ```
+   */
+  read(key: string): Promise<ReadableStream<Uint8Array> | undefined>;
+  /**
+   * Writes `body` to the file at `key` as its chunks arrive, all of it or
+   * nothing: into a temporary file that is flushed and renamed over `key`
+   * once the stream ends. When the stream fails, the temporary file is
+   * removed and any file at `key` stays as it was. Memory does not grow
+   * with the size. Resolves to the bytes written.
+   *
+   * @example
+   * ```ts
+   * import { directoryStore } from "@audit-log/export/fs";
+   * const response = await fetch("https://example.com/events.ndjson");
+   * const bytes = await directoryStore("./archive").write("imports/events.ndjson", response.body!);
+   * ```
+   */
+  write(key: string, body: ReadableStream<Uint8Array>): Promise<number>;
+  /**
+   * Every key under the root that starts with `prefix` (default: all),
+   * in sorted order. Temporary files and locks are not keys.
+   *
+   * @example
+   * ```ts
+   * import { directoryStore } from "@audit-log/export/fs";
+   * for await (const key of directoryStore("./archive").keys("org_1/2026/")) console.log(key);
+   * ```
+   */
+  keys(prefix?: string): AsyncIterable<string>;
+  /**
+   * Takes the lock `key` (a key ending in `.lock`) for `holder`, a
+   * description shown to whoever finds it held. The lock is a file holding
+   * `{holder, id, pid, host, since, renewedAt}`; it is stale, and taken
+   * over, once it was not renewed for the store's `lease`, or at once when
+   * its process ran on this host and has ended. Rejects with an error
+   * naming the lock file, its holder and since when if it is held.
+   *
+   * @example
+   * ```ts
+   * import { directoryStore } from "@audit-log/export/fs";
+   * const lock = await directoryStore("./archive").lock("org_1/archive.lock", "org_1, nightly run");
+   * try {
+   *   await lock.refresh();
+   * } finally {
+   *   await lock.release();
+   * }
+   * ```
+   */
+  lock(key: string, holder: string): Promise<StoreLock>;
+}
+
+/** The Deno permissions asked about here. */
+type Permission = { name: "sys"; kind: "hostname" } | { name: "run" };
+
+/**
+ * Whether Deno would refuse `descriptor` (or ask for it): a lock check is
+ * never worth an interactive prompt.
+ */
+function denoRefuses(descriptor: Permission): boolean {
+  const deno = (globalThis as {
+    Deno?: {
+      permissions?: { querySync?(d: Permission): { state: string } };
+    };
+  }).Deno;
+  if (!deno) return false;
+  try {
+    return deno.permissions?.querySync?.(descriptor).state !== "granted";
+  } catch {
+    return true;
   }
 }
 
 /**
- * Removes the temporary files of earlier writes of the same key that never
- * got renamed: a process killed mid-write cannot clean up after itself, and
- * the next write of the key is the first moment anyone knows they are dead.
+ * This host's id, as the atomic writes put it in temporary file names: the
+ * first 8 hex digits of the SHA-256 of the host name, or `undefined` when
+ * it cannot be read (Deno without `--allow-sys=hostname`).
  */
-async function removeLeftovers(path: string): Promise<void> {
-  const name = basename(path);
-  for (const entry of await readdir(dirname(path))) {
-    if (isTempFileOf(entry, name)) {
-      await rm(join(dirname(path), entry), { force: true });
+function hostId(): string | undefined {
+  if (denoRefuses({ name: "sys", kind: "hostname" })) return undefined;
+  try {
+    const name = hostname();
+    return name
+      ? createHash("sha256").update(name).digest("hex").slice(0, 8)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the process `pid` of this host is known to have ended, by the
+ * same test as the atomic writes: only `ESRCH` proves it; `EPERM` (another
+ * user's process) and a Deno without `--allow-run` prove nothing.
+ */
+function hasEnded(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid > 0x7fffffff) {
+    return false;
+  }
+  if (pid === process.pid || denoRefuses({ name: "run" })) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as { code?: unknown }).code === "ESRCH";
+  }
+}
+
+const codeOf = (error: unknown): unknown => (error as { code?: unknown }).code;
+
+/** How much a read of a file asks for at a time. */
+const READ_CHUNK = 64 * 1024;
+
+/**
+ * The file's bytes as a web stream. Hand-made on a `FileHandle` rather than
+ * `Readable.toWeb` or `readableWebStream`, which differ between Deno, Node
+ * 18+ and Bun; reads happen as the consumer pulls, so memory stays flat.
+ */
+function fileStream(handle: FileHandle): ReadableStream<Uint8Array> {
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const buffer = new Uint8Array(READ_CHUNK);
+        const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, null);
+        if (bytesRead === 0) {
+          await close();
+          controller.close();
+        } else {
+          controller.enqueue(buffer.subarray(0, bytesRead));
+        }
+      } catch (error) {
+        await close().catch(() => {});
+        controller.error(error);
+      }
+    },
+    async cancel() {
+      await close();
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * Whether a directory entry is not an object: a temporary file (of an
+ * atomic write, of an older naming, or of a lock set aside) or a lock.
+ */
+function hidden(name: string): boolean {
+  return name.endsWith(".part") || isLockKey(name);
+}
+
+/** A lock file as read: its record (when it parses) and what identifies the file. */
+interface FoundLock {
+  record: LockRecord | undefined;
+  /** When it was written: `renewedAt`, or the file's mtime when the record cannot be read. */
+  renewed: number;
+  ino: number;
+  dev: number;
+}
+
+/** The lock file at `path`, or `undefined` when there is none. */
+async function readLock(path: string): Promise<FoundLock | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    if (codeOf(error) === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    const stats = await handle.stat();
+    const record = parseLockRecord(await handle.readFile("utf8"));
+    return {
+      record,
+      renewed: record ? Date.parse(record.renewedAt) : stats.mtimeMs,
+      ino: stats.ino,
+      dev: stats.dev,
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whether two reads of a lock found the same file in the same state. */
+function sameLock(a: FoundLock, b: FoundLock): boolean {
+  return a.record && b.record
+    ? a.record.id === b.record.id && a.record.renewedAt === b.record.renewedAt
+    : a.ino === b.ino && a.dev === b.dev && a.renewed === b.renewed;
+}
+
+/** Where the holder of `record` runs, as the held-lock error says it. */
+function processText(
+  record: LockRecord | undefined,
+  host: string | undefined,
+): string | undefined {
+  if (record?.pid === undefined) return undefined;
+  const where = record.host === undefined || record.host === null
+    ? "on an unknown host"
+    : record.host === host
+    ? "on this host"
+    : `on host ${record.host}`;
+  return `pid ${record.pid} ${where}`;
+}
+
+/** A name next to `path` for the stale lock set aside: a temporary file of the lock, so listings skip it and a later write of the lock removes it once its taker is gone. */
+function asideName(path: string, host: string | undefined): string {
+  return `${path}.${randomBytes(6).toString("hex")}.${process.pid}${
+    host === undefined ? "" : `.${host}`
+  }.part`;
+}
+
+/**
+ * Takes the lock file `path`: created with `wx`, so of two takers only one
+ * creates it. A stale lock is first renamed aside (of two takers only one
+ * rename succeeds), checked to be the very lock judged stale, and removed;
+ * a lock that turns out fresh (another taker's, made in between) is put
+ * back with `link`, which never replaces a file.
+ */
+async function takeLock(
+  path: string,
+  holder: string,
+  lease: number,
+  now: () => number,
+): Promise<StoreLock> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const host = hostId();
+  for (let attempt = 0;; attempt++) {
+    const record = newLockRecord(holder, now(), {
+      pid: process.pid,
+      host: host ?? null,
+    });
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(path, "wx", 0o600);
+    } catch (error) {
+      if (codeOf(error) !== "EEXIST") throw error;
+    }
+    if (handle) {
+      try {
+        await handle.writeFile(lockBytes(record));
+        await handle.sync();
+        await handle.close();
+      } catch (error) {
+        await handle.close().catch(() => {});
+        await unlink(path).catch(() => {});
+        throw error;
+      }
+      return fileLock(path, record, now);
+    }
+    const found = await readLock(path);
+    if (!found) continue;
+    const ended = found.record?.pid !== undefined && host !== undefined &&
+      found.record.host === host && hasEnded(found.record.pid);
+    const stale = ended || now() - found.renewed > lease;
+    // A few rounds that each find a different stale lock mean others are
+    // taking it at the same time: leave it to them.
+    if (!stale || attempt >= 5) {
+      throw lockHeld(
+        path,
+        found.record,
+        lease,
+        processText(found.record, host),
+      );
+    }
+    const aside = asideName(path, host);
+    try {
+      await rename(path, aside);
+    } catch (error) {
+      // Another taker moved it first.
+      if (codeOf(error) === "ENOENT") continue;
+      throw error;
+    }
+    const moved = await readLock(aside);
+    if (moved && !sameLock(found, moved)) {
+      // Not the lock judged stale: another taker's, made since. Back it goes.
+      await link(aside, path).catch(async (error) => {
+        if (codeOf(error) === "EEXIST") return;
+        // No hard links here: a rename, which only a third taker could race.
+        await rename(aside, path);
+      });
+    }
+    await unlink(aside).catch(() => {});
+  }
+}
+
+/** The handle of a lock file this process holds. */
+function fileLock(
+  path: string,
+  taken: LockRecord,
+  now: () => number,
+): StoreLock {
+  let mine: LockRecord | undefined = taken;
+  const ours = (found: FoundLock | undefined) =>
+    mine !== undefined && found?.record?.id === mine.id;
+  return {
+    async refresh() {
+      const found = await readLock(path);
+      if (!ours(found)) {
+        mine = undefined;
+        throw lockLost(path, found?.record);
+      }
+      mine = { ...mine!, renewedAt: new Date(now()).toISOString() };
+      await writeFileAtomic(path, lockBytes(mine), { mode: 0o600 });
+    },
+    async release() {
+      const found = await readLock(path);
+      // Between the read and the unlink the lock can only change hands if
+      // it went stale, which a run that releases it did not let happen.
+      if (ours(found)) await unlink(path).catch(() => {});
+      mine = undefined;
+    },
+  };
+}
+
+/**
+ * Yields the keys of the files under `dir` (whose key prefix is `base`)
+ * that start with `prefix`, in sorted order: siblings are visited in the
+ * order of their names with a `/` after each directory's, which is the
+ * order of the keys they hold.
+ */
+async function* walk(
+  dir: string,
+  base: string,
+  prefix: string,
+): AsyncGenerator<string> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if (codeOf(error) === "ENOENT" || codeOf(error) === "ENOTDIR") return;
+    throw error;
+  }
+  const named = entries.map((entry) => ({
+    entry,
+    key: base + entry.name + (entry.isDirectory() ? "/" : ""),
+  })).sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  for (const { entry, key } of named) {
+    if (entry.isDirectory()) {
+      // Only a directory that can hold keys with the prefix is entered.
+      if (key.startsWith(prefix) || prefix.startsWith(key)) {
+        yield* walk(join(dir, entry.name), key, prefix);
+      }
+      continue;
+    }
+    if (!key.startsWith(prefix) || hidden(entry.name)) continue;
+    if (entry.isFile()) yield key;
+    else if (entry.isSymbolicLink()) {
+      const target = await stat(join(dir, entry.name)).catch(() => undefined);
+      if (target?.isFile()) yield key;
     }
   }
 }
@@ -42,7 +466,18 @@ async function removeLeftovers(path: string): Promise<void> {
  * then renamed over the key, and the directory is flushed too: a crash
  * leaves the old object or the new one, never half of one, and a put that
  * resolved survives a power cut. New files are readable by their owner only,
- * as audit data should be.
+ * as audit data should be; a replaced file keeps its permissions. The
+ * temporary files of a writer killed mid-put are removed by the next put of
+ * the same key on the same host, once that writer's process is gone (under
+ * Deno, this needs `--allow-run` and `--allow-sys=hostname` to check).
+ *
+ * Besides `get` and `put`, it streams (`read`, `write`: memory stays flat
+ * however large a window), lists (`keys`) and locks (`lock`), so that the
+ * archive never holds a whole window in memory and two runs never archive
+ * the same organization at once. A lock is stale once not renewed for
+ * `lease` (default one hour), or at once when its process ran on this host
+ * and has ended (under Deno, again with `--allow-run` and
+ * `--allow-sys=hostname`).
  *
  * @example
  * ```ts
@@ -54,27 +489,105 @@ async function removeLeftovers(path: string): Promise<void> {
  * });
  * ```
  */
-export function directoryStore(root: string): ArchiveStore {
+export function directoryStore(
+  root: string,
+  options: DirectoryStoreOptions = {},
+): DirectoryStore {
   if (typeof root !== "string" || root === "") {
     throw new TypeError("directoryStore needs a directory path");
   }
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("directoryStore's options must be an object");
+  }
+  const lease = checkLease(options.lease, "directoryStore's lease");
+  const now = checkClock(options.now, "directoryStore's now");
   const base = resolve(root);
+  /** The path of an object's file, its directory created. */
+  const place = async (key: string) => {
+    const path = join(base, key);
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    return path;
+  };
   return {
     async get(key) {
       checkKey(key);
       try {
         return await readFile(join(base, key), "utf8");
       } catch (error) {
-        if ((error as { code?: string }).code === "ENOENT") return undefined;
+        if (codeOf(error) === "ENOENT") return undefined;
         throw error;
       }
     },
     async put(key, body) {
+      checkObjectKey(key);
+      // The write also removes what killed writers of the key left behind,
+      // but never the temporary file of a put still running elsewhere.
+      await writeFileAtomic(await place(key), body, { mode: 0o600 });
+    },
+    async read(key) {
       checkKey(key);
-      const path = join(base, key);
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(path, body, { mode: 0o600 });
-      await removeLeftovers(path);
+      let handle: FileHandle;
+      try {
+        handle = await open(join(base, key), "r");
+      } catch (error) {
+        if (codeOf(error) === "ENOENT") return undefined;
+        throw error;
+      }
+      const stats = await handle.stat().catch(async (error) => {
+        await handle.close();
+        throw error;
+      });
+      if (!stats.isFile()) {
+        await handle.close();
+        throw Object.assign(
+          new Error(`${join(base, key)} is not a file`),
+          { code: "EISDIR" },
+        );
+      }
+      return fileStream(handle);
+    },
+    async write(key, body) {
+      checkObjectKey(key);
+      if (!(body instanceof ReadableStream)) {
+        throw new TypeError("write needs a ReadableStream of bytes");
+      }
+      const reader = body.getReader();
+      let file: PendingFile | undefined;
+      try {
+        file = await PendingFile.create(await place(key), { mode: 0o600 });
+        let bytes = 0;
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (!(value instanceof Uint8Array)) {
+            throw new TypeError(
+              "A stream written to a store must yield Uint8Arrays",
+            );
+          }
+          // One chunk at a time, each on disk before the next is read.
+          await file.write(value);
+          bytes += value.byteLength;
+        }
+        await file.commit();
+        return bytes;
+      } catch (error) {
+        await file?.discard();
+        // The producer learns that nobody reads any more.
+        await reader.cancel(error).catch(() => {});
+        throw error;
+      }
+    },
+    keys(prefix = "") {
+      return (async function* () {
+        checkPrefix(prefix);
+        const slash = prefix.lastIndexOf("/");
+        const dir = prefix.slice(0, slash + 1);
+        yield* walk(join(base, dir), dir, prefix);
+      })();
+    },
+    async lock(key, holder) {
+      checkLockKey(key, holder);
+      return await takeLock(join(base, key), holder, lease, now);
     },
   };
 }

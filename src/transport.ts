@@ -1,7 +1,7 @@
 /**
  * The one function every request goes through: headers, idempotency,
- * per-attempt time-outs, retries with backoff, `Retry-After`, and the
- * mapping of failures to typed errors.
+ * per-attempt time-outs, retries with backoff, `Retry-After`, the mapping
+ * of failures to typed errors, and the redaction of secrets from them.
  *
  * @module
  */
@@ -20,9 +20,12 @@ import {
   NotFoundError,
   PermissionDeniedError,
   RateLimitError,
+  type Redactor,
+  redactor,
   type RequestInfo,
   TimeoutError,
   UnprocessableEntityError,
+  withoutQuery,
 } from "./errors.ts";
 import { randomUUID } from "./random.ts";
 import { linkSignal, sleep } from "./signals.ts";
@@ -41,6 +44,12 @@ export interface TransportRequest {
   stream?: boolean;
   /** Ask for the file from this byte on (`Range: bytes=<from>-`), to resume a download. */
   from?: number;
+  /**
+   * The validator of the file being resumed (a strong ETag, or a
+   * Last-Modified date), sent as `If-Range` with `from`: a host whose file
+   * changed since then answers the whole new file (200), never a range of it.
+   */
+  ifRange?: string;
   /**
    * Takes credentials out of a runtime's network error: given the error, the
    * URL as sent and as shown (a presigned URL without its query).
@@ -153,6 +162,63 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * The secrets of a request: the key, and for a presigned URL its query and
+ * every value in it long enough to be a signature or a token (the short
+ * ones are expiries and algorithm names, and would only blank out words).
+ */
+function secretsOf(
+  config: ResolvedConfig,
+  req: TransportRequest,
+): (string | undefined)[] {
+  const secrets = [config.apiKey, req.apiKey];
+  const query = /[?]([^#]*)/s.exec(req.url)?.[1];
+  if (req.apiKey === undefined && query) {
+    secrets.push(query, safeDecode(query));
+    for (const part of query.split("&")) {
+      const value = part.slice(part.indexOf("=") + 1);
+      if (value.length >= 16) secrets.push(value, safeDecode(value));
+    }
+  }
+  return secrets;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll("+", " "));
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The response as an error may keep it: itself, or when its status text,
+ * URL or a header holds a secret (a server may echo `Authorization` in
+ * `WWW-Authenticate` or anywhere else), a bodiless copy with those taken
+ * out, as whoever logs the error prints its response too.
+ */
+function keptResponse(
+  response: Response,
+  secret: Redactor,
+): Response | undefined {
+  const headers = [...response.headers];
+  const clean = headers.map(([name, value]) => [name, secret.text(value)]);
+  const dirty = secret.text(response.statusText) !== response.statusText ||
+    secret.text(response.url) !== response.url ||
+    clean.some(([, value], i) => value !== headers[i][1]);
+  if (!dirty) return response;
+  try {
+    return new Response(null, {
+      status: response.status,
+      statusText: secret.text(response.statusText),
+      headers: clean as [string, string][],
+    });
+  } catch {
+    // A status a Response cannot be made with: better none than the secret.
+    return undefined;
+  }
+}
+
 function apiError(
   response: Response,
   text: string | undefined,
@@ -160,21 +226,24 @@ function apiError(
   requestId: string | undefined,
   wait: number | undefined,
   presigned: boolean,
+  secret: Redactor,
 ): ApiError {
   const { status } = response;
   const b = Object(parseJson(text ?? "")) as Record<string, unknown>;
+  // A server may echo what it was sent, the Authorization header or a
+  // presigned URL, in any field of its error body.
   const init: ApiErrorInit = {
     status,
     message: typeof b.message === "string" && b.message
-      ? b.message
+      ? secret.text(b.message)
       : `${request.method} ${new URL(request.url).pathname} failed`,
-    code: typeof b.code === "string" ? b.code : undefined,
-    errors: Array.isArray(b.errors) ? b.errors : undefined,
+    code: typeof b.code === "string" ? secret.text(b.code) : undefined,
+    errors: Array.isArray(b.errors) ? secret.value(b.errors) : undefined,
     requestId,
     retryAfter: wait === undefined ? undefined : wait / 1000,
     request,
     // A presigned response's url holds the signature: such errors keep none.
-    response: presigned ? undefined : response,
+    response: presigned ? undefined : keptResponse(response, secret),
   };
   // The API has no code for an empty period; its message is all there is.
   const Class = status === 400 && NO_EVENTS.test(init.message)
@@ -182,6 +251,29 @@ function apiError(
     : ERROR_CLASSES[status] ??
       (status >= 500 ? InternalServerError : ApiError);
   return new Class(init);
+}
+
+/**
+ * Whether a JSON answer holds one of the secrets anywhere. The API never
+ * sends the key back; an answer that does is not the documented shape, and
+ * whatever it fills (an export, the error of a failed one, the CLI's
+ * output) would carry the key on. Walked with a stack: a body may nest
+ * deeper than the call stack goes.
+ */
+function holdsSecret(data: unknown, secret: Redactor): boolean {
+  const stack = [data];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === "string") {
+      if (secret.holds(v)) return true;
+    } else if (typeof v === "object" && v !== null) {
+      for (const [key, item] of Object.entries(v)) {
+        if (secret.holds(key)) return true;
+        stack.push(item);
+      }
+    }
+  }
+  return false;
 }
 
 function buildHeaders(
@@ -199,7 +291,10 @@ function buildHeaders(
   if (req.body !== undefined) headers["content-type"] = "application/json";
   if (req.apiKey !== undefined) headers.authorization = `Bearer ${req.apiKey}`;
   if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
-  if (req.from) headers.range = `bytes=${req.from}-`;
+  if (req.from) {
+    headers.range = `bytes=${req.from}-`;
+    if (req.ifRange) headers["if-range"] = req.ifRange;
+  }
   return headers;
 }
 
@@ -240,8 +335,9 @@ export async function send(
   // A presigned URL's query is a credential: errors keep only its path.
   const request: RequestInfo = {
     method: req.method,
-    url: req.apiKey === undefined ? req.url.replace(/[?#].*$/s, "") : req.url,
+    url: req.apiKey === undefined ? withoutQuery(req.url) : req.url,
   };
+  const secret = redactor(secretsOf(config, req));
   // One key per logical call, identical on every retry, so a POST that took
   // effect before its answer was lost is not done twice.
   const idempotencyKey = req.method === "POST"
@@ -250,11 +346,15 @@ export async function send(
   const headers = buildHeaders(config, req, idempotencyKey);
   const body = req.body === undefined ? undefined : JSON.stringify(req.body);
   const caller = config.signal;
+  // A runtime's network error may name the URL, a wrapper's the headers.
   const hide = (error: unknown) =>
-    req.hide ? req.hide(error, req.url, request.url) : error;
+    secret.error(req.hide ? req.hide(error, req.url, request.url) : error);
 
   for (let attempt = 0;; attempt++) {
     caller?.throwIfAborted();
+    // A pause shared with other calls is waited before this attempt's own
+    // time-out starts, so it never counts against the attempt.
+    if (config.gate) await config.gate(caller);
     const link = linkSignal(caller, config.timeout);
     const started = Date.now();
     let response: Response | undefined;
@@ -292,7 +392,8 @@ export async function send(
         throw fatal = new ConnectionError(request, hide(error));
       }
       response = await abortable(pending, link.signal);
-      requestId = response.headers.get("x-request-id") ?? undefined;
+      const id = response.headers.get("x-request-id");
+      requestId = id === null ? undefined : secret.text(id);
       if (response.ok && req.stream) {
         // The body belongs to the caller now; only their signal may stop it.
         handedOver = true;
@@ -312,11 +413,13 @@ export async function send(
       );
       if (response.ok) {
         const data = text === undefined ? undefined : parseJson(text);
-        if (data === undefined) {
+        if (data === undefined || holdsSecret(data, secret)) {
           throw fatal = new InvalidResponseError(
             text === undefined
               ? `The response body is larger than ${MAX_RESPONSE_BYTES} bytes`
-              : "The response body is not JSON",
+              : data === undefined
+              ? "The response body is not JSON"
+              : "The response body contains the API key it was sent with",
             response.status,
             request,
             requestId,
@@ -333,6 +436,7 @@ export async function send(
         requestId,
         wait,
         req.apiKey === undefined,
+        secret,
       );
       if (!RETRYABLE.has(response.status)) throw fatal = failure;
     } catch (error) {

@@ -133,14 +133,27 @@ Deno.test("archiveExports archives each whole window once, in files named by the
         organizationId: "org_a",
         end: "2026-11-20T00:00:00.000Z",
         key: "org_a/2026/11/19/20261119T000000Z_20261120T000000Z.csv",
+        window: DAY,
+        format: "csv",
       },
     );
-    // Within an organization, each window's file is written before its checkpoint.
-    const a = store.puts.filter((k) => k.startsWith("org_a/"));
-    for (let i = 0; i < a.length; i += 2) {
+    // Within an organization, the settings are on record before the first
+    // window, and each window's file is written before its checkpoint.
+    const a = store.puts.filter((k) =>
+      k.startsWith("org_a/") && !k.endsWith(".lock")
+    );
+    assert.equal(a[0], "org_a/checkpoint.json");
+    assert.equal(a.length, 1 + 2 * 19);
+    for (let i = 1; i < a.length; i += 2) {
       assert.ok(a[i].endsWith(".csv"), a[i]);
       assert.equal(a[i + 1], "org_a/checkpoint.json");
     }
+    // This store cannot list its keys: late events are not re-checked, and
+    // the result says so instead of pretending.
+    assert.deepEqual(
+      result.recheckSkipped.map((r) => r.organizationId).sort(),
+      orgs,
+    );
 
     // A second run has nothing left to do, and asks the API nothing.
     const again = await archiveExports({

@@ -83,6 +83,15 @@ Deno.test("emulator: rejects invalid options with a TypeError", () => {
     TypeError,
   );
   assert.throws(() => createEmulator().inject({ times: 0 }), TypeError);
+  for (const exportExpiryMs of [-1, NaN, "60000" as unknown as number]) {
+    assert.throws(() => createEmulator({ exportExpiryMs }), TypeError);
+  }
+  assert.throws(
+    () => createEmulator({ deduplicateExports: "yes" as unknown as boolean }),
+    TypeError,
+  );
+  createEmulator({ exportExpiryMs: Infinity, deduplicateExports: true });
+  createEmulator({ exportExpiryMs: 0, deduplicateExports: false });
 });
 
 Deno.test("emulator: authentication, request ids and content types", async () => {
@@ -178,6 +187,82 @@ Deno.test("emulator: an export is pending, then ready with a URL that expires af
       const bogus = await fetch(`${url}/_emulator/downloads/nothing/x.csv`);
       assert.equal(bogus.status, 403);
       await bogus.body?.cancel();
+    },
+  );
+});
+
+Deno.test("emulator: with exportExpiryMs a ready export turns expired, with url null, and its URLs stop working", async () => {
+  const time = clock();
+  await withServer(
+    { now: time.now, exportDelayMs: 1_000, exportExpiryMs: 60_000 },
+    async ({ url, emulator }) => {
+      const created = await call(url, emulator, "POST", "/audit_logs/exports", {
+        organization_id: emulator.organizations[0],
+        range_start: daysAgo(30, time.now()),
+        range_end: new Date(time.now()).toISOString(),
+      });
+      const id = created.body.id;
+      const read = async () =>
+        (await call(url, emulator, "GET", `/audit_logs/exports/${id}`)).body;
+      const readyAt = time.now() + 1_000;
+      time.advance(1_000);
+      const ready = await read();
+      assert.equal(ready.state, "ready");
+      time.advance(59_999);
+      const last = await read();
+      assert.equal(last.state, "ready");
+      assert.equal(last.updated_at, new Date(readyAt).toISOString());
+      // Both URLs are within their 10 minutes; only the export's expiry stops them.
+      const early = await fetch(ready.url);
+      assert.equal(early.status, 200);
+      await early.body?.cancel();
+
+      time.advance(1);
+      const expired = await read();
+      assert.equal(expired.state, "expired");
+      assert.equal(expired.url, null);
+      assert.equal(
+        expired.updated_at,
+        new Date(readyAt + 60_000).toISOString(),
+      );
+      assert.equal(emulator.listExports()[0].state, "expired");
+      for (const old of [ready.url, last.url]) {
+        const refused = await fetch(old);
+        assert.equal(refused.status, 403);
+        assert.match(await refused.text(), /AccessDenied/);
+        const ranged = await fetch(old, { headers: { range: "bytes=10-" } });
+        assert.equal(ranged.status, 403);
+        await ranged.body?.cancel();
+      }
+      time.advance(365 * DAY);
+      assert.equal((await read()).state, "expired");
+    },
+  );
+});
+
+Deno.test("emulator: by default exports never expire; a forced expired reads as a timed-out one", async () => {
+  const time = clock();
+  await withServer(
+    { now: time.now, exportDelayMs: 0 },
+    async ({ url, emulator }) => {
+      const created = await call(url, emulator, "POST", "/audit_logs/exports", {
+        organization_id: emulator.organizations[0],
+        range_start: daysAgo(30, time.now()),
+        range_end: new Date(time.now()).toISOString(),
+      });
+      const id = created.body.id;
+      const read = async () =>
+        (await call(url, emulator, "GET", `/audit_logs/exports/${id}`)).body;
+      time.advance(365 * DAY);
+      const ready = await read();
+      assert.equal(ready.state, "ready");
+      emulator.setExportState(id, "expired");
+      const expired = await read();
+      assert.equal(expired.state, "expired");
+      assert.equal(expired.url, null);
+      const refused = await fetch(ready.url);
+      assert.equal(refused.status, 403);
+      await refused.body?.cancel();
     },
   );
 });
@@ -970,10 +1055,74 @@ Deno.test("emulator: events are validated, stored and exported", async (t) => {
   );
 });
 
-Deno.test("emulator: idempotency keys on exports hold for 24 hours", async () => {
+Deno.test("emulator: by default an Idempotency-Key does not deduplicate exports, as the real API", async () => {
+  await withServer({ exportDelayMs: 0 }, async ({ url, emulator }) => {
+    const body = {
+      organization_id: emulator.organizations[0],
+      range_start: daysAgo(3),
+      range_end: daysAgo(1),
+    };
+    const headers = { "idempotency-key": "export-1" };
+    const post = (b: unknown) =>
+      call(url, emulator, "POST", "/audit_logs/exports", b, headers);
+    const a = await post(body);
+    const b = await post(body);
+    // Another body under the same key is no conflict either: the key is ignored.
+    const c = await post({ ...body, range_start: daysAgo(4) });
+    assert.deepEqual([a.status, b.status, c.status], [201, 201, 201]);
+    assert.equal(new Set([a.body.id, b.body.id, c.body.id]).size, 3);
+    assert.equal(b.headers.get("idempotent-replayed"), null);
+    assert.deepEqual(
+      emulator.listExports().map((e) => e.id),
+      [a.body.id, b.body.id, c.body.id],
+    );
+    const concurrent = await Promise.all(
+      Array.from({ length: 3 }, () => post(body)),
+    );
+    assert.equal(new Set(concurrent.map((r) => r.body.id)).size, 3);
+    assert.equal(emulator.listExports().length, 6);
+    // Events keep theirs: the real API honours the key there.
+    const event = {
+      organization_id: emulator.organizations[0],
+      event: {
+        action: "user.signed_in",
+        occurred_at: daysAgo(1),
+        actor: { id: "user_1", type: "user" },
+        targets: [],
+        context: { location: "203.0.113.1" },
+      },
+    };
+    const before = emulator.listEvents().length;
+    const first = await call(
+      url,
+      emulator,
+      "POST",
+      "/audit_logs/events",
+      event,
+      {
+        "idempotency-key": "event-1",
+      },
+    );
+    const again = await call(
+      url,
+      emulator,
+      "POST",
+      "/audit_logs/events",
+      event,
+      {
+        "idempotency-key": "event-1",
+      },
+    );
+    assert.deepEqual([first.status, again.status], [200, 200]);
+    assert.equal(again.headers.get("idempotent-replayed"), "true");
+    assert.equal(emulator.listEvents().length, before + 1);
+  });
+});
+
+Deno.test("emulator: with deduplicateExports, idempotency keys on exports hold for 24 hours", async () => {
   const time = clock(Date.now());
   await withServer(
-    { now: time.now, exportDelayMs: 0 },
+    { now: time.now, exportDelayMs: 0, deduplicateExports: true },
     async ({ url, emulator }) => {
       const body = {
         organization_id: emulator.organizations[0],
@@ -1181,26 +1330,29 @@ Deno.test("emulator: works in-process as a fetch, with no server", async () => {
   ]);
 });
 
-Deno.test("emulator: concurrent requests with one Idempotency-Key create one export", async () => {
-  await withServer({ exportDelayMs: 0 }, async ({ url, emulator }) => {
-    const body = {
-      organization_id: emulator.organizations[0],
-      range_start: daysAgo(3),
-      range_end: daysAgo(1),
-    };
-    const answers = await Promise.all(
-      Array.from(
-        { length: 5 },
-        () =>
-          call(url, emulator, "POST", "/audit_logs/exports", body, {
-            "idempotency-key": "same",
-          }),
-      ),
-    );
-    assert.deepEqual(answers.map((a) => a.status), [201, 201, 201, 201, 201]);
-    assert.equal(new Set(answers.map((a) => a.body.id)).size, 1);
-    assert.equal(emulator.listExports().length, 1);
-  });
+Deno.test("emulator: with deduplicateExports, concurrent requests with one Idempotency-Key create one export", async () => {
+  await withServer(
+    { exportDelayMs: 0, deduplicateExports: true },
+    async ({ url, emulator }) => {
+      const body = {
+        organization_id: emulator.organizations[0],
+        range_start: daysAgo(3),
+        range_end: daysAgo(1),
+      };
+      const answers = await Promise.all(
+        Array.from(
+          { length: 5 },
+          () =>
+            call(url, emulator, "POST", "/audit_logs/exports", body, {
+              "idempotency-key": "same",
+            }),
+        ),
+      );
+      assert.deepEqual(answers.map((a) => a.status), [201, 201, 201, 201, 201]);
+      assert.equal(new Set(answers.map((a) => a.body.id)).size, 1);
+      assert.equal(emulator.listExports().length, 1);
+    },
+  );
 });
 
 Deno.test("emulator: the retention window counts calendar months, clamped at month ends", async () => {

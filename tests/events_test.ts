@@ -95,6 +95,61 @@ Deno.test("exportEvents gathers targets in the order of N, whatever N starts at 
   assert.deepEqual(events[0].context, {});
 });
 
+Deno.test("exportEvents: two columns naming one field are an error naming both and the header's line, never a dropped value", async (t) => {
+  const row = (header: string) =>
+    header.split(",").map((name, i) =>
+      name === "occurred_at" ? "2026-10-02T00:00:00Z" : `v${i}`
+    ).join(",");
+  const cases: [string, string, string[]][] = [
+    [
+      "target_id_1 and target_id_01",
+      "action,occurred_at,target_id_1,target_type_1,target_id_01",
+      ["target_id_1", "target_id_01"],
+    ],
+    [
+      "N written with leading zeros both times",
+      "action,occurred_at,target_type_007,target_type_7,target_id_7",
+      ["target_type_007", "target_type_7"],
+    ],
+    [
+      "a target metadata column for N=0 twice",
+      "action,occurred_at,target_metadata_0,target_metadata_00",
+      ["target_metadata_0", "target_metadata_00"],
+    ],
+    ["target_type_2 twice", "action,occurred_at,target_type_2,target_type_2", [
+      "target_type_2",
+    ]],
+    ["action twice", "action,occurred_at,action", ["action"]],
+  ];
+  for (const [name, header, columns] of cases) {
+    await t.step(name, async () => {
+      // Blank lines first: the error names the header's own line, not line 1.
+      const text = `\n\n${header}\n${row(header)}\n`;
+      await assert.rejects(read(text), (error) => {
+        assert.ok(error instanceof CsvParseError, String(error));
+        assert.equal(error.line, 3);
+        for (const column of columns) {
+          assert.ok(error.message.includes(`"${column}"`), error.message);
+        }
+        return true;
+      });
+    });
+  }
+  await t.step(
+    "distinct numbers and fields are still read, in the order of N",
+    async () => {
+      const [event] = await read(
+        "action,occurred_at,target_id_01,target_type_01,target_id_2,target_type_2\n" +
+          "a.b,2026-10-02T00:00:00Z,t1,team,t2,doc\n",
+      );
+      assert.deepEqual(event.targets, [
+        { id: "t1", type: "team" },
+        { id: "t2", type: "doc" },
+      ]);
+    },
+  );
+});
+
 Deno.test("exportEvents keeps unknown columns, as text, in raw", async () => {
   const [event] = await read(
     "id,action,occurred_at,version,target_id_x,__proto__,constructor\n" +

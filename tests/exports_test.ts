@@ -11,7 +11,9 @@ import {
   BadRequestError,
   createExport,
   type CreateExportOptions,
+  downloadExport,
   ExportFailedError,
+  exportRows,
   getExport,
   InvalidResponseError,
   NoEventsError,
@@ -21,9 +23,9 @@ import {
   VERSION,
   waitForExport,
 } from "../mod.ts";
-import { SAMPLE_ORGANIZATIONS } from "../testing.ts";
+import { DOWNLOAD_PREFIX, SAMPLE_ORGANIZATIONS } from "../testing.ts";
 import { failure, seedCall, withApi } from "./api_helpers.ts";
-import { DAY, daysAgo, storedEvent } from "./helpers.ts";
+import { clock, DAY, daysAgo, storedEvent } from "./helpers.ts";
 
 Deno.test("createExport sends exactly the documented body and headers", async () => {
   await withApi(async ({ emulator, config }) => {
@@ -457,6 +459,50 @@ Deno.test("waitForExport fails with ExportFailedError on error or expired", asyn
       assert.equal(error.export.state, state);
     }, { exportDelayMs: 60_000 });
   }
+});
+
+Deno.test("an export that expires is an ExportFailedError with the export, from waitForExport, downloadExport and exportRows", async () => {
+  const time = clock(Date.now());
+  await withApi(async ({ emulator, config }) => {
+    const created = await createExport(
+      seedCall(emulator.organizations[0]),
+      config,
+    );
+    assert.equal(created.state, "pending");
+    // The emulator's clock moves a second per poll: ready at the second.
+    const ready = await waitForExport(created, {
+      ...config,
+      pollInterval: 1,
+      onPoll: () => time.advance(1_000),
+    });
+    assert.equal(ready.state, "ready");
+    // Opened while ready, cut after 100 bytes, resumed once expired: the
+    // resume's URL is refused, and the export, read again, is expired.
+    emulator.inject({ path: new RegExp(`^${DOWNLOAD_PREFIX}`), truncate: 100 });
+    const cut = await downloadExport(ready, config);
+    time.advance(5 * 60_000);
+    const expectExpired = (error: Error) => {
+      assert.ok(error instanceof ExportFailedError, String(error));
+      assert.equal(error.export.id, created.id);
+      assert.equal(error.export.state, "expired");
+      assert.equal(error.export.url, undefined);
+      assert.equal("url" in error.export, false);
+      assert.match(error.message, /expired/);
+    };
+    expectExpired(await failure(new Response(cut).arrayBuffer()));
+    expectExpired(await failure(waitForExport(created.id, config)));
+    expectExpired(await failure(waitForExport(created, config)));
+    // A ready export object still holds its URL; the file host refuses it,
+    // and the export read again says why.
+    const downloads = () =>
+      emulator.requests.filter((r) => r.path.startsWith(DOWNLOAD_PREFIX))
+        .length;
+    const before = downloads();
+    expectExpired(await failure(downloadExport(ready, config)));
+    assert.equal(downloads(), before + 1, "the stale URL was tried once");
+    expectExpired(await failure(downloadExport(created.id, config)));
+    expectExpired(await failure(Array.fromAsync(exportRows(ready, config))));
+  }, { now: time.now, exportDelayMs: 1_000, exportExpiryMs: 60_000 });
 });
 
 Deno.test("waitForExport gives up with a TimeoutError after maxWait, and stops on abort", async () => {

@@ -289,9 +289,12 @@ Deno.test("transport: retryable statuses are retried with the same idempotency k
   }
 });
 
-Deno.test("transport: a lost answer is retried and the idempotency key prevents a duplicate export", async () => {
-  await withApi(async ({ emulator, config }) => {
-    // The export is created, but its answer is cut off: the retry must replay it.
+Deno.test("transport: a lost answer is retried with the same idempotency key; the API decides whether that deduplicates", async (t) => {
+  const lostAnswer = async (
+    emulator: Parameters<Parameters<typeof withApi>[0]>[0]["emulator"],
+    config: { apiKey: string; baseUrl: string },
+  ) => {
+    // The export is created, but its answer is cut off: the call retries.
     emulator.inject({ method: "POST", truncate: true });
     const created = await createExport(seedCall(emulator.organizations[0]), {
       ...config,
@@ -301,8 +304,27 @@ Deno.test("transport: a lost answer is retried and the idempotency key prevents 
     assert.ok(
       emulator.requests.every((r) => r.headers["idempotency-key"] === "mine-1"),
     );
-    assert.deepEqual(emulator.listExports().map((e) => e.id), [created.id]);
-  });
+    return { created, stored: emulator.listExports().map((e) => e.id) };
+  };
+  await t.step(
+    "as the real API (exports not deduplicated): one more export, the call returns one",
+    async () => {
+      await withApi(async ({ emulator, config }) => {
+        const { created, stored } = await lostAnswer(emulator, config);
+        assert.equal(stored.length, 2);
+        assert.ok(stored.includes(created.id));
+      });
+    },
+  );
+  await t.step(
+    "where the key deduplicates: the retry replays the first export",
+    async () => {
+      await withApi(async ({ emulator, config }) => {
+        const { created, stored } = await lostAnswer(emulator, config);
+        assert.deepEqual(stored, [created.id]);
+      }, { deduplicateExports: true });
+    },
+  );
 });
 
 Deno.test("transport: non-retryable statuses fail at once with their typed error", async () => {

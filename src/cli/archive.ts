@@ -8,6 +8,7 @@
  */
 
 import {
+  ARCHIVE_DEFAULTS,
   ArchiveError,
   archiveExports,
   type ArchiveResult,
@@ -24,6 +25,7 @@ import {
 } from "./context.ts";
 import { EXIT } from "./report.ts";
 import {
+  type DurationRange,
   isAge,
   parseCount,
   parseDuration,
@@ -37,15 +39,36 @@ const day = (d: Date) => d.toISOString().slice(0, 10);
 
 /** The summary of a run, as `--json` prints it. */
 function summary(result: ArchiveResult, dir: string) {
+  const iso = (d: Date | undefined) => d?.toISOString();
   return {
     dir,
     windows: result.windows.length,
     rows: result.windows.reduce((n, w) => n + w.rows, 0),
+    late: result.late.reduce((n, l) => n + l.rows, 0),
+    addenda: result.late.map((l) => ({
+      organizationId: l.organizationId,
+      window: l.window,
+      key: l.key,
+      rows: l.rows,
+    })),
+    vanished: result.vanished.map((v) => ({
+      organizationId: v.organizationId,
+      window: v.window,
+      count: v.count,
+    })),
     gaps: result.gaps.map((g) => ({
       organizationId: g.organizationId,
-      from: g.from.toISOString(),
-      to: g.to.toISOString(),
+      from: iso(g.from),
+      to: iso(g.to),
+      detectedAt: iso(g.detectedAt),
     })),
+    acceptedGaps: result.acceptedGaps.map((g) => ({
+      organizationId: g.organizationId,
+      from: iso(g.from),
+      to: iso(g.to),
+      acceptedAt: iso(g.acceptedAt),
+    })),
+    recheckSkipped: result.recheckSkipped,
     durationMs: result.durationMs,
   };
 }
@@ -56,6 +79,57 @@ export interface ArchiveOverrides {
   dir: string;
   from: string;
   config: ClientConfig & WaitOptions;
+}
+
+/**
+ * What a run leaves for a person to know, on stderr whatever else is said
+ * (even under --quiet and --json, and when the run failed): gaps are lost
+ * evidence, late and vanished events are news about evidence already kept.
+ */
+function warnings(ctx: Context, result: ArchiveResult): void {
+  const { io } = ctx;
+  for (const g of result.gaps) {
+    io.stderr(
+      `warning: ${g.organizationId} has a gap from ${g.from.toISOString()} ` +
+        `to ${g.to.toISOString()} (found ${g.detectedAt.toISOString()}): ` +
+        "WorkOS no longer exports those events. It is reported by every run " +
+        "until --accept-gaps.\n",
+    );
+  }
+  for (const g of result.acceptedGaps) {
+    io.stderr(
+      `note: the gap of ${g.organizationId} from ${g.from.toISOString()} to ` +
+        `${g.to.toISOString()} is acknowledged; it stays in gaps.json.\n`,
+    );
+  }
+  for (const v of result.vanished) {
+    io.stderr(
+      `warning: ${v.count} event(s) archived in ${v.window} are no longer ` +
+        "exported by WorkOS; the archive keeps them.\n",
+    );
+  }
+  for (const r of result.recheckSkipped) {
+    io.stderr(
+      `note: ${r.organizationId}: late events not re-checked: ${r.reason}\n`,
+    );
+  }
+}
+
+/** The closing line of a run. */
+function closing(result: ArchiveResult, dir: string): string {
+  const s = summary(result, dir);
+  const late = s.late > 0
+    ? `; ${s.late} late event${
+      s.late === 1 ? "" : "s"
+    } stored in ${s.addenda.length} addend${
+      s.addenda.length === 1 ? "um" : "a"
+    }`
+    : "";
+  return s.windows === 0
+    ? `Nothing new to archive: every whole window is already in ${dir}${late}`
+    : `Archived ${s.windows} window${
+      s.windows === 1 ? "" : "s"
+    }, ${s.rows} rows, into ${dir}${late}`;
 }
 
 /** Runs `archive` and returns its exit code. */
@@ -75,12 +149,19 @@ export async function runArchive(
   }
   const dir = resolve(io.cwd, given);
   const from = overrides?.from ?? args.string("from");
-  const window = args.string("window");
-  const settle = args.string("settle");
+  const duration = (flag: string, range: DurationRange) => {
+    const text = args.string(flag);
+    return text === undefined
+      ? undefined
+      : parseDuration(flag, text, spec, range);
+  };
+  // The library's own ranges: a window of up to 31 days, no settle or
+  // re-check at all (0) allowed.
+  const windowMs = duration("window", { max: 31 * DAY }) ??
+    ARCHIVE_DEFAULTS.window;
+  const settle = duration("settle", { zero: true, max: 31 * DAY });
+  const recheck = duration("recheck", { zero: true, max: 366 * DAY });
   const concurrency = args.string("concurrency");
-  const windowMs = window === undefined
-    ? DAY
-    : parseDuration("window", window, spec);
   let start = from === undefined
     ? undefined
     : Date.parse(resolveTime("from", from, io.now(), spec));
@@ -95,9 +176,9 @@ export async function runArchive(
       store: directoryStore(dir),
       from: start === undefined ? undefined : new Date(start),
       window: windowMs,
-      settle: settle === undefined
-        ? undefined
-        : parseDuration("settle", settle, spec),
+      settle,
+      recheck,
+      acceptGaps: args.bool("accept-gaps") || undefined,
       concurrency: concurrency === undefined
         ? undefined
         : parseCount("concurrency", concurrency, 1, 64, spec),
@@ -114,36 +195,31 @@ export async function runArchive(
         ),
     }, config);
   } catch (error) {
-    // What was stored before the failure stays stored: say so in the JSON
-    // too, then fail with the error's own message and exit code.
-    if (error instanceof ArchiveError && ctx.json) {
-      await printJson(ctx, {
-        ...summary(error.result, dir),
-        failures: error.failures.map((f) => ({
-          organizationId: f.organizationId,
-          error: f.error instanceof Error ? f.error.message : String(f.error),
-        })),
-      });
+    // What was stored before the failure stays stored, and every gap is
+    // still a gap: say both, then fail with the error's own message.
+    if (error instanceof ArchiveError) {
+      warnings(ctx, error.result);
+      if (ctx.json) {
+        await printJson(ctx, {
+          ...summary(error.result, dir),
+          failures: error.failures.map((f) => ({
+            organizationId: f.organizationId,
+            error: f.error instanceof Error ? f.error.message : String(f.error),
+          })),
+        });
+      } else ctx.progress.done(closing(error.result, dir));
     }
     throw error;
   }
-  for (const g of result.gaps) {
-    // Said even under --quiet and --json: a gap is lost evidence.
-    io.stderr(
-      `warning: ${g.organizationId} has a gap from ${g.from.toISOString()} ` +
-        `to ${g.to.toISOString()}: WorkOS no longer exports those events\n`,
+  warnings(ctx, result);
+  for (const l of result.late) {
+    ctx.progress.done(
+      `${l.organizationId}: ${l.rows} late event${
+        l.rows === 1 ? "" : "s"
+      } for ${l.window} → ${l.key}`,
     );
   }
   if (ctx.json) await printJson(ctx, summary(result, dir));
-  else {
-    const s = summary(result, dir);
-    ctx.progress.done(
-      s.windows === 0
-        ? `Nothing to archive: every whole window is already in ${dir}`
-        : `Archived ${s.windows} window${
-          s.windows === 1 ? "" : "s"
-        }, ${s.rows} rows, into ${dir}`,
-    );
-  }
+  else ctx.progress.done(closing(result, dir));
   return result.gaps.length > 0 ? EXIT.gap : EXIT.ok;
 }

@@ -11,6 +11,7 @@ import {
   WAIT_DEFAULTS,
   type WaitOptions,
 } from "../config.ts";
+import { withoutQuery } from "../errors.ts";
 import { FILTER_FLAGS } from "./filter_flags.ts";
 import type { CreateExportOptions } from "../schemas.ts";
 import type { ParsedArgs } from "./args.ts";
@@ -195,9 +196,33 @@ export function exportOptions(ctx: Context): CreateExportOptions {
   return options;
 }
 
-/** Prints a value as JSON on stdout: one line under `--json`, indented otherwise. */
+/**
+ * `value` with every export in it (at any depth of plain objects and
+ * arrays) given its download URL without the query.
+ */
+export function withoutSignatures(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSignatures);
+  if (typeof value !== "object" || value === null) return value;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = withoutSignatures(item);
+  }
+  if (out.object === "audit_log_export" && typeof out.url === "string") {
+    out.url = withoutQuery(out.url);
+  }
+  return out;
+}
+
+/**
+ * Prints a value as JSON on stdout: one line under `--json`, indented
+ * otherwise. An export's download URL loses its query (the signature)
+ * unless `--show-url` was given: this output is what cron mail and CI logs
+ * keep, long after the download is done.
+ */
 export async function printJson(ctx: Context, value: unknown): Promise<void> {
+  const shown = ctx.args.bool("show-url") ? value : withoutSignatures(value);
   await ctx.io.stdout(
-    `${JSON.stringify(value, null, ctx.json ? undefined : 2)}\n`,
+    `${JSON.stringify(shown, null, ctx.json ? undefined : 2)}\n`,
   );
 }

@@ -80,7 +80,9 @@ export function mainHelp(): string {
       "Data (export JSON, CSV bytes or NDJSON events, --json results) goes to stdout; " +
         "progress and messages go to stderr, redrawn in place on a terminal " +
         "and as plain lines otherwise. --verbose adds a line per HTTP attempt " +
-        "on stderr, even with --quiet.",
+        "on stderr, even with --quiet. An export's download URL is printed " +
+        "without its query, the signature that lets anyone download the " +
+        "file, unless --show-url asks for it. The API key is never printed.",
       2,
     ),
     "",

@@ -20,7 +20,8 @@ import type { Context } from "./context.ts";
 import { runArchive } from "./archive.ts";
 import { runDemo } from "./demo.ts";
 import { commandHelp, mainHelp } from "./help.ts";
-import { type CliIO, processIO, redactor } from "./io.ts";
+import { redactor } from "../errors.ts";
+import { type CliIO, processIO } from "./io.ts";
 import { Progress } from "./progress.ts";
 import { report } from "./report.ts";
 import { COMMANDS, type CommandSpec, findCommand, PROGRAM } from "./spec.ts";
@@ -63,14 +64,21 @@ function trapSignals(controller: AbortController): () => void {
   };
 }
 
-/** Text written through `io` with the API key scrubbed; CSV bytes pass untouched. */
+/**
+ * Text written through `io` with the API key scrubbed, as a last line of
+ * defence behind the library's own redaction; data bytes (CSV, NDJSON)
+ * pass untouched. Messages on stderr also lose any `Bearer` credential;
+ * stdout, which carries data, only the key.
+ */
 function scrubbed(io: CliIO): CliIO {
-  const redact = redactor([io.env("WORKOS_API_KEY")]);
+  const key = io.env("WORKOS_API_KEY");
+  const data = redactor([key], { bearer: false });
+  const messages = redactor([key]);
   return {
     ...io,
     stdout: (chunk) =>
-      io.stdout(typeof chunk === "string" ? redact(chunk) : chunk),
-    stderr: (text) => io.stderr(redact(text)),
+      io.stdout(typeof chunk === "string" ? data.text(chunk) : chunk),
+    stderr: (text) => io.stderr(messages.text(text)),
   };
 }
 

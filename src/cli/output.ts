@@ -10,16 +10,10 @@
  * @module
  */
 
-import {
-  constants,
-  type FileHandle,
-  open,
-  realpath,
-  stat,
-} from "node:fs/promises";
+import { constants, type FileHandle, open, stat } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { PendingFile, writeFully } from "../atomic_write.ts";
+import { PendingFile, resolveSymlinks, writeFully } from "../atomic_write.ts";
 import { printable } from "./values.ts";
 import { FileError } from "./errors.ts";
 
@@ -62,6 +56,18 @@ export interface OutFile {
   readonly path: string;
   /** Appends bytes. */
   write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Whether {@link OutFile.rewind} can take back what was written: true for
+   * a temporary file, false for a FIFO or a device, whose reader already
+   * has the bytes.
+   */
+  readonly canRewind: boolean;
+  /**
+   * Empties the output and writes from byte 0 again, for a download that
+   * must start over. Rejects with a {@link FileError} when
+   * {@link OutFile.canRewind} is false.
+   */
+  rewind(): Promise<void>;
   /** Makes the output final: renames the temporary file into place, or closes the target. */
   commit(): Promise<void>;
   /** Removes what was not committed (the temporary file) and closes; safe to call twice. */
@@ -92,6 +98,8 @@ export class AtomicFile implements OutFile {
   readonly path: string;
   /** The absolute path of the temporary file. */
   readonly tempPath: string;
+  /** Always true: nothing leaves the temporary file before commit. */
+  readonly canRewind = true;
   #file: PendingFile;
   #closed = false;
 
@@ -102,8 +110,9 @@ export class AtomicFile implements OutFile {
   }
 
   /**
-   * Creates the temporary file `.<name>.<random>.part` in the directory of
-   * `path`, with `mode`.
+   * Creates the hidden temporary file (see `isTempFileOf`) in the directory
+   * of `path`, with `mode` if `path` is new; a file it replaces keeps its
+   * own.
    */
   static async create(path: string, mode: number): Promise<AtomicFile> {
     return new AtomicFile(
@@ -126,7 +135,23 @@ export class AtomicFile implements OutFile {
     }
   }
 
-  /** Flushes the data to disk and closes the temporary file, before it is read back. */
+  /**
+   * Empties the temporary file and writes from byte 0 again; allowed after
+   * {@link AtomicFile.finish} too, until commit or discard.
+   */
+  async rewind(): Promise<void> {
+    try {
+      await this.#file.rewind();
+    } catch (error) {
+      throw new FileError(
+        `Could not empty ${printable(this.tempPath)}: ${fsReason(error)}`,
+        error,
+      );
+    }
+    this.#closed = false;
+  }
+
+  /** Flushes the data to disk and ends writing, before the file is read back. */
   async finish(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -174,6 +199,8 @@ export class AtomicFile implements OutFile {
 export class DirectFile implements OutFile {
   /** The absolute path of the target. */
   readonly path: string;
+  /** Always false: what was written has reached the reader. */
+  readonly canRewind = false;
   #handle: FileHandle | undefined;
 
   private constructor(path: string, handle: FileHandle) {
@@ -208,6 +235,17 @@ export class DirectFile implements OutFile {
       throw new FileError(`${printable(this.path)} is closed`);
     }
     await writeAll(this.#handle, chunk, this.path);
+  }
+
+  /** Always rejects: the bytes written cannot be taken back. */
+  rewind(): Promise<void> {
+    return Promise.reject(
+      new FileError(
+        `Cannot start ${
+          printable(this.path)
+        } over: it is not a regular file, and what was written to it cannot be taken back`,
+      ),
+    );
   }
 
   /** Closes the target; a FIFO's reader sees the end of the data. */
@@ -264,10 +302,14 @@ function refuseReadOnly(mode: number, what: string): void {
  *   owner meant;
  * - a regular file the user cannot open for writing is refused, although
  *   renaming over it would succeed, as `>` would refuse it;
+ * - a symlink is written through, to the end of a chain of links, even when
+ *   the last one names nothing yet, as `>` does; a cycle of links is
+ *   refused (`ELOOP`);
  * - a target that is not a regular file is written in place;
- * - anything else gets a temporary file next to it, with the permissions of
- *   the file it replaces, or private to its owner when new, as an audit
- *   export holds personal data.
+ * - anything else gets a temporary file in the target's directory; once
+ *   renamed into place it has the permission bits and (where the process
+ *   may) the owner of the file it replaces, or is private to its owner when
+ *   new, as an audit export holds personal data.
  *
  * Rejects with a plain error whose message does not repeat the path, so the
  * caller can name it as typed and decide it is a usage error.
@@ -279,10 +321,8 @@ export async function openOutput(
   if (/[\\/]$/.test(target)) {
     throw new Error("it names a directory, not a file");
   }
-  // A symlink is written through, so the link stays a link.
-  const path = await realpath(resolve(cwd, target)).catch(() =>
-    resolve(cwd, target)
-  );
+  // Renamed over, a link would become a file: write where it leads.
+  const path = await resolveSymlinks(resolve(cwd, target));
   const existing = await lookUp(path);
   if (existing?.isDirectory()) throw new Error("it is a directory");
   if (existing?.isSocket()) {
@@ -296,10 +336,7 @@ export async function openOutput(
   }
   const parent = await lookUp(dirname(path));
   if (parent) refuseReadOnly(parent.mode, "its directory");
-  return await AtomicFile.create(
-    path,
-    existing ? existing.mode & 0o777 : 0o600,
-  );
+  return await AtomicFile.create(path, 0o600);
 }
 
 /** A file's bytes as a web stream, read in 64 KiB chunks; cancelling it closes the file. */

@@ -33,6 +33,8 @@ const FLAG_OF: Record<string, string> = {
   settle: "--settle",
   format: "--format",
   concurrency: "--concurrency",
+  recheck: "--recheck",
+  acceptGaps: "--accept-gaps",
   rangeStart: "--from",
   rangeEnd: "--to",
   ...Object.fromEntries(
@@ -49,9 +51,11 @@ const FLAG_OF: Record<string, string> = {
   pollInterval: "--poll-interval",
 };
 
-// "id" is left out: as a word in a message it is plain English, not the option.
+// Only camelCase names are rewritten inside a message: "from", "store" or
+// "id" there are plain English ("from 60000 to …"), and the issue's path
+// names the flag already.
 const NAMES = new RegExp(
-  `\\b(${Object.keys(FLAG_OF).filter((k) => k !== "id").join("|")})\\b`,
+  `\\b(${Object.keys(FLAG_OF).filter((k) => /[A-Z]/.test(k)).join("|")})\\b`,
   "g",
 );
 

@@ -64,6 +64,18 @@ const JSON_FLAG: FlagSpec = {
   help: "Print machine-readable JSON on stdout; no progress on stderr.",
 };
 
+/**
+ * Named for what it does to the output, and off by default: the signature
+ * of a presigned URL is a credential to the file, and the JSON of these
+ * commands ends up in cron mail and CI logs.
+ */
+const SHOW_URL: FlagSpec = {
+  name: "show-url",
+  kind: "boolean",
+  help:
+    "Print the export's download URL whole, with its signature (anyone who has it can download the file until it expires). Default: without its query.",
+};
+
 const QUIET: FlagSpec = {
   name: "quiet",
   kind: "boolean",
@@ -184,8 +196,8 @@ const FILTER_NOTE =
 const EXPORT_JSON =
   'Output: stdout carries the export as JSON: {"object":"audit_log_export",' +
   '"id":"audit_log_export_…","state":"pending|ready|error|expired",' +
-  '"url":"…" (only when ready),"createdAt":"…","updatedAt":"…"}, ' +
-  "indented, or on one line with --json.";
+  '"url":"…" (only when ready; without its query unless --show-url),' +
+  '"createdAt":"…","updatedAt":"…"}, indented, or on one line with --json.';
 
 const FILE_JSON =
   "Output: without --out the data goes to stdout (--json then is a usage " +
@@ -200,7 +212,8 @@ const FILE_JSON =
   "is refused with exit 2 before any request, and left as it is. " +
   "A summary goes to stderr; with " +
   '--json stdout gets {"export": {…}, "file": "/absolute/path.csv", "bytes": N, ' +
-  '"rows": N} (bytes = bytes written, rows = events, the CSV header excluded).';
+  '"rows": N} (the export as get prints it, its url without the query unless ' +
+  "--show-url; bytes = bytes written, rows = events, the CSV header excluded).";
 
 const FORMAT_NOTE =
   "--format ndjson writes one event per line, parsed from the CSV as it " +
@@ -233,6 +246,16 @@ const VERBOSE_NOTE =
   "stderr and stdout stays JSON. Without --verbose, " +
   "AUDIT_LOG_EXPORT_DEBUG=1 in the environment makes the library print " +
   "its own line per attempt.";
+
+const URL_NOTE =
+  "The download URL of a ready export is presigned: its query holds a " +
+  "signature that lets anyone download the file, without a key, until it " +
+  "expires 10 minutes after it was issued. So that it does not land in " +
+  "logs, the URL is printed without its query, which leaves it useless " +
+  "for downloading, unless --show-url is given. To fetch the file, " +
+  "download and export " +
+  "need no URL; to hand it to another tool, ask for it: curl " +
+  '"$(audit-log-export wait <id> --json --show-url | jq -r .url)".';
 
 const STALL_NOTE =
   "A download that stops sending for --timeout is resumed from the byte it " +
@@ -279,6 +302,19 @@ const ARCHIVE_FLAGS: readonly FlagSpec[] = [
       "csv (the export's columns, the default) or ndjson (one event per line).",
   },
   {
+    name: "recheck",
+    kind: "string",
+    arg: "<duration>",
+    help:
+      "How far back each run re-checks archived windows for late (back-dated) events and stores them as addenda; 0 turns it off. Default 7d.",
+  },
+  {
+    name: "accept-gaps",
+    kind: "boolean",
+    help:
+      "Acknowledge every gap in the gaps ledgers: they are kept on record but no longer reported (exit 3) by later runs.",
+  },
+  {
     name: "concurrency",
     kind: "string",
     arg: "<n>",
@@ -291,6 +327,7 @@ const WAITING: readonly FlagSpec[] = [
   MAX_WAIT,
   POLL_INTERVAL,
   JSON_FLAG,
+  SHOW_URL,
   QUIET,
   VERBOSE,
   ...CONNECTION,
@@ -308,7 +345,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage:
       "create --org <id> --from <time> [--to <time>] [--action <a>]… [flags]",
     positionals: [],
-    flags: [...FILTERS, JSON_FLAG, VERBOSE, ...CONNECTION, HELP],
+    flags: [...FILTERS, JSON_FLAG, SHOW_URL, VERBOSE, ...CONNECTION, HELP],
     details: [
       EXPORT_JSON,
       "When no event of the period matches the filters, WorkOS creates no " +
@@ -330,8 +367,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "Read an export by id and print it.",
     usage: "get <id> [flags]",
     positionals: ["id"],
-    flags: [JSON_FLAG, VERBOSE, ...CONNECTION, HELP],
-    details: [EXPORT_JSON, VERBOSE_NOTE, DURATION_NOTE, AUTH_NOTE],
+    flags: [JSON_FLAG, SHOW_URL, VERBOSE, ...CONNECTION, HELP],
+    details: [EXPORT_JSON, URL_NOTE, VERBOSE_NOTE, DURATION_NOTE, AUTH_NOTE],
     examples: ["get audit_log_export_01GBZK5MP7TD1YCFQHFR22180V --json"],
   },
   {
@@ -345,12 +382,14 @@ export const COMMANDS: readonly CommandSpec[] = [
       "Progress (state and seconds waited) goes to stderr once a poll finds " +
       "the export not ready yet. An export that ends in error or expired " +
       "is a failure (exit 1).",
+      URL_NOTE,
       VERBOSE_NOTE,
       DURATION_NOTE,
       AUTH_NOTE,
     ],
     examples: [
       "wait audit_log_export_01GBZK5MP7TD1YCFQHFR22180V --max-wait 5m",
+      "wait audit_log_export_01GBZK5MP7TD1YCFQHFR22180V --json --show-url | jq -r .url",
     ],
   },
   {
@@ -364,6 +403,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       FILE_JSON,
       FORMAT_NOTE,
       STALL_NOTE,
+      URL_NOTE,
       VERBOSE_NOTE,
       DURATION_NOTE,
       AUTH_NOTE,
@@ -386,6 +426,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       FORMAT_NOTE,
       EMPTY_NOTE,
       STALL_NOTE,
+      URL_NOTE,
       VERBOSE_NOTE,
       TIME_NOTE,
       FILTER_NOTE,
@@ -404,25 +445,36 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary:
       "Archive every whole window not yet archived into a directory, for a daily cron job.",
     usage:
-      "archive --org <id> [--org <id>]… --dir <path> [--from <time>] [--window 1d] [--settle 1h] [--format csv|ndjson] [flags]",
+      "archive --org <id> [--org <id>]… --dir <path> [--from <time>] [--window 1d] [--settle 1h] [--recheck 7d] [--format csv|ndjson] [--accept-gaps] [flags]",
     positionals: [],
     flags: [...ARCHIVE_FLAGS, JSON_FLAG, QUIET, VERBOSE, ...CONNECTION, HELP],
     details: [
       "Windows are half-open, [start, end), one file each at " +
       "<dir>/<org>/<YYYY>/<MM>/<DD>/<start>_<end>.<csv|ndjson> (UTC times " +
-      "such as 20261101T000000Z), and <dir>/<org>/checkpoint.json records " +
-      "the end of the last archived window. A window's file is written " +
-      "(atomically) before the checkpoint moves, so a crash leaves at most " +
-      "one window to redo, and a run right after another archives nothing. " +
-      "An empty window is an empty file.",
+      "such as 20261101T000000Z); each is requested a little wider and " +
+      "filtered locally, so an event on a boundary lands in exactly one. A " +
+      "CSV window keeps the export's own bytes. <dir>/<org>/checkpoint.json " +
+      "records the end of the last archived window and the --window and " +
+      "--format it was made with (another --window or --format is refused). " +
+      "A window's file is streamed to disk and renamed into place before " +
+      "the checkpoint moves, so a crash leaves at most one window to redo. " +
+      "An empty window is an empty file. One run at a time per organization: " +
+      "<dir>/<org>/archive.lock, removed when its run ends, or when stale.",
+      "Late events: each run re-exports the last --recheck of archived " +
+      "windows in one export per organization and stores events missing " +
+      "from the archive as <window>.late-<time>.<csv|ndjson> beside their " +
+      "window; archived files are never rewritten.",
       "Progress: one line per archived window on stderr. Output: a summary " +
       'on stderr, or with --json on stdout: {"dir": "…", "windows": N, ' +
-      '"rows": N, "gaps": [{"organizationId", "from", "to"}], "durationMs": N}.',
+      '"rows": N, "late": N, "gaps": [{"organizationId", "from", "to", ' +
+      '"detectedAt"}], "durationMs": N}, with "failures" when some ' +
+      "organization failed.",
       "Exit codes: 0 when every whole window up to now is archived; 1 on a " +
       "failure (the windows stored before it stay stored; run again); 2 for " +
-      "bad usage; 3 when a gap was found: the checkpoint (or --from) is older " +
-      "than what WorkOS still exports, so those events are lost to the " +
-      "archive. The rest is archived and a warning names the gap.",
+      "bad usage; 3 when the archive has a gap: a span older than what " +
+      "WorkOS still exports was never archived. A gap is kept in " +
+      "<dir>/<org>/gaps.json and reported (on stderr, even with --json or " +
+      "a failure) by every run until --accept-gaps.",
       VERBOSE_NOTE,
       TIME_NOTE,
       DURATION_NOTE,
@@ -458,7 +510,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       "last 30 days of its first organization, writes the CSV, prints a " +
       "summary (rows, bytes, time, the first 5 rows) and stops the emulator. " +
       "Needs no input, no API key and no network besides loopback.",
-      'With --json stdout gets {"export": {…}, "file": "…", "bytes": N, "rows": N, ' +
+      'With --json stdout gets {"export": {…} (its url without the query), ' +
+      '"file": "…", "bytes": N, "rows": N, ' +
       '"elapsedMs": N, "organizationId": "…", "from": "…", "to": "…", "preview": ' +
       "[first 5 rows as objects keyed by the CSV header]}.",
       "--verbose prints one line per HTTP attempt to the emulator on stderr, " +

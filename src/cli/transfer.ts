@@ -6,7 +6,7 @@
  * @module
  */
 
-import { exportRows } from "../download.ts";
+import { exportRows, isFileChanged } from "../download.ts";
 import { TimeoutError } from "../errors.ts";
 import { parseCsvEvents } from "../events.ts";
 import type { AuditLogExport } from "../types.ts";
@@ -239,8 +239,10 @@ export interface Saved extends RowSummary {
  * Downloads a ready export into an `--out` file and makes sure it parses.
  * An atomic file is streamed to its temporary file, read back (a CSV;
  * NDJSON was parsed on the way), then renamed into place. A FIFO or a
- * device cannot be read back, so its CSV is parsed on the way to it. The
- * caller discards the file when this rejects.
+ * device cannot be read back, so its CSV is parsed on the way to it. A file
+ * that changed on its host mid-download is downloaded again once from byte
+ * 0 into the emptied temporary file: the bytes of two versions are never
+ * joined. The caller discards the file when this rejects.
  */
 export async function saveExport(
   ctx: Context,
@@ -252,14 +254,27 @@ export async function saveExport(
 ): Promise<Saved> {
   const sink = (chunk: Uint8Array) => file.write(chunk);
   const atomic = file instanceof AtomicFile ? file : undefined;
-  const written = await writeExport(
-    ctx,
-    connection,
-    ready,
-    format,
-    sink,
-    atomic ? undefined : previewRows,
-  );
+  const write = () =>
+    writeExport(
+      ctx,
+      connection,
+      ready,
+      format,
+      sink,
+      atomic ? undefined : previewRows,
+    );
+  let written: Written;
+  try {
+    written = await write();
+  } catch (error) {
+    // Only a file of our own can be emptied; a FIFO's reader has the bytes.
+    if (!atomic || !isFileChanged(error) || ctx.signal.aborted) throw error;
+    await atomic.rewind();
+    ctx.progress.line(
+      `The file of ${ready.id} changed on its host mid-download; starting over from byte 0.`,
+    );
+    written = await write();
+  }
   await atomic?.finish();
   const summary = atomic && written.rows === undefined
     ? await summarize(readFileStream(atomic.tempPath), ctx.signal, previewRows)

@@ -50,22 +50,36 @@ export function shown(text: string): string {
   return `'${printable(clipped)}'`;
 }
 
+/** What a duration flag accepts beyond the default (more than 0, at most ~24.8 days). */
+export interface DurationRange {
+  /** Whether `0` is allowed. */
+  zero?: boolean;
+  /** The largest value, in ms. */
+  max?: number;
+}
+
 /**
- * Milliseconds of a duration flag: `600000`, `500ms`, `90s`, `10m`, `1h`, `1d`.
- * Anything else, zero, or more than ~24.8 days is a {@link UsageError}.
+ * Milliseconds of a duration flag: `600000`, `500ms`, `90s`, `10m`, `1h`,
+ * `1d`, `2w`. Anything else, or a value out of `range` (by default more
+ * than 0 and at most ~24.8 days, `setTimeout`'s limit), is a
+ * {@link UsageError}.
  */
 export function parseDuration(
   flag: string,
   text: string,
   command?: CommandSpec,
+  range: DurationRange = {},
 ): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  const max = range.max ?? MAX_DURATION_MS;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?$/.exec(text.trim());
   const ms = m ? Math.round(Number(m[1]) * UNIT_MS[m[2] ?? "ms"]) : NaN;
-  if (!(ms > 0 && ms <= MAX_DURATION_MS)) {
+  if (!(ms >= 0 && ms <= max && (ms > 0 || range.zero))) {
     throw new UsageError(
-      `--${flag}: ${
-        shown(text)
-      } is not a duration; use milliseconds or a number with ms, s, m, h or d (e.g. 90s, 10m)`,
+      `--${flag}: ${shown(text)} is not a duration ${
+        range.zero ? "from 0" : "above 0"
+      } up to ${
+        max % UNIT_MS.d === 0 ? `${max / UNIT_MS.d}d` : `${max} ms`
+      }; use milliseconds or a number with ms, s, m, h, d or w (e.g. 90s, 10m, 1d)`,
       command,
     );
   }

@@ -66,5 +66,6 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     listExports: store.listExports,
     listEvents: store.listEvents,
     setExportState: store.setExportState,
+    replaceExportFile: store.replaceExportFile,
   };
 }

@@ -1,8 +1,9 @@
 /**
- * `Idempotency-Key` on the POST routes, as a wrapper around a route's
+ * `Idempotency-Key` on a POST route, as a wrapper around the route's
  * handler: the same key and body replay the first successful answer for
  * 24 hours (`Idempotent-Replayed: true`); the same key with another body is
- * a 409.
+ * a 409. The real API does this on `POST /audit_logs/events` only; the
+ * emulator wraps `POST /audit_logs/exports` too when asked.
  *
  * @module
  */

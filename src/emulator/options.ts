@@ -47,6 +47,27 @@ function checkOptions(options: EmulatorOptions): void {
   positive("exportDelayMs", options.exportDelayMs);
   positive("retentionMonths", options.retentionMonths);
   positive("maxBodyBytes", options.maxBodyBytes);
+  const expiry = options.exportExpiryMs;
+  if (
+    expiry !== undefined &&
+    (typeof expiry !== "number" || Number.isNaN(expiry) || expiry < 0)
+  ) {
+    throw new TypeError(
+      "exportExpiryMs must be a non-negative number or Infinity",
+    );
+  }
+  if (
+    options.rangeBounds !== undefined &&
+    !["[]", "[)", "(]", "()"].includes(options.rangeBounds)
+  ) {
+    throw new TypeError('rangeBounds must be "[]", "[)", "(]" or "()"');
+  }
+  if (
+    options.deduplicateExports !== undefined &&
+    typeof options.deduplicateExports !== "boolean"
+  ) {
+    throw new TypeError("deduplicateExports must be a boolean");
+  }
   if (
     options.apiKey !== undefined &&
     (typeof options.apiKey !== "string" || !options.apiKey)
@@ -72,11 +93,14 @@ export function resolveOptions(options: EmulatorOptions): Settings {
     now,
     maxBodyBytes: options.maxBodyBytes ?? 1 << 20,
     rateLimit: options.rateLimit ?? { limit: 6_000, windowMs: 60_000 },
+    deduplicateExports: options.deduplicateExports ?? false,
     organizations,
     store: {
       now,
       exportDelayMs: options.exportDelayMs ?? 1_000,
+      exportExpiryMs: options.exportExpiryMs ?? Infinity,
       retentionMonths,
+      rangeBounds: options.rangeBounds ?? "[]",
       organizations,
       events: (options.events ??
         sampleSpan(organizations, now(), retentionMonths))

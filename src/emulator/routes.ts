@@ -1,7 +1,8 @@
 /**
  * The emulator's route table: which path and method reach which answer of
- * the store, behind the API key, the rate limit and the idempotency keys;
- * presigned downloads need no key.
+ * the store, behind the API key, the rate limit and the idempotency keys
+ * (on events always, on exports only when asked, as the real API honours
+ * them on events alone); presigned downloads need no key.
  *
  * @module
  */
@@ -22,6 +23,8 @@ export interface RouteOptions {
   maxBodyBytes: number;
   /** Requests allowed per API key per window, or `false` for none. */
   rateLimit: { limit: number; windowMs: number } | false;
+  /** Whether `Idempotency-Key` deduplicates `POST /audit_logs/exports` too. */
+  deduplicateExports: boolean;
 }
 
 /** A request and the path of its URL in, its answer out. */
@@ -35,16 +38,17 @@ export function createRouter(
 ): Router {
   const { apiKey, now, maxBodyBytes } = options;
   const keys: IdempotencyStore = new Map();
+  const createExport = (request: Request, body: Record<string, unknown>) =>
+    store.createExport(body, new URL(request.url).origin);
   const posts: Record<
     string,
     (request: Request, body: Record<string, unknown>) => Promise<Response>
   > = {
-    "/audit_logs/exports": withIdempotency(
-      "/audit_logs/exports",
-      (request, body) => store.createExport(body, new URL(request.url).origin),
-      keys,
-      now,
-    ),
+    // The header is accepted either way; only events are deduplicated by
+    // default, as the official SDKs document of the real API.
+    "/audit_logs/exports": options.deduplicateExports
+      ? withIdempotency("/audit_logs/exports", createExport, keys, now)
+      : (request, body) => Promise.resolve(createExport(request, body)),
     "/audit_logs/events": withIdempotency(
       "/audit_logs/events",
       (_, body) => store.createEvent(body),

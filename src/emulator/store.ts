@@ -1,16 +1,17 @@
 /**
  * The emulator's state and what it does with it: events, exports that turn
- * ready after a delay, presigned download URLs that expire, and the CSV
- * files of exports, whole or from a byte on.
+ * ready after a delay (and, if asked, expired after a while), presigned
+ * download URLs that expire, and the files of exports, which a test may
+ * replace.
  *
  * @module
  */
 
 import { parseInstant } from "../instant.ts";
 import { monthsBefore } from "../retention.ts";
-import { csvHeader, csvRecord, eventCells } from "./csv_writer.ts";
+import { etagOf, type ExportFile, newFile, serveFile } from "./file.ts";
 import { json, objectStoreError, randomId } from "./http.ts";
-import type { EmulatorEvent, EmulatorExport } from "./types.ts";
+import type { EmulatorEvent, EmulatorExport, RangeBounds } from "./types.ts";
 import {
   checkEventRequest,
   checkExportRequest,
@@ -29,7 +30,6 @@ import {
  */
 export const DOWNLOAD_PREFIX = "/_emulator/downloads/";
 const URL_VALIDITY_MS = 10 * 60_000;
-const ROWS_PER_CHUNK = 500;
 
 interface ExportRecord {
   id: string;
@@ -37,114 +37,22 @@ interface ExportRecord {
   createdAt: number;
   readyAt: number;
   forced?: { state: string; at: number };
-  rows: EmulatorEvent[];
-  /** Target columns of the file: as many as its widest event needs. */
-  targets: number;
-  /** Bytes of the file, counted at its first download. */
-  size?: number;
+  /** What it was created with, to export again when its file is replaced. */
+  query: { q: ExportRequest; start: number; end: number };
+  file: ExportFile;
 }
 
 /** What the store is made from. */
 export interface StoreOptions {
   now: () => number;
   exportDelayMs: number;
+  /** How long an export stays ready before it is expired; `Infinity` for ever. */
+  exportExpiryMs: number;
   retentionMonths: number;
+  /** Which ends of an export's range include an event exactly on them. */
+  rangeBounds: RangeBounds;
   organizations: readonly string[];
   events: EmulatorEvent[];
-}
-
-/** The whole file of an export, for a ranged read. */
-function csvText(
-  rows: readonly EmulatorEvent[],
-  targets: number,
-): Uint8Array<ArrayBuffer> {
-  let text = csvRecord(csvHeader(targets));
-  for (const row of rows) text += csvRecord(eventCells(row, targets));
-  return new TextEncoder().encode(text);
-}
-
-/** Bytes of `text` in UTF-8, without encoding it. */
-function utf8Length(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (
-      c >= 0xd800 && c <= 0xdbff &&
-      (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
-    ) {
-      n += 4; // a surrogate pair: one character of four bytes
-      i++;
-    } else n += 3; // the rest of the BMP, and a lone surrogate's U+FFFD
-  }
-  return n;
-}
-
-/** The size of an export's file, so its download can say it, as an object store does. */
-function csvSize(rows: readonly EmulatorEvent[], targets: number): number {
-  let size = utf8Length(csvRecord(csvHeader(targets)));
-  for (const row of rows) {
-    size += utf8Length(csvRecord(eventCells(row, targets)));
-  }
-  return size;
-}
-
-/** The file of an export streamed in batches, so a large one never sits in memory as one string. */
-function csvStream(
-  rows: readonly EmulatorEvent[],
-  targets: number,
-): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  let i = -1;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (i >= rows.length) return controller.close();
-      let text = "";
-      if (i < 0) {
-        text = csvRecord(csvHeader(targets));
-        i = 0;
-      }
-      for (
-        const stop = Math.min(rows.length, i + ROWS_PER_CHUNK);
-        i < stop;
-        i++
-      ) {
-        text += csvRecord(eventCells(rows[i], targets));
-      }
-      controller.enqueue(encoder.encode(text));
-      if (i >= rows.length) controller.close();
-    },
-  });
-}
-
-/**
- * A ranged answer as an object store gives it: `bytes=N-` (and `bytes=N-M`)
- * is a 206 with its `Content-Range`; a start past the end is a 416; any
- * other range is ignored, with the whole file in a 200.
- */
-function rangeOf(
-  bytes: Uint8Array<ArrayBuffer>,
-  range: string,
-  headers: Record<string, string>,
-): Response {
-  const m = /^bytes=(\d+)-(\d*)$/.exec(range.trim());
-  if (!m) return new Response(bytes, { status: 200, headers });
-  const start = Number(m[1]);
-  const end = Math.min(m[2] ? Number(m[2]) : Infinity, bytes.length - 1);
-  if (start >= bytes.length || end < start) {
-    return new Response(null, {
-      status: 416,
-      headers: { ...headers, "content-range": `bytes */${bytes.length}` },
-    });
-  }
-  return new Response(bytes.subarray(start, end + 1), {
-    status: 206,
-    headers: {
-      ...headers,
-      "content-range": `bytes ${start}-${end}/${bytes.length}`,
-    },
-  });
 }
 
 function matches(
@@ -152,11 +60,13 @@ function matches(
   q: ExportRequest,
   start: number,
   end: number,
+  bounds: RangeBounds,
 ): boolean {
   // The organization first: it is a cheap test that rules most events out.
   if (event.organizationId !== q.organizationId) return false;
   const t = Date.parse(event.occurredAt);
-  return t >= start && t <= end &&
+  return (bounds[0] === "[" ? t >= start : t > start) &&
+    (bounds[1] === "]" ? t <= end : t < end) &&
     (!q.actions?.length || q.actions.includes(event.action)) &&
     (!q.actorIds?.length || q.actorIds.includes(event.actor.id)) &&
     (!q.actorNames?.length ||
@@ -168,7 +78,8 @@ function matches(
 
 /** The emulator's state, with the answers of the routes that use it. */
 export function createStore(options: StoreOptions) {
-  const { now, exportDelayMs, retentionMonths, events } = options;
+  const { now, exportDelayMs, exportExpiryMs, retentionMonths, events } =
+    options;
   const organizations = new Set(options.organizations);
   const exports = new Map<string, ExportRecord>();
   const downloads = new Map<string, { exportId: string; expiresAt: number }>();
@@ -177,9 +88,23 @@ export function createStore(options: StoreOptions) {
     if (record.forced) {
       return { state: record.forced.state, updatedAt: record.forced.at };
     }
-    return now() >= record.readyAt
-      ? { state: "ready", updatedAt: record.readyAt }
-      : { state: "pending", updatedAt: record.createdAt };
+    const t = now();
+    if (t < record.readyAt) {
+      return { state: "pending", updatedAt: record.createdAt };
+    }
+    const expiresAt = record.readyAt + exportExpiryMs;
+    return t >= expiresAt
+      ? { state: "expired", updatedAt: expiresAt }
+      : { state: "ready", updatedAt: record.readyAt };
+  }
+
+  /** The events an export's filters select now, oldest first. */
+  function select(q: ExportRequest, start: number, end: number) {
+    return events.filter((e) => matches(e, q, start, end, options.rangeBounds))
+      .sort((a, b) =>
+        Date.parse(a.occurredAt) - Date.parse(b.occurredAt) ||
+        (a.id! < b.id! ? -1 : 1)
+      );
   }
 
   function exportBody(
@@ -207,6 +132,9 @@ export function createStore(options: StoreOptions) {
       }
       body.url =
         `${origin}${DOWNLOAD_PREFIX}${token}/${record.id}.csv?X-Expires=${expiresAt}`;
+    } else if (state === "expired") {
+      // The spec's `url` is nullable: an expired export's file is gone.
+      body.url = null;
     }
     return body;
   }
@@ -240,11 +168,7 @@ export function createStore(options: StoreOptions) {
       if (!organizations.has(q.organizationId)) {
         return unknownOrganization(q.organizationId);
       }
-      const rows = events.filter((e) => matches(e, q, start, end))
-        .sort((a, b) =>
-          Date.parse(a.occurredAt) - Date.parse(b.occurredAt) ||
-          (a.id! < b.id! ? -1 : 1)
-        );
+      const rows = select(q, start, end);
       // The real API refuses an empty period at creation, with no error code.
       if (rows.length === 0) {
         return json(400, { message: "No audit log events found" });
@@ -255,8 +179,9 @@ export function createStore(options: StoreOptions) {
         organizationId: q.organizationId,
         createdAt: created,
         readyAt: created + exportDelayMs,
-        rows,
-        targets: rows.reduce((n, e) => Math.max(n, e.targets.length), 0),
+        query: { q, start, end },
+        // The file is written when the export turns ready.
+        file: newFile(rows, created + exportDelayMs),
       };
       exports.set(record.id, record);
       return json(201, exportBody(record, origin));
@@ -313,24 +238,12 @@ export function createStore(options: StoreOptions) {
         return objectStoreError(403, "AccessDenied", "Request has expired");
       }
       const record = exports.get(grant.exportId)!;
-      const { rows, targets } = record;
-      const headers = {
-        "content-type": "text/csv; charset=utf-8",
-        "content-disposition": `attachment; filename="${grant.exportId}.csv"`,
-        "accept-ranges": "bytes",
-      };
-      const range = request.headers.get("range");
-      if (range !== null) {
-        return rangeOf(csvText(rows, targets), range, headers);
+      // An expired export's file is deleted: its URLs are refused as an
+      // object store refuses a presigned URL to a key that is gone.
+      if (stateOf(record).state === "expired") {
+        return objectStoreError(403, "AccessDenied", "Access Denied");
       }
-      record.size ??= csvSize(rows, targets);
-      return new Response(
-        request.method === "HEAD" ? null : csvStream(rows, targets),
-        {
-          status: 200,
-          headers: { ...headers, "content-length": String(record.size) },
-        },
-      );
+      return serveFile(request, record.file, `${record.id}.csv`);
     },
 
     listExports: (): EmulatorExport[] =>
@@ -339,7 +252,7 @@ export function createStore(options: StoreOptions) {
         organizationId: r.organizationId,
         state: stateOf(r).state,
         createdAt: r.createdAt,
-        rowCount: r.rows.length,
+        rowCount: r.file.rows.length,
       })),
 
     listEvents: (organizationId?: string): EmulatorEvent[] =>
@@ -351,6 +264,22 @@ export function createStore(options: StoreOptions) {
       const record = exports.get(id);
       if (!record) throw new TypeError(`No export ${id}`);
       record.forced = { state, at: now() };
+    },
+
+    replaceExportFile(id: string, rows?: readonly EmulatorEvent[]): string {
+      const record = exports.get(id);
+      if (!record) throw new TypeError(`No export ${id}`);
+      const { q, start, end } = record.query;
+      // Copies, so a test that changes its events afterwards does not
+      // change the file behind its ETag.
+      const next = rows?.map((e) => structuredClone(e)) ??
+        select(q, start, end);
+      const t = now();
+      // A file not yet served is still being written: it keeps its time.
+      record.file = t < record.readyAt
+        ? newFile(next, record.readyAt)
+        : newFile(next, t, record.file);
+      return etagOf(record.file);
     },
   };
 }

@@ -78,6 +78,19 @@ export interface EmulatorEvent {
 }
 
 /**
+ * How an export's range treats an event exactly on one of its ends: `[`/`]`
+ * include it, `(`/`)` leave it out.
+ *
+ * @example
+ * ```ts
+ * import { createEmulator, type RangeBounds } from "@audit-log/export/testing";
+ * const halfOpen: RangeBounds = "[)";
+ * const emulator = createEmulator({ rangeBounds: halfOpen });
+ * ```
+ */
+export type RangeBounds = "[]" | "[)" | "(]" | "()";
+
+/**
  * Options of {@link createEmulator}; every one has a default.
  *
  * @example
@@ -86,6 +99,7 @@ export interface EmulatorEvent {
  * const options: EmulatorOptions = {
  *   apiKey: "sk_test_my_suite",
  *   exportDelayMs: 0, // exports are ready at once
+ *   exportExpiryMs: 3_600_000, // … and expired an hour later
  *   rateLimit: false,
  *   now: () => Date.parse("2026-11-02T12:00:00Z"),
  * };
@@ -101,7 +115,31 @@ export interface EmulatorOptions {
   events?: readonly EmulatorEvent[];
   /** How long a new export stays `pending`, in ms. Default 1 000; 0 makes it ready at once. */
   exportDelayMs?: number;
-  /** The clock, in epoch ms. Default `Date.now`. Drives readiness, URL expiry, idempotency, rate limits and retention. */
+  /**
+   * How long an export stays `ready`, in ms from when it became ready; then
+   * it is `expired`, with `url: null`, and every download URL it gave out
+   * is refused with 403. Default `Infinity`: never. WorkOS does not say
+   * when a real export expires, so none does unless a test asks, and a
+   * test whose clock leaps ahead (months of retention, days of an archive)
+   * meets no expired export it did not ask for. 0 expires an export the
+   * moment it is ready. A download URL still lasts 10 minutes either way.
+   */
+  exportExpiryMs?: number;
+  /**
+   * Which ends of `[range_start, range_end]` include an event that lies
+   * exactly on them: `"[]"` both (the default), `"[)"`, `"(]"` or `"()"`.
+   * WorkOS does not document it; tests run a client under each reading.
+   */
+  rangeBounds?: RangeBounds;
+  /**
+   * Whether `Idempotency-Key` deduplicates `POST /audit_logs/exports` as it
+   * does `POST /audit_logs/events`. Default `false`, as the real API: it
+   * accepts the header on every route but honours it on events only, so
+   * two creates with one key make two exports. `true` replays the first
+   * answer for 24 hours instead.
+   */
+  deduplicateExports?: boolean;
+  /** The clock, in epoch ms. Default `Date.now`. Drives readiness, export and URL expiry, idempotency, rate limits and retention. */
   now?: () => number;
   /** Requests allowed per API key per window, or `false` for none. Default `{ limit: 6000, windowMs: 60000 }`. */
   rateLimit?: { limit: number; windowMs: number } | false;
@@ -210,7 +248,7 @@ export interface EmulatorExport {
   id: string;
   /** Its organization. */
   organizationId: string;
-  /** Its state now. */
+  /** Its state now: `pending`, `ready`, `expired` (see `exportExpiryMs`), or one forced with `setExportState`. */
   state: string;
   /** Creation time, epoch ms. */
   createdAt: number;
@@ -246,6 +284,53 @@ export interface Emulator {
   listExports(): EmulatorExport[];
   /** The stored events, optionally of one organization, oldest first. */
   listEvents(organizationId?: string): EmulatorEvent[];
-  /** Forces an export into a state, e.g. `"error"`, to test failure paths. */
+  /**
+   * Forces an export into a state, e.g. `"error"`, to test failure paths.
+   * A forced `"expired"` reads as a timed-out one does: `url: null`, and its
+   * download URLs refused.
+   */
   setExportState(id: string, state: string): void;
+  /**
+   * Replaces an export's file, as when the file behind a download URL is
+   * written anew: with `events`, exactly these, in this order; without,
+   * the export run again over the events stored now (so an event posted
+   * since is in it). URLs already given out serve the new file. Its
+   * `Last-Modified` becomes the emulator's time, and its strong `ETag` (a
+   * hash of the bytes) changes with the bytes — new bytes, a new tag; the
+   * same bytes keep theirs, as an object store's do. So a download
+   * resumed with `If-Range` naming the old file gets the whole new one in
+   * a 200, never a range of it spliced onto the old.
+   *
+   * @param id The export's id.
+   * @param events The events the new file holds; default: the export's
+   * filters applied to the events stored now.
+   * @returns The new file's `ETag`.
+   * @throws {TypeError} For an unknown id.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "@audit-log/export/testing";
+   * const emulator = createEmulator({ exportDelayMs: 0 });
+   * const [org] = emulator.organizations;
+   * const created = await emulator.fetch("http://localhost/audit_logs/exports", {
+   *   method: "POST",
+   *   headers: { authorization: `Bearer ${emulator.apiKey}`, "content-type": "application/json" },
+   *   body: JSON.stringify({
+   *     organization_id: org,
+   *     range_start: new Date(Date.now() - 7 * 86_400_000).toISOString(),
+   *     range_end: new Date().toISOString(),
+   *   }),
+   * }).then((r) => r.json());
+   * const first = await emulator.fetch(created.url);
+   * const etag = first.headers.get("etag")!;
+   * await first.body?.cancel();
+   * // Another file under the same URL: the organization's first ten events.
+   * const newTag = emulator.replaceExportFile(created.id, emulator.listEvents(org).slice(0, 10));
+   * const resumed = await emulator.fetch(created.url, {
+   *   headers: { range: "bytes=100-", "if-range": etag },
+   * });
+   * console.log(newTag !== etag, resumed.status); // true 200: the whole new file
+   * ```
+   */
+  replaceExportFile(id: string, events?: readonly EmulatorEvent[]): string;
 }

@@ -1,0 +1,270 @@
+/**
+ * The archive's own records in the store, beside the window files: where
+ * each organization's archive has got to and with which settings (the
+ * checkpoint), and the spans it could never archive (the gaps ledger). Both
+ * are small JSON objects, read and checked strictly: a record that cannot
+ * be right stops the organization's run with a message naming the object
+ * and how to repair it, because guessing would risk a gap or a duplicate.
+ *
+ * @module
+ */
+
+import type { StoreAccess } from "./archive_store.ts";
+import { AuditLogError } from "./errors.ts";
+import { parseInstant } from "./instant.ts";
+
+/** How windows are cut and written: the settings a checkpoint records. */
+export interface WindowSettings {
+  /** Window length in ms. */
+  window: number;
+  /** File format of the windows. */
+  format: "csv" | "ndjson";
+}
+
+/** An organization's checkpoint: every window before `end` is archived. */
+export interface Checkpoint extends Partial<WindowSettings> {
+  end: number;
+}
+
+/** A span the archive could not fill, as the ledger keeps it. */
+export interface LedgerGap {
+  from: number;
+  to: number;
+  /** When a run first found it. */
+  detectedAt: number;
+  /** When a person acknowledged it (`acceptGaps`); until then every run reports it. */
+  acceptedAt?: number;
+}
+
+/** `20261101T000000Z`: sortable, and free of characters file systems refuse. */
+export const compact = (ms: number): string =>
+  new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, "");
+
+/**
+ * The key of a window's file without its extension:
+ * `<org>/<YYYY>/<MM>/<DD>/<start>_<end>`, by the UTC date of its start. Its
+ * late-event addenda share it as a prefix.
+ */
+export function windowStem(
+  organizationId: string,
+  start: number,
+  end: number,
+): string {
+  const day = new Date(start).toISOString().slice(0, 10).replaceAll("-", "/");
+  return `${organizationId}/${day}/${compact(start)}_${compact(end)}`;
+}
+
+/**
+ * The key of a window's file: `<org>/<YYYY>/<MM>/<DD>/<start>_<end>.<ext>`,
+ * by the UTC date of its start.
+ *
+ * @example
+ * ```ts ignore
+ * windowKey("org_1", Date.UTC(2026, 10, 1), Date.UTC(2026, 10, 2), "csv");
+ * // "org_1/2026/11/01/20261101T000000Z_20261102T000000Z.csv"
+ * ```
+ */
+export function windowKey(
+  organizationId: string,
+  start: number,
+  end: number,
+  format: "csv" | "ndjson",
+): string {
+  return `${windowStem(organizationId, start, end)}.${format}`;
+}
+
+/** The key of an addendum of late events of a window, found by the run at `at`. */
+export function addendumKey(
+  organizationId: string,
+  start: number,
+  end: number,
+  format: "csv" | "ndjson",
+  at: number,
+): string {
+  return `${windowStem(organizationId, start, end)}.late-${
+    compact(at)
+  }.${format}`;
+}
+
+/** The key of an organization's checkpoint. */
+export const checkpointKey = (organizationId: string): string =>
+  `${organizationId}/checkpoint.json`;
+
+/** The key of an organization's gaps ledger. */
+export const gapsKey = (organizationId: string): string =>
+  `${organizationId}/gaps.json`;
+
+/** The key of an organization's lock. */
+export const lockKey = (organizationId: string): string =>
+  `${organizationId}/archive.lock`;
+
+const encoder = /* @__PURE__ */ new TextEncoder();
+
+const day = (ms: number) => {
+  const days = ms / 86_400_000;
+  return Number.isInteger(days) ? `${days}d` : `${ms / 1000}s`;
+};
+
+/** Parses a stored JSON object, or fails naming the key. */
+function parseObject(key: string, text: string, shape: string) {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new AuditLogError(
+      `The archive's ${key} is not ${shape}; repair it from a backup, or remove it to start that organization's archive anew`,
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Reads and checks an organization's checkpoint. It must name this
+ * organization, hold an `end` no later than `latest`, the run's now (a
+ * checkpoint in the future would silence every run while events age out),
+ * and, when it
+ * records settings, the ones of this run: changing `window` or `format`
+ * midway would archive some events twice, in files of both settings.
+ */
+export async function readCheckpoint(
+  store: StoreAccess,
+  organizationId: string,
+  latest: number,
+  settings: WindowSettings,
+): Promise<Checkpoint | undefined> {
+  const key = checkpointKey(organizationId);
+  const text = await store.readText(key);
+  if (text === undefined) return undefined;
+  const o = parseObject(key, text, '{"end": "<ISO-8601 date-time>", …}');
+  const end = typeof o.end === "string" ? parseInstant(o.end) : undefined;
+  const problem = end === undefined
+    ? `has no "end" date-time`
+    : o.organizationId !== undefined && o.organizationId !== organizationId
+    ? `belongs to ${JSON.stringify(o.organizationId)}, not ${organizationId}`
+    : end > latest
+    ? `says the archive reaches ${
+      new Date(end).toISOString()
+    }, later than any window can end yet (${
+      new Date(latest).toISOString()
+    }); was it copied from another archive or written by hand?`
+    : undefined;
+  if (problem) {
+    throw new AuditLogError(
+      `The checkpoint ${key} ${problem}. Repair its "end" to the end of the last window file stored under ${organizationId}/, or remove it to start anew from --from`,
+    );
+  }
+  const checkpoint: Checkpoint = { end: end! };
+  if (o.window !== undefined || o.format !== undefined) {
+    checkpoint.window = o.window as number;
+    checkpoint.format = o.format as "csv" | "ndjson";
+    if (
+      checkpoint.window !== settings.window ||
+      checkpoint.format !== settings.format
+    ) {
+      throw new AuditLogError(
+        `The archive of ${organizationId} is made of ${
+          JSON.stringify(checkpoint.format)
+        } windows of ${
+          typeof checkpoint.window === "number"
+            ? day(checkpoint.window)
+            : JSON.stringify(checkpoint.window)
+        } (${key}); this run asks for ${
+          JSON.stringify(settings.format)
+        } windows of ${
+          day(settings.window)
+        }. Files of both would hold the same events twice: run with format ${checkpoint.format} and window ${
+          typeof checkpoint.window === "number"
+            ? day(checkpoint.window)
+            : "as recorded"
+        }, or archive into a new store`,
+      );
+    }
+  }
+  return checkpoint;
+}
+
+/** Stores an organization's checkpoint: archived up to `end`, with `settings`. */
+export async function writeCheckpoint(
+  store: StoreAccess,
+  organizationId: string,
+  end: number,
+  settings: WindowSettings,
+  key: string | null,
+): Promise<void> {
+  await store.put(
+    checkpointKey(organizationId),
+    encoder.encode(
+      JSON.stringify({
+        organizationId,
+        end: new Date(end).toISOString(),
+        key,
+        window: settings.window,
+        format: settings.format,
+      }) + "\n",
+    ),
+  );
+}
+
+/** Reads an organization's gaps ledger: every gap ever found, acknowledged or not. */
+export async function readGaps(
+  store: StoreAccess,
+  organizationId: string,
+): Promise<LedgerGap[]> {
+  const key = gapsKey(organizationId);
+  const text = await store.readText(key);
+  if (text === undefined) return [];
+  const o = parseObject(key, text, '{"gaps": [...]}');
+  const gaps = Array.isArray(o.gaps) ? o.gaps : undefined;
+  const read = gaps?.map((g: Record<string, unknown> | null) => {
+    const at = (name: string) =>
+      typeof g?.[name] === "string" ? parseInstant(g[name] as string) : NaN;
+    const gap: LedgerGap = {
+      from: at("from") ?? NaN,
+      to: at("to") ?? NaN,
+      detectedAt: at("detectedAt") ?? NaN,
+    };
+    if (g?.acceptedAt !== undefined) gap.acceptedAt = at("acceptedAt") ?? NaN;
+    return gap;
+  });
+  if (
+    !read ||
+    read.some((g) => Object.values(g).some((v) => !Number.isFinite(v)))
+  ) {
+    throw new AuditLogError(
+      `The gaps ledger ${key} is not {"gaps": [{"from", "to", "detectedAt", "acceptedAt"?}]} with ISO-8601 date-times; repair it from a backup (never remove it: it is the record of what the archive lacks)`,
+    );
+  }
+  return read;
+}
+
+/** Stores an organization's gaps ledger. */
+export async function writeGaps(
+  store: StoreAccess,
+  organizationId: string,
+  gaps: readonly LedgerGap[],
+): Promise<void> {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  await store.put(
+    gapsKey(organizationId),
+    encoder.encode(
+      JSON.stringify(
+        {
+          organizationId,
+          gaps: gaps.map((g) => ({
+            from: iso(g.from),
+            to: iso(g.to),
+            detectedAt: iso(g.detectedAt),
+            ...(g.acceptedAt === undefined
+              ? {}
+              : { acceptedAt: iso(g.acceptedAt) }),
+          })),
+        },
+        null,
+        2,
+      ) + "\n",
+    ),
+  );
+}

@@ -1,0 +1,211 @@
+/**
+ * Late events: `occurred_at` is written by the application that records an
+ * event, so an event can reach WorkOS days after the window it belongs to
+ * was archived. The re-check exports the last few archived windows again,
+ * in one export, compares it with what the store holds (as a multiset of
+ * records: the export has no event id), and stores the records missing
+ * from the archive as an addendum beside their window. Archived files are
+ * never rewritten; records that the store holds and WorkOS no longer
+ * exports are reported, never deleted.
+ *
+ * @module
+ */
+
+import { addendumKey, windowStem } from "./archive_ledger.ts";
+import type { StoreAccess } from "./archive_store.ts";
+import {
+  eventLine,
+  exportSpan,
+  fingerprint,
+  placedRecords,
+  recordIdentity,
+} from "./archive_window.ts";
+import type { ResolvedConfig } from "./config.ts";
+import { parseCsvEvents } from "./events.ts";
+
+/** A window the re-check compares, with the keys of its stored files. */
+export interface RecheckWindow {
+  start: number;
+  end: number;
+  /** The window's file. */
+  key: string;
+  /** Every stored file of the window: its file and its addenda. */
+  files: string[];
+}
+
+/** Late events stored as an addendum. */
+export interface FoundLate {
+  window: RecheckWindow;
+  key: string;
+  rows: number;
+  bytes: number;
+}
+
+/** Records stored in a window that the API no longer exports. */
+export interface FoundVanished {
+  window: RecheckWindow;
+  count: number;
+}
+
+const encoder = /* @__PURE__ */ new TextEncoder();
+const LINE_BREAK = /* @__PURE__ */ encoder.encode("\r\n");
+
+/** The multiset of records of one stored file, added to `into`. */
+async function countStored(
+  store: StoreAccess,
+  key: string,
+  format: "csv" | "ndjson",
+  into: Map<string, number>,
+): Promise<void> {
+  const stream = await store.read(key);
+  if (!stream) return;
+  const add = (id: string) => into.set(id, (into.get(id) ?? 0) + 1);
+  if (format === "csv") {
+    let header: string[] = [];
+    for await (const r of placedRecords(stream, (h) => header = h)) {
+      if (!Number.isNaN(r.time)) add(recordIdentity(header, r.fields));
+    }
+    return;
+  }
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of stream) {
+    rest += decoder.decode(chunk, { stream: true });
+    const lines = rest.split("\n");
+    rest = lines.pop()!;
+    for (const line of lines) if (line !== "") add(fingerprint(line));
+  }
+  rest += decoder.decode();
+  if (rest !== "") add(fingerprint(rest));
+}
+
+/** Joins byte pieces. */
+function concat(pieces: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Re-checks `windows` (consecutive, of one length, each with a stored
+ * file) against one new export of their span, and stores what is missing
+ * as addenda named after the run's time `at`. Nothing is stored unless the
+ * whole export was read.
+ */
+export async function recheckWindows(
+  config: ResolvedConfig,
+  store: StoreAccess,
+  organizationId: string,
+  windows: readonly RecheckWindow[],
+  format: "csv" | "ndjson",
+  at: number,
+): Promise<{ late: FoundLate[]; vanished: FoundVanished[] }> {
+  const stored = new Map<RecheckWindow, Map<string, number>>();
+  for (const w of windows) {
+    const counts = new Map<string, number>();
+    for (const key of w.files) await countStored(store, key, format, counts);
+    stored.set(w, counts);
+  }
+  const first = windows[0].start;
+  const length = windows[0].end - windows[0].start;
+  const byStart = new Map(windows.map((w) => [w.start, w]));
+  const windowOf = (time: number) =>
+    byStart.get(first + Math.floor((time - first) / length) * length);
+  const missing = new Map<RecheckWindow, Uint8Array[]>();
+  const note = (w: RecheckWindow, id: string, bytes: () => Uint8Array) => {
+    const counts = stored.get(w)!;
+    const left = counts.get(id) ?? 0;
+    if (left > 0) counts.set(id, left - 1);
+    else {
+      const list = missing.get(w) ?? [];
+      list.push(bytes());
+      missing.set(w, list);
+    }
+  };
+  const span = await exportSpan(
+    config,
+    organizationId,
+    first,
+    windows.at(-1)!.end,
+  );
+  const stream = await span.open();
+  let header: string[] = [];
+  let headerBytes = new Uint8Array();
+  if (format === "csv") {
+    const records = placedRecords(stream, (h, bytes) => {
+      header = h;
+      headerBytes = bytes.slice();
+    });
+    for await (const r of records) {
+      const w = Number.isNaN(r.time) ? undefined : windowOf(r.time);
+      if (!w || r.time < w.start || r.time >= w.end) continue;
+      note(w, recordIdentity(header, r.fields), () => {
+        const last = r.bytes.at(-1);
+        // The export's last record may end without a line break; in an
+        // addendum another record may follow it.
+        return last === 10 || last === 13
+          ? r.bytes.slice()
+          : concat([r.bytes, LINE_BREAK]);
+      });
+    }
+  } else {
+    for await (const event of parseCsvEvents(stream)) {
+      const time = event.occurredAt.getTime();
+      const w = windowOf(time);
+      if (!w || time < w.start || time >= w.end) continue;
+      const line = eventLine(event);
+      note(w, fingerprint(line), () => encoder.encode(line + "\n"));
+    }
+  }
+  const late: FoundLate[] = [];
+  for (const w of windows) {
+    const records = missing.get(w);
+    if (!records) continue;
+    const key = addendumKey(organizationId, w.start, w.end, format, at);
+    const body = concat(format === "csv" ? [headerBytes, ...records] : records);
+    await store.put(key, body);
+    late.push({ window: w, key, rows: records.length, bytes: body.byteLength });
+  }
+  const vanished: FoundVanished[] = [];
+  for (const w of windows) {
+    let count = 0;
+    for (const n of stored.get(w)!.values()) count += n;
+    if (count > 0) vanished.push({ window: w, count });
+  }
+  return { late, vanished };
+}
+
+/**
+ * The stored files of each window of `[from, to)` (of `length` each), from
+ * the store's listing; windows with no file of their own (never archived,
+ * such as those before the first run's start) are left out.
+ */
+export async function storedWindows(
+  store: StoreAccess & { list: (prefix: string) => AsyncIterable<string> },
+  organizationId: string,
+  from: number,
+  to: number,
+  length: number,
+  format: "csv" | "ndjson",
+): Promise<RecheckWindow[]> {
+  const windows: RecheckWindow[] = [];
+  for (let start = from; start + length <= to; start += length) {
+    const stem = windowStem(organizationId, start, start + length);
+    const key = `${stem}.${format}`;
+    const files: string[] = [];
+    for await (const found of store.list(stem)) {
+      if (
+        found === key ||
+        (found.startsWith(`${stem}.late-`) && found.endsWith(`.${format}`))
+      ) files.push(found);
+    }
+    if (files.includes(key)) {
+      windows.push({ start, end: start + length, key, files: files.sort() });
+    }
+  }
+  return windows;
+}
