@@ -62,10 +62,11 @@ export function parseInstant(value: string): number | undefined {
  * window `[…, 10:00:01)` the event was written inside. Truncation is a floor
  * for instants before 1970 too, as `Date.parse` does.
  *
- * A second of `60` is a leap second and is read as the last millisecond of
- * its minute: epoch time has no place for it, refusing it would lose the
- * event, and the minute it is written in (June 30 or December 31, 23:59 UTC)
- * is the one it belongs to, so it stays in the window that minute is in.
+ * A second of `60`, UTC's spelling of a leap second (23:59:60 at the end of
+ * June or December), is read as the last millisecond of its minute, in any
+ * minute: epoch time has no place for it, refusing it would lose the event,
+ * and the minute the writer put it in is the one it belongs to, so it stays
+ * in that minute's window rather than spilling into the next day's.
  *
  * A time with no zone is refused: it cannot be placed on the time line.
  * Nothing else is trimmed or guessed; the scan is one pass over the

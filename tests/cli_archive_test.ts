@@ -327,3 +327,201 @@ Deno.test("demo --archive archives the sample organizations' last week, and a se
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("archive: --window, --settle and --recheck take what the library allows", async () => {
+  await withArchiveSetup(1, async ({ server, emulator, dir }) => {
+    const base = ["archive", "--org", "org_arch_1", "--dir", dir, "--json"];
+    for (
+      const flags of [
+        ["--window", "25d"],
+        ["--window", "31d"],
+        ["--window", "2w"],
+        ["--settle", "0"],
+        ["--recheck", "0"],
+        ["--recheck", "30d"],
+      ]
+    ) {
+      const run = await cli([...base, ...flags, "--from", "1d"], { server });
+      // Another --window than the archive's first is refused (exit 1) by
+      // design; each case therefore runs in a directory of its own.
+      assert.ok([0, 1].includes(run.code), `${flags.join(" ")}: ${run.stderr}`);
+      assert.doesNotMatch(run.stderr, /is not a duration/, flags.join(" "));
+      await Deno.remove(dir, { recursive: true });
+      await Deno.mkdir(dir);
+    }
+    const before = emulator.requests.length;
+    const refused: [string[], RegExp][] = [
+      [
+        ["--window", "32d"],
+        /--window: '32d' is not a duration above 0 up to 31d/,
+      ],
+      [["--window", "0"], /--window: '0' is not a duration above 0/],
+      [
+        ["--settle", "32d"],
+        /--settle: '32d' is not a duration from 0 up to 31d/,
+      ],
+      [["--recheck=-1d"], /--recheck: '-1d' is not a duration/],
+      [["--recheck", "soon"], /--recheck/],
+      // The library's own words, with only its option names turned into flags.
+      [
+        ["--window", "30s"],
+        /--window: must be a whole number of ms from 60000 to/,
+      ],
+    ];
+    for (const [flags, message] of refused) {
+      const run = await cli([...base, ...flags], { server });
+      assert.equal(run.code, 2, `${flags.join(" ")}: ${run.stderr}`);
+      assert.match(run.stderr, message, flags.join(" "));
+    }
+    assert.equal(emulator.requests.length, before);
+  });
+});
+
+Deno.test("archive: a gap is reported by every run, a failing one too, until --accept-gaps", async () => {
+  await withArchiveSetup(3, async ({ server, dir }) => {
+    const args = ["archive", "--dir", dir, "--recheck", "0"];
+    const gapLine =
+      /warning: org_arch_1 has a gap from 2026-01-01T00:00:00\.000Z to \S+ \(found \S+\): WorkOS no longer exports those events/;
+    const first = await cli([
+      ...args,
+      "--org",
+      "org_arch_1",
+      "--from",
+      "2026-01-01",
+    ], {
+      server,
+    });
+    assert.equal(first.code, 3, first.stderr);
+    assert.match(first.stderr, gapLine);
+    // The checkpoint has moved past the gap; the ledger has not forgotten it.
+    const ledger = JSON.parse(
+      await Deno.readTextFile(`${dir}/org_arch_1/gaps.json`),
+    );
+    assert.equal(ledger.gaps.length, 1);
+    assert.equal(ledger.gaps[0].from, "2026-01-01T00:00:00.000Z");
+
+    // Another organization fails in the same run: exit 1, and the gap is
+    // still said, on stderr and in the JSON.
+    const failing = await cli([
+      ...args,
+      "--org",
+      "org_arch_1,org_unknown",
+      "--json",
+    ], {
+      server,
+    });
+    assert.equal(failing.code, 1, failing.stderr);
+    assert.match(failing.stderr, gapLine);
+    assert.match(failing.stderr, /org_unknown/);
+    assert.equal(JSON.parse(failing.stdout).gaps.length, 1);
+
+    const again = await cli([...args, "--org", "org_arch_1"], { server });
+    assert.equal(again.code, 3, again.stderr);
+    assert.match(again.stderr, gapLine);
+
+    const accepted = await cli([
+      ...args,
+      "--org",
+      "org_arch_1",
+      "--accept-gaps",
+    ], {
+      server,
+    });
+    assert.equal(accepted.code, 0, accepted.stderr);
+    assert.match(
+      accepted.stderr,
+      /note: the gap of org_arch_1 .* is acknowledged/,
+    );
+    const after = await cli([...args, "--org", "org_arch_1"], { server });
+    assert.equal(after.code, 0, after.stderr);
+    assert.doesNotMatch(after.stderr, /gap/);
+    const kept = JSON.parse(
+      await Deno.readTextFile(`${dir}/org_arch_1/gaps.json`),
+    );
+    assert.equal(kept.gaps.length, 1);
+    assert.ok(kept.gaps[0].acceptedAt);
+  });
+});
+
+Deno.test("archive: back-dated events are found by the next run, stored once beside their window, and reported", async () => {
+  await withArchiveSetup(4, async ({ server, emulator, events, dir }) => {
+    const args = [
+      "archive",
+      "--org",
+      "org_arch_1",
+      "--dir",
+      dir,
+      "--from",
+      "3d",
+    ];
+    const first = await cli(args, { server });
+    assert.equal(first.code, 0, first.stderr);
+    const { from, to } = span(3);
+    // An application writes an event dated inside an archived day.
+    const late = new Date(from + DAY + 12 * 3_600_000).toISOString();
+    const posted = await fetch(`${server.url}/audit_logs/events`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${KEY}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({
+        organization_id: "org_arch_1",
+        event: {
+          action: "late.arrival",
+          occurred_at: late,
+          actor: { id: "user_late", type: "user" },
+          targets: [{ id: "doc_late", type: "document" }],
+          context: { location: "203.0.113.5" },
+        },
+      }),
+    });
+    assert.equal(posted.status, 200, await posted.text());
+    const before = await readTree(dir);
+    const posts = () =>
+      emulator.requests.filter((r) =>
+        r.method === "POST" && r.path === "/audit_logs/exports"
+      ).length;
+    const exportsBefore = posts();
+    const second = await cli([...args, "--json"], { server });
+    assert.equal(second.code, 0, second.stderr);
+    const summary = JSON.parse(second.stdout);
+    assert.equal(summary.late, 1);
+    assert.equal(summary.addenda.length, 1);
+    assert.match(summary.addenda[0].key, /\.late-\d{8}T\d{6}Z\.csv$/);
+    assert.match(
+      second.stderr,
+      /note: 1 late event for org_arch_1\/.* → .*\.late-/,
+    );
+    // One extra export for the re-check, none for the windows (none new).
+    assert.equal(posts() - exportsBefore, summary.windows + 1);
+    // Nothing archived before was rewritten.
+    const after = await readTree(dir);
+    for (const [key, body] of before) {
+      if (key.endsWith(".csv")) assert.deepEqual(after.get(key), body, key);
+    }
+    const withLate = [
+      ...events,
+      {
+        organizationId: "org_arch_1",
+        occurredAt: late,
+        action: "late.arrival",
+        actor: { id: "user_late", type: "user" },
+      } as EmulatorEvent,
+    ];
+    const only1 = (e: EmulatorEvent) => e.organizationId === "org_arch_1";
+    const archivedTo = to + (summary.windows as number) * DAY;
+    assert.deepEqual(
+      await archived(dir),
+      expected(withLate.filter(only1), from, archivedTo),
+    );
+    // A rerun finds nothing new.
+    const third = await cli([...args, "--json"], { server });
+    assert.equal(third.code, 0, third.stderr);
+    assert.equal(JSON.parse(third.stdout).late, 0);
+    assert.deepEqual(
+      await archived(dir),
+      expected(withLate.filter(only1), from, archivedTo),
+    );
+  });
+});

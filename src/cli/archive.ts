@@ -102,6 +102,12 @@ function warnings(ctx: Context, result: ArchiveResult): void {
         `${g.to.toISOString()} is acknowledged; it stays in gaps.json.\n`,
     );
   }
+  for (const l of result.late) {
+    io.stderr(
+      `note: ${l.rows} late event${l.rows === 1 ? "" : "s"} for ${l.window} ` +
+        `(written to WorkOS after the window was archived) → ${l.key}\n`,
+    );
+  }
   for (const v of result.vanished) {
     io.stderr(
       `warning: ${v.count} event(s) archived in ${v.window} are no longer ` +
@@ -212,13 +218,6 @@ export async function runArchive(
     throw error;
   }
   warnings(ctx, result);
-  for (const l of result.late) {
-    ctx.progress.done(
-      `${l.organizationId}: ${l.rows} late event${
-        l.rows === 1 ? "" : "s"
-      } for ${l.window} → ${l.key}`,
-    );
-  }
   if (ctx.json) await printJson(ctx, summary(result, dir));
   else ctx.progress.done(closing(result, dir));
   return result.gaps.length > 0 ? EXIT.gap : EXIT.ok;
