@@ -18,6 +18,10 @@
 
 import { build } from "./bench/bundles.ts";
 import { type ArchiveResult, benchArchive } from "./bench/archive.ts";
+import {
+  benchArchiveMemory,
+  type MemoryResult,
+} from "./bench/archive_memory.ts";
 import { benchColdStart, coldGroups } from "./bench/cold_start.ts";
 import { benchCsv, type CsvConfig } from "./bench/csv.ts";
 import { describeMachine } from "./bench/machine.ts";
@@ -33,6 +37,8 @@ interface Profile {
   csv: CsvConfig;
   waitDelays: number[];
   archive: { spans: number[]; organizations: number; eventsPerDay: number };
+  /** Row 7: sizes of one archived window, in MB. */
+  windowSizesMb: number[];
   output: string;
 }
 
@@ -49,6 +55,7 @@ const FULL: Profile = {
   csv: { smallBytes: 20e6, largeBytes: 200e6, rounds: 3 },
   waitDelays: [1_000, 10_000, 60_000],
   archive: { spans: [30, 365], organizations: 20, eventsPerDay: 4 },
+  windowSizesMb: [20, 500],
   output: `${ROOT}/BENCHMARKS.md`,
 };
 
@@ -59,6 +66,7 @@ const QUICK: Profile = {
   csv: { smallBytes: 2e6, largeBytes: 20e6, rounds: 1 },
   waitDelays: [500, 1_500, 3_000],
   archive: { spans: [7, 30], organizations: 5, eventsPerDay: 4 },
+  windowSizesMb: [2, 20],
   output: `${WORK}/BENCHMARKS.quick.md`,
 };
 
@@ -113,6 +121,10 @@ async function main(): Promise<void> {
         p.archive.eventsPerDay,
       ),
   );
+  const archiveMemory: MemoryResult = await timed(
+    "archive memory (row 7)",
+    () => benchArchiveMemory(p.windowSizesMb),
+  );
   seconds.total = (performance.now() - started) / 1000;
 
   const results: Results = {
@@ -130,6 +142,7 @@ async function main(): Promise<void> {
     csv,
     wait,
     archive,
+    archiveMemory,
   };
   await Deno.writeTextFile(`${WORK}/results.json`, JSON.stringify(results));
   await Deno.writeTextFile(p.output, render(results));

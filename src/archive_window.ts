@@ -11,7 +11,7 @@
  */
 
 import type { ResolvedConfig } from "./config.ts";
-import { csvRawRecords } from "./csv_raw.ts";
+import { csvRawRecords, type RawRecord } from "./csv_raw.ts";
 import { downloadExportOn } from "./download.ts";
 import { AuditLogError, CsvParseError, NoEventsError } from "./errors.ts";
 import { type AuditLogEvent, parseCsvEvents, unplacedRow } from "./events.ts";
@@ -91,23 +91,21 @@ export interface PlacedRecord {
 }
 
 /**
- * The records of an export's CSV, each placed in time, after the header
- * (handed to `onHeader` with its bytes). A record without a placeable
- * `occurred_at` is an error naming its line and value; so is a file with no
- * `occurred_at` column. Bytes that hold no record (empty lines at the end)
- * come as a record with `time` `NaN`.
+ * Places the records of an export's CSV in time, one call per record as
+ * `csvRawRecords` gives them: the header goes to `onHeader` (with its
+ * bytes) and gives `undefined`; every other record comes back placed. A
+ * record without a placeable `occurred_at` is an error naming its line and
+ * value; so is a file with no `occurred_at` column, a duplicate column, or
+ * a record of another width than the header. Bytes that hold no record
+ * (empty lines at the end) come back with `time` `NaN`.
  */
-export async function* placedRecords(
-  stream: ReadableStream<Uint8Array>,
+function recordPlacer(
   onHeader: (header: string[], bytes: Uint8Array) => void,
-): AsyncGenerator<PlacedRecord, void, undefined> {
+): (record: RawRecord) => PlacedRecord | undefined {
   let at = -1;
   let columns = 0;
-  for await (const { bytes, fields, line } of csvRawRecords(stream)) {
-    if (fields.length === 0) {
-      yield { time: NaN, bytes, fields };
-      continue;
-    }
+  return ({ bytes, fields, line }) => {
+    if (fields.length === 0) return { time: NaN, bytes, fields };
     if (at < 0) {
       at = fields.indexOf("occurred_at");
       if (at < 0) {
@@ -127,7 +125,7 @@ export async function* placedRecords(
       }
       columns = fields.length;
       onHeader(fields, bytes);
-      continue;
+      return undefined;
     }
     if (fields.length !== columns) {
       throw new CsvParseError(
@@ -139,7 +137,22 @@ export async function* placedRecords(
     }
     const time = parseEventTime(fields[at]);
     if (time === undefined) throw unplacedRow(fields[at], line);
-    yield { time, bytes, fields };
+    return { time, bytes, fields };
+  };
+}
+
+/**
+ * The records of an export's CSV, each placed in time (see
+ * {@link recordPlacer}), after the header, which goes to `onHeader`.
+ */
+export async function* placedRecords(
+  stream: ReadableStream<Uint8Array>,
+  onHeader: (header: string[], bytes: Uint8Array) => void,
+): AsyncGenerator<PlacedRecord, void, undefined> {
+  const place = recordPlacer(onHeader);
+  for await (const raw of csvRawRecords(stream)) {
+    const placed = place(raw);
+    if (placed) yield placed;
   }
 }
 
@@ -166,6 +179,10 @@ function pulled(
  * and every record inside the window, each exactly as received, so a
  * window whose records all lie inside it is the export byte for byte. An
  * export with no byte at all (no event) is an empty window.
+ *
+ * Kept records that follow each other in one chunk of the download go out
+ * as one slice of it: a write, and a turn of the stream, per record made a
+ * long window slow and its garbage grow with its length.
  */
 export function csvWindow(
   stream: ReadableStream<Uint8Array>,
@@ -174,23 +191,71 @@ export function csvWindow(
   count: SpanCount,
 ): ReadableStream<Uint8Array> {
   async function* kept(): AsyncGenerator<Uint8Array, void, undefined> {
-    let header: Uint8Array | undefined;
-    for await (
-      const record of placedRecords(stream, (_, bytes) => header = bytes)
-    ) {
-      if (header) {
-        yield header;
-        header = undefined;
+    // The run of kept bytes not yet handed on: a view of one chunk.
+    let run: Uint8Array | undefined;
+    const place = recordPlacer((_, bytes) => run = bytes);
+    for await (const raw of csvRawRecords(stream)) {
+      const placed = place(raw);
+      if (placed === undefined) continue;
+      const keep = Number.isNaN(placed.time) ||
+        (placed.time >= start && placed.time < end);
+      if (!keep) {
+        if (run) yield run;
+        run = undefined;
+        continue;
       }
-      if (Number.isNaN(record.time)) yield record.bytes;
-      else if (record.time >= start && record.time < end) {
-        count.rows++;
-        yield record.bytes;
+      if (!Number.isNaN(placed.time)) count.rows++;
+      const bytes = placed.bytes;
+      if (
+        run && run.buffer === bytes.buffer &&
+        run.byteOffset + run.byteLength === bytes.byteOffset
+      ) {
+        run = new Uint8Array(
+          run.buffer,
+          run.byteOffset,
+          run.byteLength + bytes.byteLength,
+        );
+      } else {
+        if (run) yield run;
+        run = bytes;
       }
     }
-    if (header) yield header;
+    if (run) yield run;
   }
   return pulled(kept());
+}
+
+/**
+ * The rows and bytes of a window file already in the store, read as a
+ * stream: a window stored by a run that stopped before its checkpoint
+ * moved, or one before a checkpoint that was moved back.
+ */
+export async function storedWindowCount(
+  stream: ReadableStream<Uint8Array>,
+  format: "csv" | "ndjson",
+): Promise<{ rows: number; bytes: number }> {
+  let bytes = 0;
+  let rows = 0;
+  const counted = stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        bytes += chunk.byteLength;
+        if (format === "ndjson") {
+          // One event a line, each ended by a line feed.
+          for (const byte of chunk) if (byte === 10) rows++;
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  if (format === "csv") {
+    for await (const record of placedRecords(counted, () => {})) {
+      if (!Number.isNaN(record.time)) rows++;
+    }
+  } else {
+    for await (const _ of counted) { /* counted as it passes */ }
+  }
+  return { rows, bytes };
 }
 
 /** The line of one event in an NDJSON window. */

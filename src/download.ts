@@ -34,7 +34,6 @@ import {
   waitForExportOn,
 } from "./exports.ts";
 import type { CreateExportOptions } from "./schemas.ts";
-import { linkSignal } from "./signals.ts";
 import { send } from "./transport.ts";
 import type { AuditLogExport } from "./types.ts";
 
@@ -87,6 +86,8 @@ interface FileIdentity {
 /** One open response body of the file, from some byte on. */
 interface Body {
   reader: ReadableStreamDefaultReader<Uint8Array>;
+  /** Its reads, bounded by the time-out and the caller's signal. */
+  watched: WatchedReader;
   release(): void;
   /** The byte (exclusive) at which this body must end, when the host said so. */
   end?: number;
@@ -308,9 +309,15 @@ async function openBody(
     } else {
       end = checkResume(response, from, known);
     }
+    const reader = (response.body ?? empty()).getReader();
+    const watched = new WatchedReader(reader, config.timeout, config.signal);
     return {
-      reader: (response.body ?? empty()).getReader(),
-      release,
+      reader,
+      watched,
+      release: () => {
+        watched.dispose();
+        release();
+      },
       request,
       requestId,
       end,
@@ -321,23 +328,63 @@ async function openBody(
   }
 }
 
-/** The next chunk, or `Stalled` once `ms` pass without one, or the signal's reason. */
-async function readWithin(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  ms: number,
-  signal: AbortSignal | undefined,
-): Promise<ReadableStreamReadResult<Uint8Array>> {
-  const link = linkSignal(signal, ms);
-  try {
-    return await new Promise((resolve, reject) => {
-      const onAbort = () =>
-        reject(link.timedOut ? new Stalled() : link.signal.reason);
-      if (link.signal.aborted) return onAbort();
-      link.signal.addEventListener("abort", onAbort, { once: true });
-      reader.read().then(resolve, reject);
+/**
+ * Reads a body chunk by chunk: each read fails with `Stalled` once `ms`
+ * pass without a chunk, or with the signal's reason when it aborts. One
+ * timer serves the whole body, re-armed only when it fires early: a timer
+ * and a linked signal per chunk were most of the garbage of a long
+ * download, and made the process grow with the file.
+ */
+class WatchedReader {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #ms: number;
+  readonly #signal: AbortSignal | undefined;
+  #readSince = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #fail: ((reason: unknown) => void) | undefined;
+  readonly #onAbort = () => this.#fail?.(this.#signal!.reason);
+
+  constructor(
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    ms: number,
+    signal: AbortSignal | undefined,
+  ) {
+    this.#reader = reader;
+    this.#ms = ms;
+    this.#signal = signal;
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  /** The next chunk, or `Stalled`, or the signal's reason. */
+  read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    if (this.#signal?.aborted) return Promise.reject(this.#signal.reason);
+    this.#readSince = Date.now();
+    return new Promise((resolve, reject) => {
+      this.#fail = reject;
+      this.#arm(this.#ms);
+      this.#reader.read().then(resolve, reject).finally(() => {
+        this.#fail = undefined;
+      });
     });
-  } finally {
-    link.dispose();
+  }
+
+  #arm(ms: number): void {
+    if (this.#timer !== undefined || !Number.isFinite(this.#ms)) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      // No read waiting: the next one arms the timer again.
+      if (!this.#fail) return;
+      const left = this.#readSince + this.#ms - Date.now();
+      if (left <= 0) this.#fail(new Stalled());
+      else this.#arm(left);
+    }, ms);
+  }
+
+  /** Stops the timer and the signal's listener; the reader itself is the caller's. */
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#signal?.removeEventListener("abort", this.#onAbort);
   }
 }
 
@@ -392,11 +439,7 @@ async function fetchFile(
       for (;;) {
         let cut: unknown;
         try {
-          const { done, value } = await readWithin(
-            body.reader,
-            config.timeout,
-            signal,
-          );
+          const { done, value } = await body.watched.read();
           if (!done) {
             if (
               body.end !== undefined && received + value.byteLength > body.end

@@ -8,7 +8,7 @@
  * what both have.
  *
  * Usage: archive_run <emulator url> <api key> <now ms> <days> <dir>
- * <organizations, comma-separated>
+ * <organizations, comma-separated> <recheck ms>
  *
  * @module
  */
@@ -18,7 +18,8 @@ import process from "node:process";
 import { archiveExports } from "../../mod.ts";
 import { directoryStore } from "../../fs.ts";
 
-const [url, apiKey, nowText, daysText, dir, orgs] = process.argv.slice(2);
+const [url, apiKey, nowText, daysText, dir, orgs, recheckText] = process.argv
+  .slice(2);
 const now = Number(nowText);
 const days = Number(daysText);
 const DAY = 86_400_000;
@@ -43,6 +44,7 @@ async function run() {
     // The emulator keeps what the run asks for; WorkOS keeps three months.
     retentionMonths: Math.ceil(days / 28) + 1,
     concurrency: 4,
+    recheck: Number(recheckText),
   }, {
     apiKey,
     baseUrl: url,
@@ -57,6 +59,7 @@ async function run() {
     windows: result.windows.length,
     rows: result.windows.reduce((n, w) => n + w.rows, 0),
     gaps: result.gaps.length,
+    late: result.late.length,
     ms,
     liveHeapKiB: process.memoryUsage().heapUsed >> 10,
   };
@@ -72,6 +75,7 @@ const peakRssKiB = Number(/^VmHWM:\s*(\d+)\s*kB/m.exec(status)![1]);
 console.log(JSON.stringify({
   ...summary,
   requests,
+  exports: created,
   // Each window needs its create call, and a download when it has events.
   fewest: summary.windows + created,
   peakRssKiB,

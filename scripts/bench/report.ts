@@ -8,6 +8,7 @@
  */
 
 import { renderArchive } from "./report/archive.ts";
+import { renderArchiveMemory } from "./report/archive_memory.ts";
 import { renderBundles } from "./report/bundles.ts";
 import { renderColdStart } from "./report/cold_start.ts";
 import { renderCsv } from "./report/csv.ts";
@@ -26,6 +27,7 @@ const SECTIONS = [
   renderCsv,
   renderWait,
   renderArchive,
+  renderArchiveMemory,
 ] as const;
 
 /** The whole `BENCHMARKS.md`. */

@@ -241,7 +241,7 @@ export const FAULTS = [
     api: "ok",
     file: "ok",
     notes: {
-      create: "retried; the idempotency key replays it",
+      create: "retried; a second export object may remain, harmless: the API does not deduplicate a create",
       file: "resumed from the byte it reached",
     },
   },

@@ -6,6 +6,7 @@
  */
 
 import type { ArchiveResult } from "../archive.ts";
+import type { MemoryResult } from "../archive_memory.ts";
 import type { Builds } from "../bundles.ts";
 import type { ColdGroupResult } from "../cold_start.ts";
 import type { CsvResult } from "../csv.ts";
@@ -30,6 +31,7 @@ export interface Results {
   csv: CsvResult;
   wait: WaitResult[];
   archive: ArchiveResult;
+  archiveMemory: MemoryResult;
 }
 
 /** One line of the targets table. */
