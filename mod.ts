@@ -37,6 +37,7 @@ export type {
   LateEvents,
   VanishedEvents,
 } from "./src/archive.ts";
+export type { StoreLock } from "./src/archive_store.ts";
 export type { AuditLogsClient } from "./src/client.ts";
 export { DEFAULT_BASE_URL } from "./src/config.ts";
 export type {

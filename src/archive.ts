@@ -22,20 +22,27 @@ import {
   type Checkpoint,
   type LedgerGap,
   lockKey,
+  otherStoredWindow,
   readCheckpoint,
   readGaps,
+  settingsConflict,
   windowKey,
   type WindowSettings,
   writeCheckpoint,
   writeGaps,
 } from "./archive_ledger.ts";
 import { recheckWindows, storedWindows } from "./archive_recheck.ts";
-import { accessStore, type StoreAccess } from "./archive_store.ts";
+import {
+  accessStore,
+  type StoreAccess,
+  type StoreLock,
+} from "./archive_store.ts";
 import {
   csvWindow,
   exportSpan,
   ndjsonWindow,
   type SpanCount,
+  storedWindowCount,
 } from "./archive_window.ts";
 import {
   type ClientConfig,
@@ -62,11 +69,12 @@ export { checkpointKey, windowKey } from "./archive_ledger.ts";
  * only once it is stored.
  *
  * The optional members let a store do better than `get`/`put` alone; an
- * R2 binding has the ones it needs already (multipart uploads, `list`),
- * and `directoryStore` has all of them. Without `write`, a window is held
- * in memory before it is put; without `list`, late events are not
- * re-checked; without `lock`, a lock object is written with `put` (best
- * effort: two runs starting in the same instant may both take it).
+ * R2 binding needs none of them (its multipart uploads, `list` and
+ * conditional puts are used as they are), and `directoryStore` has all of
+ * them. Without `write`, a window is held in memory before it is put;
+ * without `keys`, late events are not re-checked; without `lock`, a lock
+ * object is written with `put` (best effort: two runs starting in the same
+ * instant may both take it).
  *
  * @example
  * ```ts
@@ -85,6 +93,14 @@ export interface ArchiveStore {
   ): Promise<string | { text(): Promise<string> } | null | undefined>;
   /** Stores `body` at `key`, replacing any object there. */
   put(key: string, body: Uint8Array): Promise<unknown>;
+  /** Optional: the object at `key` as a stream, for reading large files back. */
+  read?(key: string): Promise<ReadableStream<Uint8Array> | null | undefined>;
+  /** Optional: stores a stream as one object, all or nothing, without holding it whole. */
+  write?(key: string, body: ReadableStream<Uint8Array>): Promise<unknown>;
+  /** Optional: every key that starts with `prefix`; the re-check of late events needs it. */
+  keys?(prefix: string): AsyncIterable<string>;
+  /** Optional: takes an exclusive lock for `holder`, rejecting while another live holder has it. */
+  lock?(key: string, holder: string): Promise<StoreLock>;
 }
 
 /**
@@ -571,13 +587,29 @@ async function archiveWindow(
   start: number,
   end: number,
 ): Promise<ArchivedWindow | undefined> {
+  const key = windowKey(organizationId, start, end, p.format);
+  // A window file already stored (by a run that stopped before its
+  // checkpoint moved, or before a checkpoint moved back) is complete, as
+  // every write is, and may have addenda of late events beside it: it is
+  // kept as it is, never written anew, so no event lands in two files.
+  const existing = await p.store.read(key);
+  if (existing) {
+    const { rows, bytes } = await storedWindowCount(existing, p.format);
+    return {
+      organizationId,
+      start: new Date(start),
+      end: new Date(end),
+      rows,
+      bytes,
+      key,
+    };
+  }
   const span = await exportSpan(config, organizationId, start, end);
   // The host's clock may run ahead of the API's: by the API's own time the
   // window may still be open, and events written later would land nowhere.
   if (span.apiNow !== undefined && span.apiNow - p.settle < end) {
     return undefined;
   }
-  const key = windowKey(organizationId, start, end, p.format);
   const count: SpanCount = { rows: 0 };
   const source = await span.open();
   const body = p.format === "csv"
@@ -670,12 +702,59 @@ async function recheck(
   }
 }
 
+/**
+ * Archives one organization. Whatever stops it, the gaps on its ledger
+ * are reported: a run that cannot go on (its lock held, its checkpoint
+ * refused) still says what the archive lacks.
+ */
 async function archiveOne(
   p: Plan,
   config: ResolvedConfig,
   organizationId: string,
   runId: string,
   result: ArchiveResult,
+): Promise<void> {
+  const reported = { gaps: false };
+  try {
+    await archiveLocked(p, config, organizationId, runId, result, reported);
+  } catch (error) {
+    if (!reported.gaps) {
+      const ledger = await readGaps(p.store, organizationId).catch(() => []);
+      for (const g of ledger) {
+        if (g.acceptedAt === undefined) {
+          result.gaps.push(gapOf(organizationId, g));
+        }
+      }
+    }
+    throw error;
+  }
+}
+
+/** The whole gap `gap`, less what gaps already on `ledger` cover of its start. */
+function newPartOf(
+  ledger: readonly LedgerGap[],
+  gap: { from: number; to: number },
+): { from: number; to: number } | undefined {
+  let from = gap.from;
+  for (let moved = true; moved;) {
+    moved = false;
+    for (const g of ledger) {
+      if (g.from <= from && from < g.to) {
+        from = g.to;
+        moved = true;
+      }
+    }
+  }
+  return from < gap.to ? { from, to: gap.to } : undefined;
+}
+
+async function archiveLocked(
+  p: Plan,
+  config: ResolvedConfig,
+  organizationId: string,
+  runId: string,
+  result: ArchiveResult,
+  reported: { gaps: boolean },
 ): Promise<void> {
   const lock = await p.store.lock(
     lockKey(organizationId),
@@ -699,9 +778,12 @@ async function archiveOne(
     const ledger = await readGaps(p.store, organizationId);
     let { start, gap } = startOf(p, checkpoint, earliest);
     let ledgerChanged = false;
-    if (gap) {
-      // Recorded before anything moves past it: a gap is never forgotten.
-      ledger.push({ ...gap, detectedAt: now });
+    // Recorded before anything moves past it: a gap is never forgotten. A
+    // run stopped after recording it, before its checkpoint moved, finds it
+    // again: only what no gap on the ledger covers yet is new.
+    const lost = gap && newPartOf(ledger, gap);
+    if (lost) {
+      ledger.push({ ...lost, detectedAt: now });
       ledgerChanged = true;
     }
     if (p.acceptGaps) {
@@ -716,6 +798,41 @@ async function archiveOne(
     for (const g of ledger) {
       if (g.acceptedAt === undefined) {
         result.gaps.push(gapOf(organizationId, g));
+      }
+    }
+    reported.gaps = true;
+    if (!checkpoint?.format && p.store.list) {
+      // No settings on record (no checkpoint, or one older than recorded
+      // settings): the window files already stored say how the archive is
+      // made, and files of other settings, or cut at other instants, would
+      // double their events.
+      const other = await otherStoredWindow(
+        p.store.list,
+        organizationId,
+        settings,
+        start,
+      );
+      if (other) {
+        const where = `${other.key}; ${
+          checkpoint ? "its checkpoint records no settings" : "no checkpoint"
+        }`;
+        const s = other.settings;
+        if (s.window !== settings.window || s.format !== settings.format) {
+          throw new AuditLogError(
+            settingsConflict(organizationId, s, where, settings),
+          );
+        }
+        const aligned = other.start +
+          Math.ceil((start - other.start) / p.window) * p.window;
+        throw new AuditLogError(
+          `The archive of ${organizationId} holds windows that start at ${
+            new Date(other.start).toISOString()
+          } (${where}); this run's would start at ${
+            new Date(start).toISOString()
+          } and overlap them. Files of both would hold the same events twice: run from ${
+            new Date(aligned).toISOString()
+          }, on the same grid, or restore the checkpoint`,
+        );
       }
     }
     if (!checkpoint?.format || gap) {

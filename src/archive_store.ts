@@ -106,6 +106,11 @@ export const DEFAULT_LEASE_MS = 3_600_000;
  * Another holder has the lock. Its message names the lock, the holder and
  * since when, and says when the lock goes away by itself.
  *
+ * Not an `AuditLogError`: the directory store throws it too, and the
+ * `./fs` entry must not bundle its own copy of the error classes.
+ * {@link accessStore} hands the archive this module's class whatever
+ * bundle the store's error came from.
+ *
  * @internal
  */
 export class LockHeldError extends Error {
@@ -116,8 +121,13 @@ export class LockHeldError extends Error {
   /** The holder, as it described itself, or `undefined` when the lock could not be read. */
   readonly holder: string | undefined;
 
-  constructor(message: string, lock: string, holder: string | undefined) {
-    super(message);
+  constructor(
+    message: string,
+    lock: string,
+    holder: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
     this.lock = lock;
     this.holder = holder;
   }
@@ -255,7 +265,11 @@ export function checkObjectKey(key: unknown): asserts key is string {
   }
 }
 
-/** @internal Rejects a lock key that does not end in `.lock`, or a holder that is not a string. */
+/**
+ * Rejects a lock key that does not end in `.lock`, or a holder that is not a string.
+ *
+ * @internal
+ */
 export function checkLockKey(
   key: unknown,
   holder: unknown,
@@ -292,14 +306,18 @@ export function checkPrefix(prefix: unknown): asserts prefix is string {
   }
 }
 
-/** @internal Rejects a body that is not bytes. */
+/** Rejects a body that is not bytes. */
 function checkBody(body: unknown): asserts body is Uint8Array {
   if (!(body instanceof Uint8Array)) {
     throw new TypeError("A store object's body must be a Uint8Array");
   }
 }
 
-/** @internal The `lease` option: a whole, positive number of ms. */
+/**
+ * The `lease` option: a whole, positive number of ms.
+ *
+ * @internal
+ */
 export function checkLease(lease: unknown, what = "lease"): number {
   if (lease === undefined) return DEFAULT_LEASE_MS;
   if (typeof lease !== "number" || !Number.isSafeInteger(lease) || lease <= 0) {
@@ -308,7 +326,11 @@ export function checkLease(lease: unknown, what = "lease"): number {
   return lease;
 }
 
-/** @internal The `now` option: a clock function. */
+/**
+ * The `now` option: a clock function.
+ *
+ * @internal
+ */
 export function checkClock(now: unknown, what = "now"): () => number {
   if (now === undefined) return Date.now;
   if (typeof now !== "function") {
@@ -323,7 +345,11 @@ function randomHex(n: number): string {
     .join("");
 }
 
-/** @internal A new lock record for `holder`, taken at `at` (epoch ms). */
+/**
+ * A new lock record for `holder`, taken at `at` (epoch ms).
+ *
+ * @internal
+ */
 export function newLockRecord(
   holder: string,
   at: number,
@@ -339,7 +365,11 @@ export function newLockRecord(
   };
 }
 
-/** @internal The lock record in `text`, or `undefined` when it is not one. */
+/**
+ * The lock record in `text`, or `undefined` when it is not one.
+ *
+ * @internal
+ */
 export function parseLockRecord(text: string): LockRecord | undefined {
   let value: unknown;
   try {
@@ -359,7 +389,11 @@ export function parseLockRecord(text: string): LockRecord | undefined {
   return r as unknown as LockRecord;
 }
 
-/** @internal The JSON of a lock record, as stored. */
+/**
+ * The JSON of a lock record, as stored.
+ *
+ * @internal
+ */
 export function lockBytes(record: LockRecord): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(record) + "\n");
 }
@@ -382,10 +416,11 @@ function durationText(ms: number): string {
 }
 
 /**
- * @internal
  * The error for a lock held by `record` (or by a holder whose record cannot
  * be read), at `where`. `process` says where its process runs, for locks
  * that know it, and whether its end frees the lock at once.
+ *
+ * @internal
  */
 export function lockHeld(
   where: string,
@@ -413,17 +448,21 @@ export function lockHeld(
   );
 }
 
-/** @internal The error of a refresh whose lock is no longer ours. */
+/**
+ * The error of a refresh whose lock is no longer ours.
+ *
+ * @internal
+ */
 export function lockLost(
   where: string,
   record: LockRecord | undefined,
 ): Error {
-  const now = record === undefined || record.releasedAt !== undefined
+  const why = record === undefined
+    ? "it is gone (released, or removed)"
+    : record.releasedAt !== undefined
     ? "it was released"
-    : `it is now held by ${record.holder}, since ${record.since}`;
-  return new Error(
-    `the lock ${where} is no longer ours: ${now} (it went stale, or was released)`,
-  );
+    : `it is now held by ${record.holder}, since ${record.since}, having gone stale before it was renewed`;
+  return new Error(`the lock ${where} is no longer ours: ${why}`);
 }
 
 /** Whether `record`, last renewed at its `renewedAt`, has outlived `lease` at `now`. */
@@ -460,8 +499,18 @@ function checkChunk(chunk: unknown): asserts chunk is Uint8Array {
   }
 }
 
+/**
+ * The chunks as one array that is all of its buffer: a store may send or
+ * keep `body.buffer`, which for a view would hold more than the object.
+ */
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0].byteLength === size) return chunks[0];
+  const [only] = chunks;
+  if (
+    chunks.length === 1 && only.byteOffset === 0 &&
+    only.byteLength === only.buffer.byteLength
+  ) {
+    return only;
+  }
   const out = new Uint8Array(size);
   let at = 0;
   for (const chunk of chunks) {
@@ -469,6 +518,17 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
     at += chunk.byteLength;
   }
   return out;
+}
+
+/**
+ * Whether `value` is a readable stream: by its `getReader`, so that a
+ * stream of another realm or a polyfill counts too.
+ *
+ * @internal
+ */
+export function isStream(value: unknown): value is ReadableStream<Uint8Array> {
+  return typeof (value as { getReader?: unknown } | null)?.getReader ===
+    "function";
 }
 
 /** A stream of `bytes` in one chunk. */
@@ -497,6 +557,24 @@ async function textOf(
       JSON.stringify(key)
     }) must resolve to a string, an object with text(), null or undefined`,
   );
+}
+
+/**
+ * A held lock reported by a store's own `lock` as this module's
+ * {@link LockHeldError}: in the npm build the directory store's entry
+ * carries its own copy of the class, which `instanceof` would not know.
+ */
+function ownLockHeld(error: unknown): unknown {
+  if (
+    error instanceof LockHeldError ||
+    (error as { name?: unknown } | null)?.name !== "LockHeldError"
+  ) {
+    return error;
+  }
+  const e = error as Partial<LockHeldError> & { message: string };
+  return new LockHeldError(e.message, String(e.lock), e.holder, {
+    cause: error,
+  });
 }
 
 /** Whether `store` is an R2 bucket binding (or has its shape). */
@@ -580,7 +658,13 @@ export function accessStore(
       ? (prefix) => s.keys!(prefix)
       : base.list,
     lock: typeof s.lock === "function"
-      ? (key, holder) => s.lock!(key, holder)
+      ? async (key, holder) => {
+        try {
+          return await s.lock!(key, holder);
+        } catch (error) {
+          throw ownLockHeld(error);
+        }
+      }
       : base.lock,
   };
   const list = ops.list;
@@ -600,7 +684,7 @@ export function accessStore(
     },
     async write(key, body) {
       checkObjectKey(key);
-      if (!(body instanceof ReadableStream)) {
+      if (!isStream(body)) {
         throw new TypeError("write needs a ReadableStream of bytes");
       }
       return await ops.write(key, body);
@@ -632,7 +716,7 @@ function plainOps(store: ArchiveStore, clock: Clock): Ops {
       const found: unknown = await store.get(key);
       const body = (found as { body?: unknown } | null | undefined)?.body;
       // An object with a body (an R2 object, a Response) streams it.
-      if (body instanceof ReadableStream) return body;
+      if (isStream(body)) return body;
       const text = await textOf(found, key);
       return text === undefined
         ? undefined
@@ -820,7 +904,12 @@ async function r2Lock(
       break;
     }
     const found = await read();
-    if (!found) continue;
+    if (!found) {
+      // Released in between: the next round creates it, unless others
+      // keep taking and releasing it.
+      if (attempt >= 5) throw lockHeld(where, undefined, clock.lease);
+      continue;
+    }
     const { record } = found;
     // A lock that cannot be read is judged by when it was written.
     const renewed = record ? Date.parse(record.renewedAt) : found.uploaded;

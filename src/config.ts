@@ -74,7 +74,7 @@ export interface AttemptInfo {
 export interface ClientConfig {
   /** WorkOS API key (`sk_…`). Default: `WORKOS_API_KEY` from the environment, where the runtime has one. */
   apiKey?: string;
-  /** API origin. Default `"https://api.workos.com"`; plain `http:` only for loopback hosts. */
+  /** API origin. Default: `WORKOS_BASE_URL` from the environment where the runtime has one, else `"https://api.workos.com"`; plain `http:` only for loopback hosts. */
   baseUrl?: string;
   /** The `fetch` to use. Default `globalThis.fetch`. */
   fetch?: FetchLike;
@@ -392,6 +392,20 @@ export function resolveConfig(config?: CallOptions): ResolvedConfig {
   const out = layer(DEFAULTS, config);
   const globalFetch = globalThis.fetch;
   out.apiKey ??= readEnv("WORKOS_API_KEY");
+  // The same rules as `baseUrl`, which wins; an empty variable is unset.
+  const envBaseUrl = config?.baseUrl === undefined
+    ? readEnv("WORKOS_BASE_URL")
+    : undefined;
+  if (envBaseUrl) {
+    const problem = baseUrlProblem(envBaseUrl);
+    if (problem) {
+      throw new ValidationError([{
+        path: "baseUrl",
+        message: `${problem} (it came from WORKOS_BASE_URL)`,
+      }]);
+    }
+    out.baseUrl = normalizeBaseUrl(envBaseUrl);
+  }
   out.fetch ??= (input, init) => globalFetch(input, init);
   out.onAttempt ??= readEnv("AUDIT_LOG_EXPORT_DEBUG") === "1"
     ? logAttempt

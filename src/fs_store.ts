@@ -6,21 +6,19 @@
  * @module
  */
 
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { Dirent } from "node:fs";
 import {
   type FileHandle,
-  link,
   mkdir,
   open,
   readdir,
   readFile,
-  rename,
   stat,
   unlink,
 } from "node:fs/promises";
 import { hostname } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
 import type { ArchiveStore } from "./archive.ts";
 import {
@@ -31,6 +29,7 @@ import {
   checkObjectKey,
   checkPrefix,
   isLockKey,
+  isStream,
   lockBytes,
   lockHeld,
   lockLost,
@@ -63,7 +62,7 @@ export interface DirectoryStoreOptions {
 }
 
 /**
- * The store {@link directoryStore} returns: an `ArchiveStore` whose objects
+ * The store {@link directoryStore} returns: an archive store whose objects
  * are files, with streaming reads and writes, a listing, and locks.
  *
  * @example
@@ -73,7 +72,7 @@ export interface DirectoryStoreOptions {
  * for await (const key of store.keys("org_1/")) console.log(key);
  * ```
  */
-export interface DirectoryStore extends ArchiveStore {
+export interface DirectoryStore {
   /**
    * The text of the file at `key`, or `undefined` when there is none.
    *
@@ -252,7 +251,7 @@ function fileStream(handle: FileHandle): ReadableStream<Uint8Array> {
 
 /**
  * Whether a directory entry is not an object: a temporary file (of an
- * atomic write, of an older naming, or of a lock set aside) or a lock.
+ * atomic write, of an older naming, or a claim on a stale lock) or a lock.
  */
 function hidden(name: string): boolean {
   return name.endsWith(".part") || isLockKey(name);
@@ -264,7 +263,6 @@ interface FoundLock {
   /** When it was written: `renewedAt`, or the file's mtime when the record cannot be read. */
   renewed: number;
   ino: number;
-  dev: number;
 }
 
 /** The lock file at `path`, or `undefined` when there is none. */
@@ -283,18 +281,10 @@ async function readLock(path: string): Promise<FoundLock | undefined> {
       record,
       renewed: record ? Date.parse(record.renewedAt) : stats.mtimeMs,
       ino: stats.ino,
-      dev: stats.dev,
     };
   } finally {
     await handle.close();
   }
-}
-
-/** Whether two reads of a lock found the same file in the same state. */
-function sameLock(a: FoundLock, b: FoundLock): boolean {
-  return a.record && b.record
-    ? a.record.id === b.record.id && a.record.renewedAt === b.record.renewedAt
-    : a.ino === b.ino && a.dev === b.dev && a.renewed === b.renewed;
 }
 
 /** Where the holder of `record` runs, as the held-lock error says it. */
@@ -311,19 +301,133 @@ function processText(
   return `pid ${record.pid} ${where}`;
 }
 
-/** A name next to `path` for the stale lock set aside: a temporary file of the lock, so listings skip it and a later write of the lock removes it once its taker is gone. */
-function asideName(path: string, host: string | undefined): string {
-  return `${path}.${randomBytes(6).toString("hex")}.${process.pid}${
-    host === undefined ? "" : `.${host}`
-  }.part`;
+/**
+ * Which lock a stale lock file is, for claims on it: its id, or for a file
+ * that cannot be read, its inode and time.
+ */
+function generation(found: FoundLock): string {
+  const id = found.record?.id;
+  return id !== undefined && /^[0-9a-f]{1,64}$/.test(id)
+    ? id
+    : `f${found.ino.toString(16)}m${Math.floor(found.renewed).toString(16)}`;
 }
 
 /**
- * Takes the lock file `path`: created with `wx`, so of two takers only one
- * creates it. A stale lock is first renamed aside (of two takers only one
- * rename succeeds), checked to be the very lock judged stale, and removed;
- * a lock that turns out fresh (another taker's, made in between) is put
- * back with `link`, which never replaces a file.
+ * A takeover is a few file operations: a claim older than this is one
+ * whose taker stopped halfway.
+ */
+const CLAIM_ABANDONED_MS = 60_000;
+
+/** Claims on one stale lock before giving up: each abandoned one moves the next taker to the next number. */
+const MAX_CLAIMS = 8;
+
+/** Rounds of taking a lock that keeps changing before giving up. */
+const MAX_ROUNDS = 20;
+
+/**
+ * The claim files of the lock at `path`: `<lock>.<generation>.<n>.claim.part`,
+ * ending in `.part` so that listings skip them.
+ */
+const CLAIM = /^(.+)\.[0-9a-z]+\.[0-9]+\.claim\.part$/;
+
+/** Whether the claim at `path` was abandoned: its taker ended on this host, or stopped long ago. */
+async function claimAbandoned(
+  path: string,
+  host: string | undefined,
+): Promise<boolean> {
+  let text: string;
+  let modified: number;
+  try {
+    [text, modified] = await Promise.all([
+      readFile(path, "utf8"),
+      stat(path).then((s) => s.mtimeMs),
+    ]);
+  } catch (error) {
+    // Gone: its taker finished, and the lock is another one now.
+    if (codeOf(error) === "ENOENT") return false;
+    throw error;
+  }
+  let taker: { pid?: unknown; host?: unknown } = {};
+  try {
+    taker = JSON.parse(text);
+  } catch { /* judged by its age */ }
+  const ended = host !== undefined && taker.host === host &&
+    typeof taker.pid === "number" && hasEnded(taker.pid);
+  return ended || Date.now() - modified > CLAIM_ABANDONED_MS;
+}
+
+/**
+ * Claims the right to take over the stale lock `gen` at `path`: of all
+ * takers that found that lock stale, only the one whose `wx` creates the
+ * claim goes on. Resolves to the claim's path, or `undefined` when another
+ * taker is at it.
+ */
+async function claim(
+  path: string,
+  gen: string,
+  host: string | undefined,
+): Promise<string | undefined> {
+  for (let n = 0; n < MAX_CLAIMS; n++) {
+    const claimPath = `${path}.${gen}.${n}.claim.part`;
+    let handle: FileHandle;
+    try {
+      handle = await open(claimPath, "wx", 0o600);
+    } catch (error) {
+      if (codeOf(error) !== "EEXIST") throw error;
+      if (await claimAbandoned(claimPath, host)) continue;
+      return undefined;
+    }
+    try {
+      await handle.writeFile(
+        JSON.stringify({ pid: process.pid, host: host ?? null }),
+      );
+    } finally {
+      await handle.close();
+    }
+    return claimPath;
+  }
+  return undefined;
+}
+
+/** Removes every claim on the lock at `path`: once a takeover is done, they are all moot. */
+async function removeClaims(path: string): Promise<void> {
+  const name = basename(path);
+  const entries = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (CLAIM.exec(entry)?.[1] === name) {
+      await unlink(join(dirname(path), entry)).catch(() => {});
+    }
+  }
+}
+
+/** Creates the lock file at `path` holding `record`, unless a file is there. */
+async function createLock(path: string, record: LockRecord): Promise<boolean> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "wx", 0o600);
+  } catch (error) {
+    if (codeOf(error) === "EEXIST") return false;
+    throw error;
+  }
+  try {
+    await handle.writeFile(lockBytes(record));
+    await handle.sync();
+    await handle.close();
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await unlink(path).catch(() => {});
+    throw error;
+  }
+  return true;
+}
+
+/**
+ * Takes the lock file `path`. A new lock is created with `wx`, so of two
+ * takers only one creates it. A stale lock is taken over by the one taker
+ * whose `wx` creates the claim on that very lock; it reads the lock again,
+ * and replaces it (an atomic rename) only if it is still that lock and
+ * still stale. A lock is never moved aside, so no taker can ever displace
+ * a fresh lock made meanwhile.
  */
 async function takeLock(
   path: string,
@@ -333,37 +437,18 @@ async function takeLock(
 ): Promise<StoreLock> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const host = hostId();
-  for (let attempt = 0;; attempt++) {
+  const stale = (found: FoundLock) =>
+    (found.record?.pid !== undefined && host !== undefined &&
+      found.record.host === host && hasEnded(found.record.pid)) ||
+    now() - found.renewed > lease;
+  for (let round = 0;; round++) {
     const record = newLockRecord(holder, now(), {
       pid: process.pid,
       host: host ?? null,
     });
-    let handle: FileHandle | undefined;
-    try {
-      handle = await open(path, "wx", 0o600);
-    } catch (error) {
-      if (codeOf(error) !== "EEXIST") throw error;
-    }
-    if (handle) {
-      try {
-        await handle.writeFile(lockBytes(record));
-        await handle.sync();
-        await handle.close();
-      } catch (error) {
-        await handle.close().catch(() => {});
-        await unlink(path).catch(() => {});
-        throw error;
-      }
-      return fileLock(path, record, now);
-    }
+    if (await createLock(path, record)) return fileLock(path, record, now);
     const found = await readLock(path);
-    if (!found) continue;
-    const ended = found.record?.pid !== undefined && host !== undefined &&
-      found.record.host === host && hasEnded(found.record.pid);
-    const stale = ended || now() - found.renewed > lease;
-    // A few rounds that each find a different stale lock mean others are
-    // taking it at the same time: leave it to them.
-    if (!stale || attempt >= 5) {
+    if (found && (!stale(found) || round >= MAX_ROUNDS)) {
       throw lockHeld(
         path,
         found.record,
@@ -371,24 +456,30 @@ async function takeLock(
         processText(found.record, host),
       );
     }
-    const aside = asideName(path, host);
-    try {
-      await rename(path, aside);
-    } catch (error) {
-      // Another taker moved it first.
-      if (codeOf(error) === "ENOENT") continue;
-      throw error;
+    if (!found) {
+      // Released in between: the next round creates it, unless others
+      // keep taking and releasing it.
+      if (round >= MAX_ROUNDS) throw lockHeld(path, undefined, lease);
+      continue;
     }
-    const moved = await readLock(aside);
-    if (moved && !sameLock(found, moved)) {
-      // Not the lock judged stale: another taker's, made since. Back it goes.
-      await link(aside, path).catch(async (error) => {
-        if (codeOf(error) === "EEXIST") return;
-        // No hard links here: a rename, which only a third taker could race.
-        await rename(aside, path);
-      });
+    const gen = generation(found);
+    const claimed = await claim(path, gen, host);
+    if (claimed === undefined) {
+      // Another taker is replacing it right now: it takes milliseconds.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      continue;
     }
-    await unlink(aside).catch(() => {});
+    const again = await readLock(path);
+    if (again && generation(again) === gen && stale(again)) {
+      try {
+        await writeFileAtomic(path, lockBytes(record), { mode: 0o600 });
+      } finally {
+        await removeClaims(path);
+      }
+      return fileLock(path, record, now);
+    }
+    // Renewed, released or taken meanwhile: look again.
+    await unlink(claimed).catch(() => {});
   }
 }
 
@@ -409,6 +500,8 @@ function fileLock(
         throw lockLost(path, found?.record);
       }
       mine = { ...mine!, renewedAt: new Date(now()).toISOString() };
+      // Replaced whole, so a taker never reads half a record. Between the
+      // check and the rename only a taker of a stale lock can come in.
       await writeFileAtomic(path, lockBytes(mine), { mode: 0o600 });
     },
     async release() {
@@ -508,7 +601,7 @@ export function directoryStore(
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     return path;
   };
-  return {
+  const store: DirectoryStore = {
     async get(key) {
       checkKey(key);
       try {
@@ -548,7 +641,7 @@ export function directoryStore(
     },
     async write(key, body) {
       checkObjectKey(key);
-      if (!(body instanceof ReadableStream)) {
+      if (!isStream(body)) {
         throw new TypeError("write needs a ReadableStream of bytes");
       }
       const reader = body.getReader();
@@ -590,4 +683,6 @@ export function directoryStore(
       return await takeLock(join(base, key), holder, lease, now);
     },
   };
+  // Whatever members ArchiveStore gains, this store must still be one.
+  return store satisfies ArchiveStore;
 }

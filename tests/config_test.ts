@@ -187,3 +187,55 @@ Deno.test("config: header values must be bytes: other characters are a Validatio
     assert.equal(emulator.requests.length, 1);
   });
 });
+
+Deno.test("config: WORKOS_BASE_URL is the default baseUrl, checked by the same rules, and baseUrl wins", async () => {
+  await withApi(async ({ emulator, config }) => {
+    const saved = Deno.env.get("WORKOS_BASE_URL");
+    const options = seedCall(emulator.organizations[0]);
+    try {
+      Deno.env.set("WORKOS_BASE_URL", `${config.baseUrl}/`);
+      const created = await createExport(options, { apiKey: KEY });
+      assert.equal(emulator.requests.length, 1);
+      assert.ok(created.id);
+      // The client reads it once, when it is made.
+      const client = createClient({ apiKey: KEY });
+      await client.getExport(created.id);
+      assert.equal(emulator.requests.length, 2);
+
+      for (
+        const [value, message] of [
+          ["http://api.example.com", /https:.*WORKOS_BASE_URL/],
+          ["not a url", /absolute URL.*WORKOS_BASE_URL/],
+          [`${config.baseUrl}/?x=1`, /query.*WORKOS_BASE_URL/],
+          ["https://user:pass@api.example.com", /credentials.*WORKOS_BASE_URL/],
+        ] as const
+      ) {
+        Deno.env.set("WORKOS_BASE_URL", value);
+        const error = await failure(createExport(options, { apiKey: KEY }));
+        assert.ok(error instanceof ValidationError, String(error));
+        assert.deepEqual(error.issues.map((i) => i.path), ["baseUrl"]);
+        assert.match(error.issues[0].message, message);
+        // An explicit baseUrl wins over a bad variable.
+        await createExport(options, config);
+      }
+      assert.equal(emulator.requests.length, 6);
+      // Empty means unset: the default host, refused here only by the test's
+      // missing network, is not what is asserted; the URL shown is.
+      Deno.env.set("WORKOS_BASE_URL", "");
+      const unreachable = await failure(
+        createExport(options, {
+          apiKey: KEY,
+          maxRetries: 0,
+          fetch: () => Promise.reject(new TypeError("offline")),
+        }),
+      );
+      assert.match(
+        unreachable.message,
+        /https:\/\/api\.workos\.com\/audit_logs\/exports/,
+      );
+    } finally {
+      if (saved === undefined) Deno.env.delete("WORKOS_BASE_URL");
+      else Deno.env.set("WORKOS_BASE_URL", saved);
+    }
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * README.md is a tested contract: every `ts`, `js` and `sh` block runs, as
+ * a user would run it, against the emulator served on loopback, with only
+ * the substitutions of `readme_blocks.ts` applied; a block marked
+ * `<!-- not run: … -->` is type-checked (`ts`, `js`) or parsed (`sh`,
+ * `json`) instead. A block that drifts from the code fails here.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { serveEmulator } from "../testing.ts";
+import { readmeBlocks, substitute } from "./readme_blocks.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const README = await Deno.readTextFile(`${ROOT}README.md`);
+const CONFIG = `${ROOT}deno.json`;
+const CLI =
+  `deno run --config ${CONFIG} --allow-net=127.0.0.1,localhost --allow-env --allow-read --allow-write ${ROOT}cli.ts`;
+const RUN_FLAGS = [
+  "--config",
+  CONFIG,
+  "--allow-net=127.0.0.1,localhost",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+];
+
+/** A block's output and exit, with a kill after `ms` so a hang fails the test. */
+async function run(
+  command: string[],
+  cwd: string,
+  env: Record<string, string>,
+  ms = 120_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
+    cwd,
+    env: { ...env, NO_COLOR: "1", AUDIT_LOG_EXPORT_DEBUG: "" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), ms);
+  try {
+    const out = await child.output();
+    const text = new TextDecoder();
+    return {
+      code: out.code,
+      stdout: text.decode(out.stdout),
+      stderr: text.decode(out.stderr),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const blocks = readmeBlocks(README);
+
+Deno.test("README: every block is run, or marked with why it is not", () => {
+  const kinds = new Set(blocks.map((b) => b.lang));
+  // Languages the test knows how to run or parse; an unmarked block of any
+  // other language would be untested prose.
+  for (const b of blocks) {
+    assert.ok(
+      ["ts", "js", "sh", "json", "toml", ""].includes(b.lang),
+      `README.md:${b.line}: a \`${b.lang}\` block cannot be tested; mark it or change it`,
+    );
+  }
+  assert.ok(kinds.has("ts") && kinds.has("sh"));
+});
+
+Deno.test("README: every ts and js block runs against the emulator", async (t) => {
+  const server = await serveEmulator({ exportDelayMs: 200, rateLimit: false });
+  const dir = await Deno.makeTempDir({ prefix: "readme_" });
+  const values = {
+    KEY: server.emulator.apiKey,
+    URL: server.url,
+    DIR: dir,
+    CLI,
+  };
+  const env = {
+    WORKOS_API_KEY: server.emulator.apiKey,
+    WORKOS_BASE_URL: server.url,
+    PATH: Deno.env.get("PATH") ?? "",
+    HOME: dir,
+  };
+  try {
+    for (const b of blocks.filter((b) => b.lang === "ts" || b.lang === "js")) {
+      await t.step(`README.md:${b.line}`, async () => {
+        const file = `${dir}/block_${b.line}.${b.lang}`;
+        await Deno.writeTextFile(file, substitute(b.code, values));
+        const command = b.notRun
+          ? [Deno.execPath(), "check", "--config", CONFIG, file]
+          : [Deno.execPath(), "run", ...RUN_FLAGS, file];
+        const out = await run(command, dir, env);
+        assert.equal(
+          out.code,
+          0,
+          `README.md:${b.line}${
+            b.notRun ? ` (type-checked only: ${b.notRun})` : ""
+          } failed:\n${out.stderr}${out.stdout}`,
+        );
+      });
+    }
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("README: every sh block runs against the emulator", async (t) => {
+  const server = await serveEmulator({ exportDelayMs: 200, rateLimit: false });
+  const dir = await Deno.makeTempDir({ prefix: "readme_sh_" });
+  const values = {
+    KEY: server.emulator.apiKey,
+    URL: server.url,
+    DIR: dir,
+    CLI,
+  };
+  const env = {
+    WORKOS_API_KEY: server.emulator.apiKey,
+    WORKOS_BASE_URL: server.url,
+    PATH: `${new URL("../node_modules/.bin", import.meta.url).pathname}:${
+      Deno.env.get("PATH") ?? ""
+    }`,
+    HOME: dir,
+  };
+  try {
+    for (const b of blocks.filter((b) => b.lang === "sh")) {
+      await t.step(`README.md:${b.line}`, async () => {
+        const script = substitute(b.code, values);
+        const file = `${dir}/block_${b.line}.sh`;
+        await Deno.writeTextFile(file, `set -euo pipefail\n${script}`);
+        const out = b.notRun
+          ? await run(["bash", "-n", file], dir, env)
+          : await run(["bash", file], dir, env);
+        assert.equal(
+          out.code,
+          0,
+          `README.md:${b.line}${
+            b.notRun ? ` (parsed only: ${b.notRun})` : ""
+          } failed:\n${out.stderr}${out.stdout}`,
+        );
+      });
+    }
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("README: every json block parses", () => {
+  for (const b of blocks.filter((b) => b.lang === "json")) {
+    assert.doesNotThrow(() => JSON.parse(b.code), `README.md:${b.line}`);
+  }
+});
