@@ -1,7 +1,9 @@
 /**
- * The archive's directory store, for Deno, Node and Bun: `archiveExports`
- * writes one file per window and a checkpoint per organization under a
- * directory, atomically, streaming each window to disk, and locks each
+ * What needs a file system, for Deno, Node and Bun: `saveExport` writes an
+ * export's file to disk as the CLI's `--out` does (atomically, keeping what
+ * it replaces, never two versions joined), and the archive's directory
+ * store writes one file per window and a checkpoint per organization under
+ * a directory, atomically, streaming each window to disk, and locks each
  * organization against a second run.
  *
  * @example
@@ -15,5 +17,7 @@
  */
 
 export { directoryStore } from "./src/fs_store.ts";
+export { saveExport } from "./src/fs_save.ts";
+export type { SavedExport } from "./src/fs_save.ts";
 export type { DirectoryStore, DirectoryStoreOptions } from "./src/fs_store.ts";
 export type { StoreLock } from "./src/archive_store.ts";

@@ -72,7 +72,7 @@ export const SUBSTITUTIONS: readonly {
   },
   {
     from:
-      /(^|[;&|(]\s*|\$\(\s*|WORKOS_API_KEY=\S+ )(?:npx |deno run -A jsr:@audit-log\/export\/cli )?audit-log-export(?= |$)/gm,
+      /(^|[;&|(]\s*|\$\(\s*|WORKOS_API_KEY=\S+ )(?:npx audit-log-export|deno run -A jsr:@audit-log\/export\/cli|audit-log-export)(?= |$)/gm,
     to: "$1$CLI",
     why: "the CLI by its npm or JSR name becomes this checkout's cli.ts",
   },

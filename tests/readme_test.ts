@@ -71,7 +71,7 @@ Deno.test("README: every block is run, or marked with why it is not", () => {
 });
 
 Deno.test("README: every ts and js block runs against the emulator", async (t) => {
-  const server = await serveEmulator({ exportDelayMs: 200, rateLimit: false });
+  const server = await serveEmulator({ exportDelayMs: 0, rateLimit: false });
   const dir = await Deno.makeTempDir({ prefix: "readme_" });
   const values = {
     KEY: server.emulator.apiKey,
@@ -92,7 +92,7 @@ Deno.test("README: every ts and js block runs against the emulator", async (t) =
         await Deno.writeTextFile(file, substitute(b.code, values));
         const command = b.notRun
           ? [Deno.execPath(), "check", "--config", CONFIG, file]
-          : [Deno.execPath(), "run", ...RUN_FLAGS, file];
+          : [Deno.execPath(), "run", "--check", ...RUN_FLAGS, file];
         const out = await run(command, dir, env);
         assert.equal(
           out.code,
@@ -110,7 +110,7 @@ Deno.test("README: every ts and js block runs against the emulator", async (t) =
 });
 
 Deno.test("README: every sh block runs against the emulator", async (t) => {
-  const server = await serveEmulator({ exportDelayMs: 200, rateLimit: false });
+  const server = await serveEmulator({ exportDelayMs: 0, rateLimit: false });
   const dir = await Deno.makeTempDir({ prefix: "readme_sh_" });
   const values = {
     KEY: server.emulator.apiKey,
@@ -121,9 +121,7 @@ Deno.test("README: every sh block runs against the emulator", async (t) => {
   const env = {
     WORKOS_API_KEY: server.emulator.apiKey,
     WORKOS_BASE_URL: server.url,
-    PATH: `${new URL("../node_modules/.bin", import.meta.url).pathname}:${
-      Deno.env.get("PATH") ?? ""
-    }`,
+    PATH: Deno.env.get("PATH") ?? "",
     HOME: dir,
   };
   try {
