@@ -465,7 +465,8 @@ export async function send(
     const delay = wait === undefined
       ? backoff(attempt)
       : Math.max(wait, backoff(0));
-    report(failure, final ? undefined : delay);
+    // Whole milliseconds: a log line or a metric has no use for the jitter's fraction.
+    report(failure, final ? undefined : Math.round(delay));
     if (final) throw failure;
     await sleep(delay, caller);
   }

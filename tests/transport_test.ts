@@ -204,6 +204,7 @@ Deno.test("transport: onAttempt hears every attempt, and never the key or a pres
     );
     assert.equal(attempts[0].url, `${url}/audit_logs/exports`);
     assert.ok(attempts[0].retryInMs! >= 250 && attempts[0].retryInMs! <= 500);
+    assert.ok(Number.isInteger(attempts[0].retryInMs), "whole milliseconds");
     assert.equal(attempts[1].retryInMs, undefined);
     for (const a of attempts) {
       assert.ok(a.durationMs >= 0);

@@ -69,11 +69,32 @@ function writeStdout(chunk: string | Uint8Array): Promise<void> {
   });
 }
 
+let stderrGuarded = false;
+
+/**
+ * Writes progress and messages to stderr. A reader that went away (`2>&1 |
+ * head -1`) must not end the run: what is being saved to a file is worth
+ * more than the progress nobody reads, so later writes are dropped.
+ */
+function writeStderr(text: string): void {
+  if (!stderrGuarded) {
+    // Without a listener, the EPIPE 'error' event would crash the process
+    // mid-download and leave its temporary file behind.
+    process.stderr.on("error", () => {});
+    stderrGuarded = true;
+  }
+  try {
+    process.stderr.write(text);
+  } catch {
+    // Closed: nobody is listening.
+  }
+}
+
 /** The real process's IO, with any given member overriding it. */
 export function processIO(overrides: Partial<CliIO> = {}): CliIO {
   return {
     stdout: overrides.stdout ?? writeStdout,
-    stderr: overrides.stderr ?? ((text) => void process.stderr.write(text)),
+    stderr: overrides.stderr ?? writeStderr,
     env: overrides.env ?? readEnv,
     envDenied: overrides.envDenied ??
       (overrides.env ? undefined : envDenied),
@@ -91,13 +112,4 @@ function currentDir(): string {
     // Deno without read permission: relative paths still resolve against ".".
     return ".";
   }
-}
-
-/** Replaces every occurrence of the secrets in text, as a last line of defence. */
-export function redactor(
-  secrets: readonly (string | undefined)[],
-): (text: string) => string {
-  // Short strings would blank out ordinary words; real keys are long.
-  const list = secrets.filter((s): s is string => !!s && s.length >= 8);
-  return (text) => list.reduce((t, s) => t.replaceAll(s, "[redacted]"), text);
 }

@@ -106,7 +106,8 @@ async function dispatch(
   }
   if (first === "help") {
     const topic = rest[0] === undefined ? undefined : findCommand(rest[0]);
-    if (rest[0] !== undefined && !topic) {
+    // `help help` asks about help itself: the main help is the answer.
+    if (rest[0] !== undefined && rest[0] !== "help" && !topic) {
       throw new UsageError(`no help for unknown command '${rest[0]}'`);
     }
     await io.stdout(topic ? commandHelp(topic) : mainHelp());

@@ -345,7 +345,16 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage:
       "create --org <id> --from <time> [--to <time>] [--action <a>]… [flags]",
     positionals: [],
-    flags: [...FILTERS, JSON_FLAG, SHOW_URL, VERBOSE, ...CONNECTION, HELP],
+    // --quiet is accepted everywhere, so one cron line's flags fit every command.
+    flags: [
+      ...FILTERS,
+      JSON_FLAG,
+      SHOW_URL,
+      QUIET,
+      VERBOSE,
+      ...CONNECTION,
+      HELP,
+    ],
     details: [
       EXPORT_JSON,
       "When no event of the period matches the filters, WorkOS creates no " +
@@ -367,7 +376,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "Read an export by id and print it.",
     usage: "get <id> [flags]",
     positionals: ["id"],
-    flags: [JSON_FLAG, SHOW_URL, VERBOSE, ...CONNECTION, HELP],
+    flags: [JSON_FLAG, SHOW_URL, QUIET, VERBOSE, ...CONNECTION, HELP],
     details: [EXPORT_JSON, URL_NOTE, VERBOSE_NOTE, DURATION_NOTE, AUTH_NOTE],
     examples: ["get audit_log_export_01GBZK5MP7TD1YCFQHFR22180V --json"],
   },
