@@ -3,12 +3,14 @@
  *
  * - `npm pack`: every file package.json points at is in the tarball;
  * - `publint --strict`: no errors, no warnings;
- * - `attw --pack`: no problems under node10, node16 (CJS and ESM), bundler;
+ * - `attw --pack`: no problems under node10, node16 (CJS and ESM), bundler
+ *   (the CLI entry, an ES module only, under node16 ESM and bundler);
  * - a consumer compiled against the installed tarball with
  *   `skipLibCheck: false` and no `@types/*` (nodenext ESM and CJS, bundler,
- *   node10): the published types are complete and self-contained;
+ *   node10; the CLI entry from the ESM setups): the published types are
+ *   complete and self-contained;
  * - `deno publish --dry-run --allow-dirty`: no slow types;
- * - `deno doc --lint` of the library entries (`mod.ts testing.ts fs.ts`):
+ * - `deno doc --lint` of the entries (`mod.ts testing.ts fs.ts cli.ts`):
  *   every public symbol documented.
  *
  * ```sh
@@ -16,8 +18,8 @@
  * ```
  *
  * Every check runs even when one fails; the exit code is 1 if any did. Each
- * check is a module of `scripts/build/`; the library entries whose docs are
- * linted come from `scripts/build/targets.mjs`.
+ * check is a module of `scripts/build/`; the entries whose docs are linted
+ * come from `scripts/build/targets.mjs`.
  *
  * @module
  */
@@ -87,10 +89,33 @@ async function checkPublint(): Promise<Outcome> {
   return publintVerdict(await tool("publint", [NPM_DIR, "--strict"]));
 }
 
+/**
+ * The CLI entry is an ES module only, so under the CommonJS resolutions
+ * (node10, node16 from CommonJS) attw rightly says it cannot be required.
+ * It is checked alone under the ESM resolutions; every other entry under
+ * all of them.
+ */
 async function checkAttw(): Promise<Outcome> {
-  return attwVerdict(
-    await tool("attw", ["--pack", NPM_DIR, "--format", "table"]),
-  );
+  const esmOnly = ENTRIES.filter((e) => e.kind === "cli").map((e) => e.key);
+  const all = await tool("attw", [
+    "--pack",
+    NPM_DIR,
+    "--format",
+    "table",
+    ...(esmOnly.length ? ["--exclude-entrypoints", ...esmOnly] : []),
+  ]);
+  if (esmOnly.length === 0) return attwVerdict(all);
+  const esm = await tool("attw", [
+    "--pack",
+    NPM_DIR,
+    "--format",
+    "json",
+    "--profile",
+    "esm-only",
+    "--entrypoints",
+    ...esmOnly,
+  ]);
+  return attwVerdict(all, { output: esm, entrypoints: esmOnly });
 }
 
 // --- consumer type check ---------------------------------------------------
@@ -130,15 +155,13 @@ async function checkJsrPublish(): Promise<Outcome> {
   );
 }
 
-/** The library entries, whose public symbols need docs (the CLI is documented by its --help). */
+/** Every entry, whose public symbols need docs (the CLI's too: `main` and `CliIO` are an npm and JSR subpath). */
 async function docEntries(): Promise<string[]> {
   const deno = parseDenoJson(
     await Deno.readTextFile(path.join(ROOT, "deno.json")),
     ENTRIES.map((e) => e.key),
   );
-  return ENTRIES.filter((e) => e.kind === "library").map((e) =>
-    entrySource(deno, e.key)
-  );
+  return ENTRIES.map((e) => entrySource(deno, e.key));
 }
 
 async function checkDocLint(): Promise<Outcome> {

@@ -4,9 +4,11 @@
  * the package supports, against the packed npm package installed by name in
  * a scratch project (and, for Deno, against the sources too), the official
  * `@workos-inc/node` SDK against the package's emulator
- * (tests/conformance/workos_sdk_cases.js), and the archive as a Cloudflare
+ * (tests/conformance/workos_sdk_cases.js), the archive as a Cloudflare
  * Cron Trigger writing to R2 in workerd
- * (tests/conformance/archive_cron_cases.js), then prints a table of pass
+ * (tests/conformance/archive_cron_cases.js), and the package imported and
+ * required in one process on Deno, Node and Bun
+ * (tests/conformance/dual_package_cases.js), then prints a table of pass
  * counts and exits non-zero on any failure.
  *
  * The jobs, the Node versions and what each job runs are listed once, in
@@ -481,12 +483,20 @@ async function main() {
   const { cronChecks } = await import(
     pathToFileURL(path.join(CONFORMANCE, "archive_cron_cases.js")).href
   );
+  const { r2StoreCases } = await import(
+    pathToFileURL(path.join(CONFORMANCE, "r2_store_runner.mjs")).href
+  );
+  const { dualPackageCases } = await import(
+    pathToFileURL(path.join(CONFORMANCE, "dual_package_cases.js")).href
+  );
   const counts = {
     "conformance": (row) => casesFor(row.needs).length,
     "faults": () => FAULTS.length * (CALLS.length + 1) + LARGE_CUTS,
     "workos-sdk": () => sdkCases.length,
     "cli": () => CLI_CHECKS,
     "r2-cron": () => cronChecks.length,
+    "r2-store": () => r2StoreCases.length,
+    "dual-package": () => dualPackageCases.length,
   };
   const expected = (row) => counts[row.suite](row);
   let passed = 0;

@@ -340,6 +340,8 @@ const isoSpan = (g: ArchiveGap) =>
  * ```
  */
 export class ArchiveError extends AuditLogError {
+  /** Always `"ArchiveError"`, minified or not: the class's own name too. */
+  static override readonly name: string = "ArchiveError";
   /** Always `"ArchiveError"`, minified or not. */
   override readonly name: string = "ArchiveError";
   /** What was archived before the failures, and every open gap. */

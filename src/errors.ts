@@ -8,10 +8,25 @@
  * or a runtime says, which can echo it, passes through a {@link Redactor}
  * before it becomes part of an error.
  *
+ * `instanceof` holds across copies of the package loaded side by side (the
+ * ES module and the CommonJS build in one Node process, two bundles, two
+ * versions): an error is an instance of a class of any copy when its own
+ * class chain, up to a copy's {@link AuditLogError}, has a class of the same
+ * name. Each class states its name as a static field, so minification does
+ * not change it. An error of another library with the same name is not an
+ * instance: the chain must end in this package's base class, which carries a
+ * registered symbol.
+ *
  * @module
  */
 
 import type { AuditLogExport } from "./types.ts";
+
+/**
+ * Marks the prototype of {@link AuditLogError} in every copy of the package:
+ * a registered symbol is the same in every copy and every realm.
+ */
+const PACKAGE_BRAND = Symbol.for("audit-log-export.AuditLogError");
 
 /**
  * The base class of every error thrown by audit-log-export.
@@ -28,7 +43,32 @@ import type { AuditLogExport } from "./types.ts";
  */
 export class AuditLogError extends Error {
   /** Always `"AuditLogError"`, minified or not. */
+  static override readonly name: string = "AuditLogError";
+  /** Always `"AuditLogError"`, minified or not. */
   override readonly name: string = "AuditLogError";
+
+  static {
+    // Non-enumerable and on the prototype: no error's own properties,
+    // printout or JSON show it.
+    Object.defineProperty(this.prototype, PACKAGE_BRAND, { value: true });
+  }
+
+  /**
+   * Whether `value` is an instance of this class, also when the class and
+   * the error come from two copies of the package (its ES module and
+   * CommonJS builds both loaded, two bundles, two versions): then the
+   * error's class chain, up to the base class of its copy, must have a class
+   * of this one's name. Objects that only look the part (a plain object, an
+   * error of another library with the same `name`) are not instances.
+   *
+   * @param value Anything.
+   * @returns Whether `value instanceof` this class.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    return classNames(value)?.includes(this.name) ?? false;
+  }
+
   /**
    * Creates the error.
    *
@@ -38,6 +78,28 @@ export class AuditLogError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/**
+ * The names of the classes of `value`, from its own class up to the
+ * {@link AuditLogError} of whichever copy of the package made it; or
+ * `undefined` when it is not an error of any copy.
+ */
+function classNames(value: unknown): string[] | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const names: string[] = [];
+  for (
+    let proto: object | null = Object.getPrototypeOf(value);
+    proto !== null;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    const ctor = Object.hasOwn(proto, "constructor")
+      ? (proto as { constructor: unknown }).constructor
+      : undefined;
+    if (typeof ctor === "function") names.push(ctor.name);
+    if (Object.hasOwn(proto, PACKAGE_BRAND)) return names;
+  }
+  return undefined;
 }
 
 /**
@@ -74,6 +136,8 @@ export interface ValidationIssue {
  * ```
  */
 export class ValidationError extends AuditLogError {
+  /** Always `"ValidationError"`, minified or not. */
+  static override readonly name: string = "ValidationError";
   /** Always `"ValidationError"`, minified or not. */
   override readonly name: string = "ValidationError";
   /** Every problem found, in input order. */
@@ -163,6 +227,8 @@ export interface ApiErrorInit {
  */
 export class ApiError extends AuditLogError {
   /** Always `"ApiError"`, minified or not. */
+  static override readonly name: string = "ApiError";
+  /** Always `"ApiError"`, minified or not. */
   override readonly name: string = "ApiError";
   /** HTTP status code. */
   readonly status!: number;
@@ -212,6 +278,8 @@ export class ApiError extends AuditLogError {
  */
 export class BadRequestError extends ApiError {
   /** Always `"BadRequestError"`, minified or not. */
+  static override readonly name: string = "BadRequestError";
+  /** Always `"BadRequestError"`, minified or not. */
   override readonly name: string = "BadRequestError";
 }
 
@@ -239,6 +307,8 @@ export class BadRequestError extends ApiError {
  */
 export class NoEventsError extends BadRequestError {
   /** Always `"NoEventsError"`, minified or not. */
+  static override readonly name: string = "NoEventsError";
+  /** Always `"NoEventsError"`, minified or not. */
   override readonly name: string = "NoEventsError";
 }
 
@@ -252,6 +322,8 @@ export class NoEventsError extends BadRequestError {
  * ```
  */
 export class AuthenticationError extends ApiError {
+  /** Always `"AuthenticationError"`, minified or not. */
+  static override readonly name: string = "AuthenticationError";
   /** Always `"AuthenticationError"`, minified or not. */
   override readonly name: string = "AuthenticationError";
 }
@@ -267,6 +339,8 @@ export class AuthenticationError extends ApiError {
  */
 export class PermissionDeniedError extends ApiError {
   /** Always `"PermissionDeniedError"`, minified or not. */
+  static override readonly name: string = "PermissionDeniedError";
+  /** Always `"PermissionDeniedError"`, minified or not. */
   override readonly name: string = "PermissionDeniedError";
 }
 
@@ -280,6 +354,8 @@ export class PermissionDeniedError extends ApiError {
  * ```
  */
 export class NotFoundError extends ApiError {
+  /** Always `"NotFoundError"`, minified or not. */
+  static override readonly name: string = "NotFoundError";
   /** Always `"NotFoundError"`, minified or not. */
   override readonly name: string = "NotFoundError";
 }
@@ -295,6 +371,8 @@ export class NotFoundError extends ApiError {
  */
 export class ConflictError extends ApiError {
   /** Always `"ConflictError"`, minified or not. */
+  static override readonly name: string = "ConflictError";
+  /** Always `"ConflictError"`, minified or not. */
   override readonly name: string = "ConflictError";
 }
 
@@ -308,6 +386,8 @@ export class ConflictError extends ApiError {
  * ```
  */
 export class UnprocessableEntityError extends ApiError {
+  /** Always `"UnprocessableEntityError"`, minified or not. */
+  static override readonly name: string = "UnprocessableEntityError";
   /** Always `"UnprocessableEntityError"`, minified or not. */
   override readonly name: string = "UnprocessableEntityError";
 }
@@ -324,6 +404,8 @@ export class UnprocessableEntityError extends ApiError {
  */
 export class RateLimitError extends ApiError {
   /** Always `"RateLimitError"`, minified or not. */
+  static override readonly name: string = "RateLimitError";
+  /** Always `"RateLimitError"`, minified or not. */
   override readonly name: string = "RateLimitError";
 }
 
@@ -337,6 +419,8 @@ export class RateLimitError extends ApiError {
  * ```
  */
 export class InternalServerError extends ApiError {
+  /** Always `"InternalServerError"`, minified or not. */
+  static override readonly name: string = "InternalServerError";
   /** Always `"InternalServerError"`, minified or not. */
   override readonly name: string = "InternalServerError";
 }
@@ -352,6 +436,8 @@ export class InternalServerError extends ApiError {
  * ```
  */
 export class ConnectionError extends AuditLogError {
+  /** Always `"ConnectionError"`, minified or not. */
+  static override readonly name: string = "ConnectionError";
   /** Always `"ConnectionError"`, minified or not. */
   override readonly name: string = "ConnectionError";
   /** Method and URL of the failed request. */
@@ -387,6 +473,8 @@ export class ConnectionError extends AuditLogError {
  */
 export class TimeoutError extends AuditLogError {
   /** Always `"TimeoutError"`, minified or not. */
+  static override readonly name: string = "TimeoutError";
+  /** Always `"TimeoutError"`, minified or not. */
   override readonly name: string = "TimeoutError";
   /** The budget that ran out, in milliseconds. */
   readonly timeout: number;
@@ -418,6 +506,8 @@ export class TimeoutError extends AuditLogError {
  * ```
  */
 export class InvalidResponseError extends AuditLogError {
+  /** Always `"InvalidResponseError"`, minified or not. */
+  static override readonly name: string = "InvalidResponseError";
   /** Always `"InvalidResponseError"`, minified or not. */
   override readonly name: string = "InvalidResponseError";
   /** HTTP status of the response. */
@@ -459,6 +549,8 @@ export class InvalidResponseError extends AuditLogError {
  */
 export class ExportFailedError extends AuditLogError {
   /** Always `"ExportFailedError"`, minified or not. */
+  static override readonly name: string = "ExportFailedError";
+  /** Always `"ExportFailedError"`, minified or not. */
   override readonly name: string = "ExportFailedError";
   /** The export as last read from the API; a `url` without its query. */
   readonly export: AuditLogExport;
@@ -493,6 +585,8 @@ export class ExportFailedError extends AuditLogError {
  * ```
  */
 export class CsvParseError extends AuditLogError {
+  /** Always `"CsvParseError"`, minified or not. */
+  static override readonly name: string = "CsvParseError";
   /** Always `"CsvParseError"`, minified or not. */
   override readonly name: string = "CsvParseError";
   /** The 1-based line on which the bad record starts. */

@@ -30,13 +30,20 @@ Deno.test("planBundles: the client and every edge build must be free of Node; th
   ]);
 });
 
-Deno.test("planBundles: every library entry but the client is isolated from the shared classes", () => {
+Deno.test("planBundles: ES modules are entries of the split build; each CommonJS entry mirrors its ES module", () => {
   for (const b of planBundles(sourceOf)) {
-    assert.equal(
-      b.isolated,
-      b.entry === "testing.ts" || b.entry === "fs.ts",
-      b.out,
-    );
+    if (b.format === "cjs") {
+      assert.equal(b.build, "mirror", b.out);
+      assert.equal(
+        b.mirrors,
+        b.out.replace(/^cjs\//, "esm/").replace(/\.cjs$/, ".js"),
+      );
+    } else if (b.standsInFor === undefined) {
+      assert.equal(b.build, "split", b.out);
+      assert.equal(b.mirrors, undefined, b.out);
+    } else {
+      assert.equal(b.build, "alone", b.out);
+    }
   }
 });
 
@@ -44,17 +51,19 @@ Deno.test("planBundles: edge builds are made as their entry says", () => {
   const bundles = planBundles(sourceOf);
   const testingEdge = bundles.find((b) => b.out === "esm/testing.edge.js")!;
   assert.equal(testingEdge.stubNode, true);
+  assert.equal(testingEdge.build, "split");
   assert.equal(testingEdge.standsInFor, undefined);
   const fsEdge = bundles.find((b) => b.out === "esm/fs.edge.js")!;
   assert.equal(fsEdge.standsInFor, "esm/fs.js");
+  assert.equal(fsEdge.build, "alone");
   assert.equal(fsEdge.stubNode, undefined);
   assert.equal(fsEdge.key, "./fs");
 });
 
-Deno.test("planBundles: the CLI is one ES module for Node, the bin's", () => {
+Deno.test("planBundles: the CLI is one ES module, the bin's, with no CommonJS twin", () => {
   const cli = planBundles(sourceOf).filter((b) => b.entry === "cli.ts");
   assert.equal(cli.length, 1);
-  assert.equal(cli[0].platform, "node");
+  assert.equal(cli[0].build, "split");
   assert.equal(cli[0].format, "esm");
   assert.equal(cli[0].bin, true);
   assert.equal(
@@ -76,7 +85,8 @@ Deno.test("planBundles: a new entry point is one more entry", () => {
     "cjs/extra.cjs extra.ts",
     "esm/extra.edge.js extra.ts",
   ]);
-  assert.ok(
-    bundles.filter((b) => b.entry === "extra.ts").every((b) => b.isolated),
+  assert.deepEqual(
+    bundles.filter((b) => b.entry === "extra.ts").map((b) => b.build),
+    ["split", "mirror", "split"],
   );
 });

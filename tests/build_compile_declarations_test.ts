@@ -67,3 +67,32 @@ Deno.test("compileDeclarations: a type error in the sources stops the build with
     );
   });
 });
+
+Deno.test("compileDeclarations: the Deno-first sources' import.meta.main and for-await over a ReadableStream compile; nothing of it is emitted", async () => {
+  const emitted = await inProject({
+    "package.json": '{ "type": "module" }',
+    "mod.ts": [
+      "/** Reads every chunk. */",
+      "export async function drain(s: ReadableStream<Uint8Array>): Promise<number> {",
+      "  let n = 0;",
+      "  for await (const chunk of s) n += chunk.length;",
+      "  return n;",
+      "}",
+      "if (import.meta.main) console.log(await drain(new Blob(['x']).stream()));",
+      "",
+    ].join("\n"),
+  }, (root) =>
+    compileDeclarations(["mod.ts"], {
+      root,
+      outDir: path.join(root, "types"),
+      typeRoots,
+    }));
+  assert.deepEqual(
+    [...emitted.keys()].map((f) => path.basename(f)),
+    ["mod.d.ts"],
+  );
+  assert.match(
+    [...emitted.values()][0],
+    /export declare function drain\(s: ReadableStream<Uint8Array>\): Promise<number>;/,
+  );
+});

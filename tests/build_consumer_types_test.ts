@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  CLI_CONSUMER,
   CONSUMER,
   CONSUMER_SETUPS,
   consumerTsconfig,
@@ -16,6 +17,30 @@ Deno.test("consumer types: the consumer imports every library entry of the packa
       imported.has(specifier),
       `the consumer does not import ${specifier}`,
     );
+  }
+});
+
+Deno.test("consumer types: the CLI entry, an ES module only, is compiled by every ESM setup and no CommonJS one", () => {
+  const cli = ENTRIES.find((e) => e.kind === "cli")!;
+  assert.match(
+    CLI_CONSUMER,
+    new RegExp(`from "${NPM_NAME}${cli.key.slice(1)}"`),
+  );
+  for (const [name, setup] of Object.entries(CONSUMER_SETUPS)) {
+    const files = Object.entries(setup.files);
+    const esm = files.filter(([f]) =>
+      !f.endsWith(".cts") && setup.options.module !== "commonjs"
+    );
+    assert.equal(
+      files.some(([, text]) => text === CLI_CONSUMER),
+      esm.length > 0,
+      name,
+    );
+    for (const [file, text] of files) {
+      if (text === CLI_CONSUMER) {
+        assert.ok(!file.endsWith(".cts"), `${name}: ${file}`);
+      }
+    }
   }
 });
 

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
+  esmFace,
   flavour,
+  moduleDocOf,
   npmNameInDocs,
 } from "../scripts/build/declaration_flavour.ts";
 
@@ -28,6 +30,27 @@ Deno.test("flavour: the CommonJS flavour points them at .cjs", () => {
   assert.match(out, /from "\.\/a\.cjs"/);
   assert.match(out, /import\("\.\/d\.cjs"\)/);
   assert.ok(!/\.\/a\.ts"/.test(out));
+});
+
+Deno.test("flavour: the extension can depend on the specifier (an ES module declaration importing CommonJS ones)", () => {
+  const out = flavour("x.d.ts", TEXT, (s) => s === "./a.ts" ? ".cjs" : ".js");
+  assert.match(out, /from "\.\/a\.cjs"/);
+  assert.match(out, /from "\.\.\/b\/c\.js"/);
+});
+
+Deno.test("esmFace: re-exports the CommonJS declaration, after the entry's module doc", () => {
+  assert.equal(esmFace("mod.d.cts"), 'export * from "./mod.cjs";\n');
+  assert.equal(
+    esmFace("mod.d.cts", "/**\n * The client.\n * @module\n */"),
+    '/**\n * The client.\n * @module\n */\nexport * from "./mod.cjs";\n',
+  );
+});
+
+Deno.test("moduleDocOf: only a leading @module comment", () => {
+  const doc = "/**\n * The client.\n *\n * @module\n */";
+  assert.equal(moduleDocOf(`${doc}\nexport {};\n`), doc);
+  assert.equal(moduleDocOf("/** A function. */\nexport {};\n"), "");
+  assert.equal(moduleDocOf('export * from "./a.js";\n'), "");
 });
 
 Deno.test("npmNameInDocs: the JSR name and its subpaths become the npm name, quoted either way", () => {

@@ -1,31 +1,42 @@
 import assert from "node:assert/strict";
-import type { Metafile } from "esbuild";
+import * as esbuild from "esbuild";
 import { BuildError } from "../scripts/build/build_error.ts";
 import {
+  type CheckedFile,
   checkEdgeSafe,
   edgeSafetyProblems,
   isNodeBuiltin,
+  nodeGlobalsIn,
 } from "../scripts/build/edge_safe.ts";
 
-/** A metafile of one output with these inputs and imports. */
-function meta(
-  inputs: string[],
-  imports: Metafile["outputs"][string]["imports"] = [],
-): Metafile {
+/** A built file with this code, these sources and these imports left external. */
+function file(
+  code: string,
+  { out = "esm/x.js", inputs = ["src/a.ts"], external = [] }: Partial<
+    CheckedFile
+  > = {},
+): CheckedFile {
   return {
-    inputs: Object.fromEntries(
-      inputs.map((i) => [i, { bytes: 1, imports: [] }]),
-    ),
-    outputs: {
-      "out.js": { bytes: 1, inputs: {}, imports, exports: [] },
-    },
+    out,
+    format: out.endsWith(".cjs") ? "cjs" : "esm",
+    inputs,
+    external,
+    code,
   };
 }
 
-const esm = { out: "esm/x.js", entry: "x.ts", format: "esm" as const };
-const cjs = { out: "cjs/x.cjs", entry: "x.ts", format: "cjs" as const };
+/** esbuild's service outlives a test unless stopped. */
+function test(name: string, fn: () => Promise<void> | void) {
+  Deno.test(name, async () => {
+    try {
+      await fn();
+    } finally {
+      await esbuild.stop();
+    }
+  });
+}
 
-Deno.test("isNodeBuiltin: node: specifiers, bare built-ins and their subpaths", () => {
+test("isNodeBuiltin: node: specifiers, bare built-ins and their subpaths", () => {
   for (const spec of ["node:fs", "fs", "fs/promises", "node:http", "crypto"]) {
     assert.ok(isNodeBuiltin(spec), spec);
   }
@@ -34,66 +45,114 @@ Deno.test("isNodeBuiltin: node: specifiers, bare built-ins and their subpaths", 
   }
 });
 
-Deno.test("edgeSafetyProblems: clean code passes, including a probe of globalThis.process and comment markers", () => {
+test("edgeSafetyProblems: clean code passes, including a probe of globalThis.process, comments and strings", async () => {
   const code = [
     "// src/process.ts",
+    "/** Reads process.env where there is one. */",
     "const env = globalThis.process?.env;",
     'const s = "Buffer";',
     "export { env, s };",
   ].join("\n");
-  assert.deepEqual(edgeSafetyProblems(esm, meta(["src/a.ts"]), code), []);
+  assert.deepEqual(await edgeSafetyProblems([file(code)]), []);
 });
 
-Deno.test("edgeSafetyProblems: a Node built-in among the inputs", () => {
+test("edgeSafetyProblems: a local or a parameter named like a Node global, a property, words in a template are not the global", async () => {
+  const code = [
+    "function lockHeld(where, process) {",
+    "  const who = process ? [process] : [];",
+    "  return `at once when its process has ended ${who}`;",
+    "}",
+    "const o = { process: 1, Buffer: 2 };",
+    "const require = (x) => x;",
+    "export { lockHeld, o, require };",
+  ].join("\n");
+  assert.deepEqual(await edgeSafetyProblems([file(code)]), []);
+});
+
+test("edgeSafetyProblems: a Node built-in among the sources", async () => {
   assert.deepEqual(
-    edgeSafetyProblems(esm, meta(["src/a.ts", "node:http"]), ""),
-    ["input node:http"],
+    await edgeSafetyProblems([
+      file("", { inputs: ["src/a.ts", "node:http"] }),
+    ]),
+    ["esm/x.js: input node:http"],
   );
 });
 
-Deno.test("edgeSafetyProblems: any import left in the output", () => {
-  const problems = edgeSafetyProblems(
-    esm,
-    meta([], [{ path: "node:http", kind: "dynamic-import", external: true }]),
-    "",
-  );
-  assert.deepEqual(problems, ['external import "node:http" (dynamic-import)']);
+test("edgeSafetyProblems: any import left external", async () => {
+  const problems = await edgeSafetyProblems([
+    file("", {
+      external: [{ path: "node:http", kind: "dynamic-import" }],
+    }),
+  ]);
+  assert.deepEqual(problems, [
+    'esm/x.js: external import "node:http" (dynamic-import)',
+  ]);
 });
 
-Deno.test("edgeSafetyProblems: built-in specifiers that reached the code as text", () => {
+test("edgeSafetyProblems: built-in specifiers that reached the code as text", async () => {
   const code = 'const a = require("fs");\nconst b = import("node:net");\n' +
     'import { x } from "os";';
-  const problems = edgeSafetyProblems(cjs, meta([]), code);
-  assert.ok(problems.includes('module "fs"'), problems.join());
-  assert.ok(problems.includes('module "node:net"'), problems.join());
-  assert.ok(problems.includes('module "os"'), problems.join());
+  const problems = await edgeSafetyProblems([file(code, { out: "cjs/x.cjs" })]);
+  assert.ok(problems.includes('cjs/x.cjs: module "fs"'), problems.join());
+  assert.ok(problems.includes('cjs/x.cjs: module "node:net"'), problems.join());
+  assert.ok(problems.includes('cjs/x.cjs: module "os"'), problems.join());
 });
 
-Deno.test("edgeSafetyProblems: Node globals, with their line", () => {
-  const code = "const a = 1;\nconst b = Buffer.from('x');\nprocess.exit(1);";
-  assert.deepEqual(edgeSafetyProblems(esm, meta([]), code), [
-    "global Buffer at esm/x.js:2",
-    "global process at esm/x.js:3",
+test("edgeSafetyProblems: Node globals, each with the line that uses it, in every file given", async () => {
+  const problems = await edgeSafetyProblems([
+    file("export const a = 1;\nexport const b = Buffer.from('x');"),
+    file("process.exit(1);\nexport {};", { out: "esm/chunks/c.js" }),
+  ]);
+  assert.deepEqual(problems, [
+    'esm/x.js: global Buffer in: export const b = Buffer.from("x");',
+    "esm/chunks/c.js: global process in: process.exit(1);",
   ]);
 });
 
-Deno.test("edgeSafetyProblems: CommonJS is an error in an ES module, not in a CommonJS bundle", () => {
-  const code = "var x = __require('y');\nmodule.exports = x;";
-  assert.deepEqual(edgeSafetyProblems(esm, meta([]), code), [
-    "global __require at esm/x.js:1",
-    "global module.exports at esm/x.js:2",
+test("edgeSafetyProblems: CommonJS is an error in an ES module, not in a CommonJS file", async () => {
+  const code = "var x = require('y');\nmodule.exports = x;";
+  const esm = await edgeSafetyProblems([file(code)]);
+  assert.ok(
+    esm.some((p) => p.startsWith("esm/x.js: global require")),
+    esm.join(),
+  );
+  assert.ok(
+    esm.some((p) => p.startsWith("esm/x.js: global module")),
+    esm.join(),
+  );
+  assert.deepEqual(
+    await edgeSafetyProblems([file(code, { out: "cjs/x.cjs" })]),
+    [],
+  );
+  const shim = await edgeSafetyProblems([
+    file("var __require = (x) => x;\nexport default __require('y');"),
   ]);
-  assert.deepEqual(edgeSafetyProblems(cjs, meta([]), code), []);
+  assert.ok(shim.some((p) => p.includes("global __require")), shim.join());
 });
 
-Deno.test("checkEdgeSafe: stops the build naming the bundle, its entry and each problem", () => {
-  assert.throws(
-    () => checkEdgeSafe(esm, meta(["node:fs"]), "setImmediate(f);"),
+test("nodeGlobalsIn: typeof and shorthand properties are free references too", async () => {
+  const found = await nodeGlobalsIn(
+    "export const a = typeof setImmediate;\nexport const b = { __dirname };",
+    "esm",
+  );
+  assert.deepEqual(found.map((f) => f.name).sort(), [
+    "__dirname",
+    "setImmediate",
+  ]);
+});
+
+test("checkEdgeSafe: stops the build naming the entry, its source and each problem", async () => {
+  const b = { out: "esm/x.js", entry: "x.ts" };
+  await assert.rejects(
+    checkEdgeSafe(b, [
+      file("export {};", { inputs: ["node:fs"] }),
+      file("setImmediate(f);\nexport {};", { out: "esm/chunks/c.js" }),
+    ]),
     (e) =>
       e instanceof BuildError &&
       e.message.startsWith("esm/x.js (a build of x.ts") &&
-      e.message.includes("input node:fs") &&
-      e.message.includes("global setImmediate at esm/x.js:1"),
+      e.message.includes("esm/x.js: input node:fs") &&
+      e.message.includes("esm/chunks/c.js: global setImmediate in: "),
   );
-  checkEdgeSafe(esm, meta(["src/a.ts"]), "export {};");
+  await checkEdgeSafe(b, [file("export {};")]);
 });

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { planBundles } from "../scripts/build/bundle_plan.ts";
 import { referencedFiles } from "../scripts/build/pack_contents.ts";
 import {
+  cliExports,
   entryExports,
   packageJson,
   redirectDir,
   redirectPackageJson,
+  repositoryFields,
 } from "../scripts/build/package_json.ts";
 import {
   BIN_NAME,
@@ -19,26 +21,53 @@ import {
 const deno = { name: "@scope/pkg", version: "1.2.3", license: "MIT" };
 const sourceOf = (key: string) => key === "." ? "mod.ts" : `${key.slice(2)}.ts`;
 
-Deno.test("packageJson: every library entry is an export; the CLI is the bin", () => {
+Deno.test("packageJson: every entry is an export, as on JSR; the CLI is also the bin", () => {
   const pkg = packageJson(deno);
   const exports = pkg.exports as Record<string, unknown>;
   assert.deepEqual(Object.keys(exports), [
     ...ENTRIES.filter((e) => e.kind === "library").map((e) => e.key),
+    ...ENTRIES.filter((e) => e.kind === "cli").map((e) => e.key),
     "./package.json",
   ]);
+  assert.deepEqual(exports["./cli"], {
+    types: "./types/cli.d.ts",
+    default: "./esm/cli.js",
+  });
   assert.deepEqual(pkg.bin, { [BIN_NAME]: `./bin/${BIN_NAME}.js` });
   assert.equal(pkg.name, NPM_NAME);
   assert.equal(pkg.version, "1.2.3");
-  assert.equal(pkg.homepage, "https://jsr.io/@scope/pkg");
+});
+
+Deno.test("packageJson: no homepage, repository or bugs link until there is a public repository", () => {
+  const pkg = packageJson(deno);
+  for (const field of ["homepage", "repository", "bugs"]) {
+    assert.equal(pkg[field], undefined, field);
+  }
+  const linked = packageJson(
+    deno,
+    ENTRIES,
+    "https://github.com/owner/audit-log-export",
+  );
+  assert.equal(
+    linked.homepage,
+    "https://github.com/owner/audit-log-export#readme",
+  );
+  assert.deepEqual(linked.repository, {
+    type: "git",
+    url: "git+https://github.com/owner/audit-log-export.git",
+  });
+  assert.deepEqual(linked.bugs, {
+    url: "https://github.com/owner/audit-log-export/issues",
+  });
 });
 
 Deno.test("packageJson: every file it points at is one the build writes", () => {
   const written = new Set([
     ...planBundles(sourceOf).map((b) => b.out),
-    ...ENTRIES.filter((e) => e.kind === "library").flatMap((e) => [
-      `types/${e.name}.d.ts`,
-      `types/${e.name}.d.cts`,
-    ]),
+    ...ENTRIES.map((e) => `types/${e.name}.d.ts`),
+    ...ENTRIES.filter((e) => e.kind === "library").map((e) =>
+      `types/${e.name}.d.cts`
+    ),
     `bin/${BIN_NAME}.js`,
     "package.json",
   ]);
@@ -124,4 +153,15 @@ Deno.test("redirectPackageJson: node10 finds a subpath's CommonJS build and type
     main: "../cjs/fs.cjs",
     types: "../types/fs.d.cts",
   });
+});
+
+Deno.test("cliExports: the CLI's types and ES module, under default so that Node 22 can require it", () => {
+  assert.deepEqual(cliExports({ name: "cli" }), {
+    types: "./types/cli.d.ts",
+    default: "./esm/cli.js",
+  });
+});
+
+Deno.test("repositoryFields: nothing without a repository", () => {
+  assert.deepEqual(repositoryFields(undefined), {});
 });

@@ -39,7 +39,7 @@ Deno.test('targets: the first library entry is the client at ".", and there is o
   assert.equal(ENTRIES.filter((e) => e.kind === "cli").length, 1);
 });
 
-Deno.test("targets: the CLI has no npm subpath builds (no edge build, no edge-safety claim)", () => {
+Deno.test("targets: the CLI has no edge build and no edge-safety claim", () => {
   for (const e of ENTRIES.filter((e) => e.kind === "cli")) {
     assert.equal(e.edge, undefined);
     assert.equal(e.edgeSafe, undefined);
@@ -73,6 +73,31 @@ Deno.test("targets: the matrix runs every suite somewhere", () => {
   );
   assert.deepEqual(
     [...suites].sort(),
-    ["cli", "conformance", "faults", "r2-cron", "workos-sdk"],
+    [
+      "cli",
+      "conformance",
+      "dual-package",
+      "faults",
+      "r2-cron",
+      "r2-store",
+      "workos-sdk",
+    ],
   );
+});
+
+Deno.test("targets: Deno, every Node and Bun load the package through import and require in one process", () => {
+  const dual = MATRIX.flatMap((item) =>
+    "perNode" in item
+      ? item.perNode.filter((j) => j.suite === "dual-package").map((j) =>
+        j.labels.join()
+      )
+      : item.suite === "dual-package"
+      ? [`${item.runtime}:${item.labels.join()}`]
+      : []
+  );
+  assert.deepEqual(dual.sort(), [
+    "bun:bun-dual",
+    "deno:deno-dual",
+    "{node}-dual",
+  ]);
 });

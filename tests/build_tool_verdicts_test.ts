@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Output } from "../scripts/build/exec.ts";
 import {
+  attwJsonProblems,
   attwVerdict,
   docLintVerdict,
   jsrPublishVerdict,
@@ -29,6 +30,63 @@ Deno.test("attwVerdict: clean only with exit 0 and No problems found", () => {
   assert.equal(bad.ok, false);
   assert.equal(bad.summary, "attw reported problems");
   assert.match(bad.details!, /Masquerading/);
+});
+
+/** attw's JSON of an ES-module-only entry: these problems, by kind. */
+const attwJson = (
+  problems: { kind: string; entrypoint: string; resolutionKind: string }[],
+  code = 0,
+) =>
+  out(
+    code,
+    JSON.stringify({
+      analysis: {},
+      problems: Object.groupBy(problems, (p) => p.kind),
+    }),
+  );
+
+const CJS_ONLY_PROBLEMS = [
+  { kind: "NoResolution", entrypoint: "./cli", resolutionKind: "node10" },
+  {
+    kind: "CJSResolvesToESM",
+    entrypoint: "./cli",
+    resolutionKind: "node16-cjs",
+  },
+];
+
+Deno.test("attwJsonProblems: problems under the CommonJS resolutions are by design for an ES-module-only entry", () => {
+  assert.deepEqual(attwJsonProblems(attwJson(CJS_ONLY_PROBLEMS)), []);
+  assert.deepEqual(
+    attwJsonProblems(attwJson([...CJS_ONLY_PROBLEMS, {
+      kind: "FalseESM",
+      entrypoint: "./cli",
+      resolutionKind: "node16-esm",
+    }])),
+    ["./cli: FalseESM under node16-esm"],
+  );
+  assert.match(attwJsonProblems(out(1, "not json"))[0], /no JSON/);
+});
+
+Deno.test("attwVerdict: with an ES-module-only run, both runs must be clean", () => {
+  const clean = out(0, "No problems found 🌟");
+  const esmOnly = (output: Output) => ({ output, entrypoints: ["./cli"] });
+  const ok = attwVerdict(clean, esmOnly(attwJson(CJS_ONLY_PROBLEMS)));
+  assert.equal(ok.ok, true);
+  assert.match(ok.summary, /\.\/cli \(ES module only\): node16-esm, bundler/);
+  const bad = attwVerdict(
+    clean,
+    esmOnly(attwJson([{
+      kind: "InternalResolutionError",
+      entrypoint: "./cli",
+      resolutionKind: "bundler",
+    }], 1)),
+  );
+  assert.equal(bad.ok, false);
+  assert.match(bad.details!, /InternalResolutionError under bundler/);
+  assert.equal(
+    attwVerdict(out(1, "❌"), esmOnly(attwJson(CJS_ONLY_PROBLEMS))).ok,
+    false,
+  );
 });
 
 Deno.test("jsrPublishVerdict: passed only when the dry run completed", () => {

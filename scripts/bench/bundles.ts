@@ -1,14 +1,17 @@
 /**
  * Row 1, bundle size, and the builds the other rows run: esbuild bundles of
- * edge apps (minified, gzip -9) and plain ESM bundles of the package for Node
- * and Deno, all under `.bench/`.
+ * edge apps (minified, gzip -9), the npm package as `npm pack` would
+ * publish it, and plain ESM bundles of the package for Node and Deno, all
+ * under `.bench/` (the npm package under `npm/`, where the build writes it).
  *
  * @module
  */
 
 import * as esbuild from "esbuild";
+import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { benchFile, ROOT, WORK } from "./paths.ts";
+import { run } from "./proc.ts";
 
 /** The edge apps compared, by key. */
 export const EDGE_APPS = {
@@ -43,9 +46,26 @@ export interface BundleSize {
   gzipWithoutValibot: number;
 }
 
+/** The npm package as `npm pack` would publish it. */
+export interface TarballSize {
+  /** The tarball (gzip), in bytes: what a user downloads. */
+  packed: number;
+  /** Its files unpacked, in bytes: what lands in `node_modules`. */
+  unpacked: number;
+  files: number;
+  /**
+   * Each top-level part (`esm/`, `cjs/`, `types/`, `README.md`, …): its
+   * bytes unpacked and gzipped as one stream (about its share of the
+   * tarball), largest share first.
+   */
+  parts: { name: string; unpacked: number; gzip: number; files: number }[];
+}
+
 /** The size of every edge app, plus the paths of the runtime bundles. */
 export interface Builds {
   edge: Record<EdgeApp, BundleSize>;
+  /** The npm package, or why it could not be built or packed. */
+  tarball: TarballSize | { error: string };
   /** Plain ESM bundle of `mod.ts` (valibot inlined), as Node and Deno import it. */
   mod: string;
   /** Its size in bytes. */
@@ -148,7 +168,54 @@ async function coldEntries(): Promise<Builds["cold"]> {
   return paths;
 }
 
-/** Builds everything the benchmarks need and measures the edge bundles. */
+/**
+ * Builds the npm package into `npm/` with `scripts/build_npm.ts` and
+ * measures what `npm pack` would publish. A build that fails is reported,
+ * not fatal: the other rows do not need the package.
+ */
+export async function tarballSize(): Promise<TarballSize | { error: string }> {
+  try {
+    await run(Deno.execPath(), ["run", "-A", "scripts/build_npm.ts"]);
+    // "./npm", not "npm": a bare name is a package of the registry.
+    const { stdout } = await run("npm", [
+      "pack",
+      "./npm",
+      "--dry-run",
+      "--json",
+    ]);
+    const [packed] = JSON.parse(stdout) as {
+      size: number;
+      unpackedSize: number;
+      files: { path: string; size: number }[];
+    }[];
+    const byPart = new Map<string, string[]>();
+    for (const f of packed.files) {
+      const name = f.path.includes("/") ? `${f.path.split("/")[0]}/` : f.path;
+      byPart.set(name, [...byPart.get(name) ?? [], f.path]);
+    }
+    const parts = [...byPart].map(([name, paths]) => {
+      const contents = paths.map((p) => readFileSync(`${ROOT}/npm/${p}`));
+      const all = new Uint8Array(contents.reduce((n, c) => n + c.length, 0));
+      contents.reduce((at, c) => (all.set(c, at), at + c.length), 0);
+      return {
+        name,
+        unpacked: all.length,
+        gzip: gzipSync(all, { level: 9 }).length,
+        files: paths.length,
+      };
+    }).sort((a, b) => b.gzip - a.gzip);
+    return {
+      packed: packed.size,
+      unpacked: packed.unpackedSize,
+      files: packed.files.length,
+      parts,
+    };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Builds everything the benchmarks need and measures the edge bundles and the npm package. */
 export async function build(): Promise<Builds> {
   try {
     const edge = {} as Record<EdgeApp, BundleSize>;
@@ -158,6 +225,7 @@ export async function build(): Promise<Builds> {
     const mod = await plainBundle("mod.ts", `${WORK}/mod.mjs`);
     return {
       edge,
+      tarball: await tarballSize(),
       mod,
       modBytes: (await Deno.stat(mod)).size,
       modCjs: await plainBundle("mod.ts", `${WORK}/mod.cjs`, "cjs"),

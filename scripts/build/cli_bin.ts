@@ -16,9 +16,12 @@ process.exitCode = await main(process.argv.slice(2));
 `;
 }
 
-/** Fails unless the CLI bundle's code exports `main`, which the bin calls. */
-export function checkCliMain(code: string, entryFile: string): void {
-  if (!/export\s*\{[^}]*\bmain\b/.test(code)) {
+/** Fails unless the CLI's output exports `main` (its names in `exports`), which the bin calls. */
+export function checkCliMain(
+  exports: readonly string[],
+  entryFile: string,
+): void {
+  if (!exports.includes("main")) {
     fail(`${entryFile} must export main(args): Promise<number> for the bin`);
   }
 }

@@ -113,6 +113,26 @@ export async function archive(root: string): Promise<ArchivedWindow[]> {
 }
 `;
 
+/**
+ * Uses the CLI entry in-process, as its docs do. It is an ES module only,
+ * so only the ESM setups compile it.
+ */
+export const CLI_CONSUMER =
+  `import { type CliIO, main } from "audit-log-export/cli";
+
+let output = "";
+const io: Partial<CliIO> = {
+  stdout: async (chunk) => void (output += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk)),
+  env: (name) => (name === "WORKOS_API_KEY" ? "sk_test_emulator" : undefined),
+  signal: AbortSignal.timeout(1_000),
+};
+
+export async function version(): Promise<string> {
+  const code: number = await main(["--version"], io);
+  return \`\${code} \${output}\`;
+}
+`;
+
 /** A module resolution to compile the consumer under: its files and compiler options. */
 export interface ConsumerSetup {
   files: Record<string, string>;
@@ -121,12 +141,16 @@ export interface ConsumerSetup {
 
 /** The setups, by name; a setup's directory is the first word of its name. */
 export const CONSUMER_SETUPS: Record<string, ConsumerSetup> = {
-  "nodenext (ESM .mts, CJS .cts)": {
-    files: { "esm.mts": CONSUMER, "cjs.cts": CONSUMER },
+  "nodenext (ESM .mts, CJS .cts, the CLI from ESM)": {
+    files: {
+      "esm.mts": CONSUMER,
+      "cjs.cts": CONSUMER,
+      "cli.mts": CLI_CONSUMER,
+    },
     options: { module: "nodenext", moduleResolution: "nodenext" },
   },
   "bundler": {
-    files: { "bundler.ts": CONSUMER },
+    files: { "bundler.ts": CONSUMER, "cli.ts": CLI_CONSUMER },
     options: { module: "esnext", moduleResolution: "bundler" },
   },
   "node10": {

@@ -28,8 +28,13 @@ const KEYWORDS = [
   "cloudflare-workers",
   "edge",
 ];
-// No git remote is configured in this checkout: confirm before publishing.
-const REPOSITORY = "https://github.com/audit-log/export";
+/**
+ * The public repository (`https://github.com/<owner>/<name>`), which gives
+ * package.json its `repository`, `bugs` and `homepage`. There is none yet:
+ * rather no link than a wrong one (npm then shows none). Set it when the
+ * repository is public.
+ */
+export const REPOSITORY: string | undefined = undefined;
 
 /**
  * The conditional exports of a library entry: its edge build (when it has
@@ -60,6 +65,30 @@ export function entryExports(entry: Pick<Entry, "name" | "edge">) {
   };
 }
 
+/**
+ * The exports of the CLI entry: an ES module for Node (it imports Node's
+ * modules), under `default` so that `require` of it works where Node can
+ * require an ES module (22.12 and later) and says why where it cannot.
+ */
+export function cliExports(entry: Pick<Entry, "name">) {
+  return {
+    types: `./types/${entry.name}.d.ts`,
+    default: `./esm/${entry.name}.js`,
+  };
+}
+
+/** `repository`, `bugs` and `homepage` of a GitHub repository, or none without one. */
+export function repositoryFields(
+  repository: string | undefined,
+): Record<string, unknown> {
+  if (repository === undefined) return {};
+  return {
+    homepage: `${repository}#readme`,
+    repository: { type: "git", url: `git+${repository}.git` },
+    bugs: { url: `${repository}/issues` },
+  };
+}
+
 /** The directory of a subpath's `node10` redirect (`"./testing"` → `"testing"`), or none for `"."`. */
 export function redirectDir(entry: Pick<Entry, "key">): string | undefined {
   return entry.key === "." ? undefined : entry.key.replace(/^\.\//, "");
@@ -83,11 +112,13 @@ export function redirectPackageJson(entry: Pick<Entry, "name">): string {
 
 /**
  * The npm package.json. The first library entry is `"."`, which `main`,
- * `module` and `types` point at; the CLI entry, if any, is the bin.
+ * `module` and `types` point at; the CLI entry, if any, is the bin and an
+ * ES module subpath (the same entries as on JSR).
  */
 export function packageJson(
   deno: Pick<DenoJson, "name" | "version" | "license">,
   entries: readonly Entry[] = ENTRIES,
+  repository: string | undefined = REPOSITORY,
 ): Record<string, unknown> {
   const libraries = entries.filter((e) => e.kind === "library");
   const main = libraries[0];
@@ -101,9 +132,7 @@ export function packageJson(
     version: deno.version,
     description: DESCRIPTION,
     keywords: KEYWORDS,
-    homepage: `https://jsr.io/${deno.name}`,
-    repository: { type: "git", url: `git+${REPOSITORY}.git` },
-    bugs: { url: `${REPOSITORY}/issues` },
+    ...repositoryFields(repository),
     license: deno.license ?? "MIT",
     type: "module",
     sideEffects: false,
@@ -111,6 +140,7 @@ export function packageJson(
     engines: { node: `>=${Math.min(...NODES.map((n) => n.major))}` },
     exports: {
       ...Object.fromEntries(libraries.map((e) => [e.key, entryExports(e)])),
+      ...(cli ? { [cli.key]: cliExports(cli) } : {}),
       "./package.json": "./package.json",
     },
     main: `./cjs/${main.name}.cjs`,

@@ -49,9 +49,10 @@ export const EDGE_CONDITIONS = ["workerd", "edge-light", "browser"];
  * @property {string} name  Base name of its outputs: `esm/<name>.js`,
  *   `cjs/<name>.cjs`, `types/<name>.d.ts`.
  * @property {"library" | "cli"} kind  A library entry is an npm subpath with
- *   ESM and CommonJS bundles and declarations (and, except `"."`, a
+ *   ES module and CommonJS builds and declarations (and, except `"."`, a
  *   `<subpath>/package.json` redirect for `moduleResolution: node10`); the
- *   CLI is one ES module bundle for Node, run by the bin.
+ *   CLI is an npm subpath too, with declarations, but an ES module only (a
+ *   Node program, whose `main` is imported), and the bin runs it.
  * @property {boolean} [edgeSafe]  Its ESM and CommonJS bundles themselves
  *   must run without Node (checked after bundling).
  * @property {EdgeBuild} [edge]  Also build `esm/<name>.edge.js` for the
@@ -60,9 +61,9 @@ export const EDGE_CONDITIONS = ["workerd", "edge-light", "browser"];
 
 /**
  * The entry points, in build order. `"."` comes first: `main`, `module` and
- * `types` of package.json point at it. Library entries other than `"."` must
- * keep the client's error classes out of their graphs (the build checks it),
- * so that `instanceof` holds across entries.
+ * `types` of package.json point at it. What several entries use is built
+ * once, into shared chunks, so the error classes exist once per module
+ * format and `instanceof` holds across entries (the build checks it).
  *
  * @type {readonly Entry[]}
  */
@@ -100,9 +101,13 @@ export const WORKER_HOST_NODE = 20;
  * What a job runs, which fixes how many results each of its labels must
  * report: the conformance suite (`tests/conformance/suite.js`), the fault
  * matrix (`tests/reliability/matrix.js`), the official SDK's cases, the
- * installed bin, or the archive as a Cron Trigger writing to R2.
+ * installed bin, the archive as a Cron Trigger writing to R2, the archive's
+ * store layer on a real R2 binding (streamed multipart writes, listing,
+ * locks; from the sources), or the package loaded through both `import`
+ * and `require` in one process
+ * (`tests/conformance/dual_package_cases.js`).
  *
- * @typedef {"conformance" | "faults" | "workos-sdk" | "cli" | "r2-cron"} Suite
+ * @typedef {"conformance" | "faults" | "workos-sdk" | "cli" | "r2-cron" | "r2-store" | "dual-package"} Suite
  */
 
 /**
@@ -164,17 +169,36 @@ export const MATRIX = [
     env: { CONFORMANCE_LABEL: "deno-npm" },
   },
   {
-    perNode: [{
-      labels: ["{node}-import", "{node}-require"],
-      suite: "conformance",
-      args: ["--test", "node_import.mjs", "node_require.cjs"],
-    }],
+    labels: ["deno-dual"],
+    runtime: "deno",
+    suite: "dual-package",
+    args: ["test", "-A", "--config", "deno.json", "node_dual.mjs"],
+  },
+  {
+    perNode: [
+      {
+        labels: ["{node}-import", "{node}-require"],
+        suite: "conformance",
+        args: ["--test", "node_import.mjs", "node_require.cjs"],
+      },
+      {
+        labels: ["{node}-dual"],
+        suite: "dual-package",
+        args: ["--test", "node_dual.mjs"],
+      },
+    ],
   },
   {
     labels: ["bun-import", "bun-require"],
     runtime: "bun",
     suite: "conformance",
     args: ["test", "./bun_import.test.mjs", "./bun_require.test.mjs"],
+  },
+  {
+    labels: ["bun-dual"],
+    runtime: "bun",
+    suite: "dual-package",
+    args: ["test", "./bun_dual.test.mjs"],
   },
   {
     labels: ["bun-faults"],
@@ -194,6 +218,13 @@ export const MATRIX = [
     runtime: "worker-host",
     suite: "r2-cron",
     args: ["--test", "workerd_archive_runner.mjs"],
+  },
+  {
+    labels: ["workerd-r2-store"],
+    runtime: "worker-host",
+    suite: "r2-store",
+    cwd: "repository",
+    args: ["--test", "tests/conformance/r2_store_runner.mjs"],
   },
   {
     labels: ["edge-runtime"],

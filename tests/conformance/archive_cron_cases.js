@@ -111,6 +111,8 @@ export const cronChecks = [
             organizationId: org,
             end: new Date(windows.at(-1).end).toISOString(),
             key: windowKey(org, windows.at(-1)),
+            window: 86_400_000,
+            format: "csv",
           },
           `${org} checkpoint`,
         );

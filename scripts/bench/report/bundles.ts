@@ -1,11 +1,11 @@
 /**
- * Row 1's section of `BENCHMARKS.md`: the edge bundle sizes and their
- * targets.
+ * Row 1's section of `BENCHMARKS.md`: the edge bundle sizes, the npm
+ * tarball, and their targets.
  *
  * @module
  */
 
-import { EDGE_APPS, type EdgeApp } from "../bundles.ts";
+import { EDGE_APPS, type EdgeApp, type TarballSize } from "../bundles.ts";
 import {
   bytes,
   fmt,
@@ -25,7 +25,71 @@ export const BUNDLE_TARGETS = {
   wholeClientGzip: 8_000,
   /** How many times smaller than the official SDK's the `createExport` app is. */
   smallerThanSdk: 10,
+  /** Bytes of the npm tarball (gzip), everything it ships included. */
+  tarballPacked: 100_000,
 } as const;
+
+/**
+ * The npm tarball's part of row 1: its target line, its table (what each
+ * part weighs), and a note when the target is missed or it was not built.
+ */
+export function renderTarball(
+  t: TarballSize | { error: string },
+): { target: TargetRow; text: string; note?: string } {
+  const what = "npm tarball (`npm pack`), packed";
+  const limit = `≤ ${bytes(BUNDLE_TARGETS.tarballPacked)}`;
+  if ("error" in t) {
+    const reason = t.error.split("\n")[0];
+    return {
+      target: ["1", what, "not measured", limit, "–"],
+      text:
+        `The npm package could not be built, so it was not measured: ${reason}`,
+      note: `- **Not measured:** the npm tarball (${reason}).`,
+    };
+  }
+  const met = t.packed <= BUNDLE_TARGETS.tarballPacked;
+  const rows = [
+    ...t.parts.map((p) => [
+      `\`${p.name}\``,
+      fmt(p.files),
+      bytes(p.unpacked),
+      bytes(p.gzip),
+      pct(p.gzip / t.packed),
+    ]),
+    [
+      "**tarball**",
+      fmt(t.files),
+      `**${bytes(t.unpacked)}**`,
+      `**${bytes(t.packed)}**`,
+      "100%",
+    ],
+  ];
+  const text = `The npm package as \`npm pack\` makes it from \`npm/\` (built by
+\`scripts/build_npm.ts\`): packed is the gzipped tarball a user downloads,
+unpacked what lands in \`node_modules\`. A part's gzip is its files
+compressed as one stream, about its share of the tarball.
+
+${
+    table(
+      ["part", "files", "unpacked", "gzip", "share of packed"],
+      rows,
+    )
+  }`;
+  const largest = t.parts.slice(0, 4).map((p) =>
+    `\`${p.name}\` ${bytes(p.gzip)}`
+  ).join(", ");
+  return {
+    target: ["1", what, bytes(t.packed), limit, verdict(met)],
+    text,
+    note: met
+      ? undefined
+      : `- **Missed:** the npm tarball is ${bytes(t.packed)} packed (${
+        bytes(t.unpacked)
+      } unpacked), ${pct(t.packed / BUNDLE_TARGETS.tarballPacked - 1)} over ${
+        bytes(BUNDLE_TARGETS.tarballPacked)
+      }. Largest parts, gzipped: ${largest}.`,
+  };
+}
 
 /** Row 1: the table of edge bundles, its targets, and why any is missed. */
 export function renderBundles(r: Results): Section {
@@ -66,6 +130,8 @@ export function renderBundles(r: Results): Section {
       verdict(smaller >= BUNDLE_TARGETS.smallerThanSdk),
     ],
   );
+  const tarball = renderTarball(r.builds.tarball);
+  targets.push(tarball.target);
   const parts = (k: EdgeApp) =>
     e[k].inputs.slice(0, 6).map(([name, n]) =>
       `\`${name}\` ${fmt(n)} (${pct(n / e[k].minified)})`
@@ -108,9 +174,10 @@ export function renderBundles(r: Results): Section {
       } without valibot). Minified bytes by input: ${parts("wholeClient")}.`,
     );
   }
+  if (tarball.note) notes.push(tarball.note);
   return {
     targets,
-    text: `## 1. Bundle size (edge)
+    text: `## 1. Bundle size (edge) and npm tarball
 
 esbuild ${r.machine.packages.esbuild}, \`--bundle --minify --format=esm --conditions=workerd,worker --platform=neutral\`
 (\`mainFields: module,main\`, target es2022), gzip level 9, of four small
@@ -131,6 +198,8 @@ ${
         rows,
       )
     }
+
+${tarball.text}
 ${notesBlock(notes)}`,
   };
 }
