@@ -483,6 +483,9 @@ async function main() {
   const { cronChecks } = await import(
     pathToFileURL(path.join(CONFORMANCE, "archive_cron_cases.js")).href
   );
+  const { readmeCases } = await import(
+    pathToFileURL(path.join(CONFORMANCE, "readme_node_runner.mjs")).href
+  );
   const { r2StoreCases } = await import(
     pathToFileURL(path.join(CONFORMANCE, "r2_store_runner.mjs")).href
   );
@@ -496,6 +499,7 @@ async function main() {
     "cli": () => CLI_CHECKS,
     "r2-cron": () => cronChecks.length,
     "r2-store": () => r2StoreCases.length,
+    "readme": () => readmeCases.length,
     "dual-package": () => dualPackageCases.length,
   };
   const expected = (row) => counts[row.suite](row);

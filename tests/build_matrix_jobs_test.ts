@@ -29,6 +29,7 @@ Deno.test("matrixJobs: the matrix of targets.mjs lists every runtime job, in ord
     "workerd-r2-cron",
     "workerd-r2-store",
     "edge-runtime",
+    "node20-readme",
     "node20-workos-sdk",
     "node22-workos-sdk",
     "node18-cli",

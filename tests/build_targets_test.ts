@@ -80,6 +80,7 @@ Deno.test("targets: the matrix runs every suite somewhere", () => {
       "faults",
       "r2-cron",
       "r2-store",
+      "readme",
       "workos-sdk",
     ],
   );

@@ -1,7 +1,7 @@
 /**
  * README.md is a tested contract: every `ts`, `js` and `sh` block runs, as
  * a user would run it, against the emulator served on loopback, with only
- * the substitutions of `readme_blocks.ts` applied; a block marked
+ * the substitutions of `conformance/readme_blocks.js` applied; a block marked
  * `<!-- not run: … -->` is type-checked (`ts`, `js`) or parsed (`sh`,
  * `json`) instead. A block that drifts from the code fails here.
  *
@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import { serveEmulator } from "../testing.ts";
-import { readmeBlocks, substitute } from "./readme_blocks.ts";
+import { readmeBlocks, substitute } from "./conformance/readme_blocks.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const README = await Deno.readTextFile(`${ROOT}README.md`);

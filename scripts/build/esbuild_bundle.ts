@@ -43,7 +43,7 @@ const COMMON = {
 
 /** The message of the module that stands in for `spec` in an edge build. */
 export function stubMessage(spec: string): string {
-  return `${spec} is not available in this runtime: serveEmulator needs a Node-compatible HTTP server (Node, Deno, Bun). Here, pass (request) => emulator.fetch(request) as the client's fetch instead.`;
+  return `${spec} is not available in this runtime: serveEmulator needs a Node-compatible HTTP server (Node, Deno, Bun). Here, pass emulator.fetch itself as the client's fetch instead (it takes the URL and init the client calls it with).`;
 }
 
 /**

@@ -105,9 +105,10 @@ export const WORKER_HOST_NODE = 20;
  * store layer on a real R2 binding (streamed multipart writes, listing,
  * locks; from the sources), or the package loaded through both `import`
  * and `require` in one process
- * (`tests/conformance/dual_package_cases.js`).
+ * (`tests/conformance/dual_package_cases.js`), or the README's programs
+ * against the installed package (`tests/conformance/readme_node_runner.mjs`).
  *
- * @typedef {"conformance" | "faults" | "workos-sdk" | "cli" | "r2-cron" | "r2-store" | "dual-package"} Suite
+ * @typedef {"conformance" | "faults" | "workos-sdk" | "cli" | "r2-cron" | "r2-store" | "dual-package" | "readme"} Suite
  */
 
 /**
@@ -232,6 +233,16 @@ export const MATRIX = [
     suite: "conformance",
     needs: ["edge-fs"],
     args: ["--test", "edge_runner.mjs"],
+  },
+  {
+    perNode: [{
+      labels: ["{node}-readme"],
+      suite: "readme",
+      args: ["--test", "readme_node_runner.mjs"],
+    }],
+    // The README's programs as a Node user runs them; Deno runs them from
+    // the sources in tests/readme_test.ts.
+    where: (node) => node.major === 20,
   },
   {
     perNode: [{

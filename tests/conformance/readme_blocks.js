@@ -1,7 +1,8 @@
 /**
- * The code blocks of README.md, as the README test runs them: each fenced
+ * The code blocks of README.md, as the README tests run them (under Deno
+ * from the sources, and on Node 20 against the built package): each fenced
  * block with its language, its line, and what the comment right above it
- * says about running it.
+ * says about running it. Plain JavaScript, so both read the same code.
  *
  * The one convention, written in the README's "Development" section: an
  * HTML comment on the line before a block, `<!-- not run: <reason> -->`,
@@ -12,30 +13,34 @@
  * @module
  */
 
-/** One fenced block of the README. */
-export interface ReadmeBlock {
-  /** The info string's first word: `ts`, `js`, `sh`, `toml`, `json`, or `""`. */
-  lang: string;
-  /** 1-based line of the opening fence. */
-  line: number;
-  /** The block's text. */
-  code: string;
-  /** Why it is not run, when the comment above it says so. */
-  notRun?: string;
-}
+/**
+ * One fenced block of the README.
+ *
+ * @typedef {object} ReadmeBlock
+ * @property {string} lang  The info string's first word: `ts`, `js`, `sh`, `toml`, `json`, or `""`.
+ * @property {number} line  1-based line of the opening fence.
+ * @property {string} code  The block's text.
+ * @property {string} [notRun]  Why it is not run, when the comment above it says so.
+ */
 
 /** The marker that keeps a block from running. */
 const NOT_RUN = /^<!--\s*not run:\s*(.+?)\s*-->$/;
 
-/** Every fenced block of `markdown`, in order. */
-export function readmeBlocks(markdown: string): ReadmeBlock[] {
+/**
+ * Every fenced block of `markdown`, in order.
+ *
+ * @param {string} markdown
+ * @returns {ReadmeBlock[]}
+ */
+export function readmeBlocks(markdown) {
   const lines = markdown.split("\n");
-  const blocks: ReadmeBlock[] = [];
+  /** @type {ReadmeBlock[]} */
+  const blocks = [];
   for (let i = 0; i < lines.length; i++) {
     const open = /^```(\S*)/.exec(lines[i]);
     if (!open) continue;
     const start = i;
-    const body: string[] = [];
+    const body = [];
     for (i++; i < lines.length && !lines[i].startsWith("```"); i++) {
       body.push(lines[i]);
     }
@@ -53,18 +58,25 @@ export function readmeBlocks(markdown: string): ReadmeBlock[] {
 }
 
 /**
+ * The blocks that run as programs (`ts` and `js`, not marked), the cases
+ * of the Node runner.
+ *
+ * @param {string} markdown
+ * @returns {ReadmeBlock[]}
+ */
+export const programBlocks = (markdown) =>
+  readmeBlocks(markdown).filter((b) =>
+    (b.lang === "ts" || b.lang === "js") && !b.notRun
+  );
+
+/**
  * What a block is given before it runs, in one place: the README speaks to
  * a user with a live key and WorkOS's host; the test has an emulator on
  * loopback. Nothing else in a block is changed.
+ *
+ * @type {readonly { from: RegExp, to: string, why: string }[]}
  */
-export const SUBSTITUTIONS: readonly {
-  /** What the README says. */
-  from: RegExp;
-  /** What the test runs instead; `$KEY`, `$URL`, `$DIR` and `$CLI` are filled in. */
-  to: string;
-  /** Why. */
-  why: string;
-}[] = [
+export const SUBSTITUTIONS = [
   {
     from: /sk_live_…/g,
     to: "$KEY",
@@ -83,17 +95,18 @@ export const SUBSTITUTIONS: readonly {
   },
 ];
 
-/** `code` with every substitution applied. */
-export function substitute(
-  code: string,
-  values: { KEY: string; URL: string; DIR: string; CLI: string },
-): string {
+/**
+ * `code` with every substitution applied.
+ *
+ * @param {string} code
+ * @param {{ KEY: string, URL: string, DIR: string, CLI: string }} values
+ * @returns {string}
+ */
+export function substitute(code, values) {
   let out = code;
-  for (const { from, to } of SUBSTITUTIONS) {
-    out = out.replace(from, to);
-  }
+  for (const { from, to } of SUBSTITUTIONS) out = out.replace(from, to);
   return out.replace(
     /\$(KEY|URL|DIR|CLI)\b/g,
-    (_, name: keyof typeof values) => values[name],
+    (_, /** @type {"KEY" | "URL" | "DIR" | "CLI"} */ name) => values[name],
   );
 }
