@@ -105,8 +105,8 @@ const day = (ms: number) => {
   return Number.isInteger(days) ? `${days}d` : `${ms / 1000}s`;
 };
 
-/** Parses a stored JSON object, or fails naming the key. */
-function parseObject(key: string, text: string, shape: string) {
+/** Parses a stored JSON object, or fails naming the key and how to repair it. */
+function parseObject(key: string, text: string, shape: string, repair: string) {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -115,10 +115,91 @@ function parseObject(key: string, text: string, shape: string) {
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new AuditLogError(
-      `The archive's ${key} is not ${shape}; repair it from a backup, or remove it to start that organization's archive anew`,
+      `The archive's ${key} is not ${shape}; ${repair}`,
     );
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * Why a run with `asked` must not go on in an archive made with
+ * `recorded` (as `where` says): both kinds of files would hold the same
+ * events.
+ */
+export function settingsConflict(
+  organizationId: string,
+  recorded: WindowSettings,
+  where: string,
+  asked: WindowSettings,
+): string {
+  return `The archive of ${organizationId} is made of ${
+    JSON.stringify(recorded.format)
+  } windows of ${day(recorded.window)} (${where}); this run asks for ${
+    JSON.stringify(asked.format)
+  } windows of ${
+    day(asked.window)
+  }. Files of both would hold the same events twice: run with format ${recorded.format} and window ${
+    day(recorded.window)
+  }, or archive into a new store`;
+}
+
+/** `20261101T000000Z` back to epoch ms. */
+const fromCompact = (s: string): number =>
+  Date.UTC(
+    +s.slice(0, 4),
+    +s.slice(4, 6) - 1,
+    +s.slice(6, 8),
+    +s.slice(9, 11),
+    +s.slice(11, 13),
+    +s.slice(13, 15),
+  );
+
+const WINDOW_FILE =
+  /^\d{4}\/\d\d\/\d\d\/(\d{8}T\d{6}Z)_(\d{8}T\d{6}Z)\.(csv|ndjson)$/;
+
+/** A stored window file, as its key describes it. */
+export interface StoredWindowFile {
+  key: string;
+  start: number;
+  settings: WindowSettings;
+}
+
+/**
+ * A window file stored under `organizationId/` that windows of `settings`
+ * cut from `start` would double: one of another span or format, or of the
+ * same ones on another grid (starting at other instants), as its key says;
+ * `undefined` when there is none. For an archive whose checkpoint does not
+ * say how it was made (there is none, or it predates recorded settings):
+ * its files do.
+ */
+export async function otherStoredWindow(
+  list: (prefix: string) => AsyncIterable<string>,
+  organizationId: string,
+  settings: WindowSettings,
+  start: number,
+): Promise<StoredWindowFile | undefined> {
+  const prefix = `${organizationId}/`;
+  for await (const key of list(prefix)) {
+    const m = WINDOW_FILE.exec(key.slice(prefix.length));
+    if (!m) continue;
+    const from = fromCompact(m[1]);
+    const found = {
+      key,
+      start: from,
+      settings: {
+        window: fromCompact(m[2]) - from,
+        format: m[3] as "csv" | "ndjson",
+      },
+    };
+    if (
+      found.settings.window !== settings.window ||
+      found.settings.format !== settings.format ||
+      (from - start) % settings.window !== 0
+    ) {
+      return found;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -138,7 +219,12 @@ export async function readCheckpoint(
   const key = checkpointKey(organizationId);
   const text = await store.readText(key);
   if (text === undefined) return undefined;
-  const o = parseObject(key, text, '{"end": "<ISO-8601 date-time>", …}');
+  const o = parseObject(
+    key,
+    text,
+    '{"end": "<ISO-8601 date-time>", …}',
+    "repair it from a backup, or remove it to start that organization's archive anew",
+  );
   const end = typeof o.end === "string" ? parseInstant(o.end) : undefined;
   const problem = end === undefined
     ? `has no "end" date-time`
@@ -149,7 +235,7 @@ export async function readCheckpoint(
       new Date(end).toISOString()
     }, later than any window can end yet (${
       new Date(latest).toISOString()
-    }); was it copied from another archive or written by hand?`
+    }): it may have been copied from another archive or written by hand`
     : undefined;
   if (problem) {
     throw new AuditLogError(
@@ -158,28 +244,43 @@ export async function readCheckpoint(
   }
   const checkpoint: Checkpoint = { end: end! };
   if (o.window !== undefined || o.format !== undefined) {
-    checkpoint.window = o.window as number;
-    checkpoint.format = o.format as "csv" | "ndjson";
+    const window = o.window;
+    const format = o.format;
     if (
-      checkpoint.window !== settings.window ||
-      checkpoint.format !== settings.format
+      typeof window !== "number" || !Number.isSafeInteger(window) ||
+      window <= 0 || (format !== "csv" && format !== "ndjson")
     ) {
       throw new AuditLogError(
-        `The archive of ${organizationId} is made of ${
-          JSON.stringify(checkpoint.format)
-        } windows of ${
-          typeof checkpoint.window === "number"
-            ? day(checkpoint.window)
-            : JSON.stringify(checkpoint.window)
-        } (${key}); this run asks for ${
-          JSON.stringify(settings.format)
-        } windows of ${
-          day(settings.window)
-        }. Files of both would hold the same events twice: run with format ${checkpoint.format} and window ${
-          typeof checkpoint.window === "number"
-            ? day(checkpoint.window)
-            : "as recorded"
-        }, or archive into a new store`,
+        `The checkpoint ${key} records settings that cannot be right (window ${
+          JSON.stringify(window)
+        }, format ${
+          JSON.stringify(format)
+        }). Repair them to the window length in ms and the format ("csv" or "ndjson") of the window files stored under ${organizationId}/, or remove the checkpoint to start anew from --from`,
+      );
+    }
+    checkpoint.window = window;
+    checkpoint.format = format;
+    if (window !== settings.window || format !== settings.format) {
+      throw new AuditLogError(
+        settingsConflict(organizationId, { window, format }, key, settings),
+      );
+    }
+    // The window it names ends on the grid of every window of the archive:
+    // an `end` off that grid (written by hand) would cut windows that
+    // overlap the stored ones.
+    const last =
+      typeof o.key === "string" && o.key.startsWith(`${organizationId}/`)
+        ? WINDOW_FILE.exec(o.key.slice(organizationId.length + 1))
+        : null;
+    if (last && (end! - fromCompact(last[2])) % window !== 0) {
+      throw new AuditLogError(
+        `The checkpoint ${key} says the archive reaches ${
+          new Date(end!).toISOString()
+        }, which is not where any of its windows can end (${o.key} ends at ${
+          new Date(fromCompact(last[2])).toISOString()
+        }, and windows are ${
+          day(window)
+        } long). Repair its "end" to the end of the last window file stored under ${organizationId}/, or remove it to start anew from --from`,
       );
     }
   }
@@ -216,7 +317,12 @@ export async function readGaps(
   const key = gapsKey(organizationId);
   const text = await store.readText(key);
   if (text === undefined) return [];
-  const o = parseObject(key, text, '{"gaps": [...]}');
+  const o = parseObject(
+    key,
+    text,
+    '{"gaps": [...]}',
+    "repair it from a backup (never remove it: it is the record of what the archive lacks)",
+  );
   const gaps = Array.isArray(o.gaps) ? o.gaps : undefined;
   const read = gaps?.map((g: Record<string, unknown> | null) => {
     const at = (name: string) =>

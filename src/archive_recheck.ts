@@ -91,6 +91,24 @@ function concat(pieces: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
+ * `key`, or when an object is there already (an addendum of an earlier run
+ * at the same clock time, such as a retried Cron Trigger's), the first of
+ * `<key stem>-2.<ext>`, `-3`, … that is free: an addendum is never
+ * overwritten, or the late events it holds would be lost.
+ */
+async function freeKey(store: StoreAccess, key: string): Promise<string> {
+  const dot = key.lastIndexOf(".");
+  for (let n = 1;; n++) {
+    const candidate = n === 1
+      ? key
+      : `${key.slice(0, dot)}-${n}${key.slice(dot)}`;
+    const found = await store.read(candidate);
+    if (!found) return candidate;
+    await found.cancel();
+  }
+}
+
+/**
  * Re-checks `windows` (consecutive, of one length, each with a stored
  * file) against one new export of their span, and stores what is missing
  * as addenda named after the run's time `at`. Nothing is stored unless the
@@ -165,7 +183,10 @@ export async function recheckWindows(
   for (const w of windows) {
     const records = missing.get(w);
     if (!records) continue;
-    const key = addendumKey(organizationId, w.start, w.end, format, at);
+    const key = await freeKey(
+      store,
+      addendumKey(organizationId, w.start, w.end, format, at),
+    );
     const body = concat(format === "csv" ? [headerBytes, ...records] : records);
     await store.put(key, body);
     late.push({ window: w, key, rows: records.length, bytes: body.byteLength });

@@ -6,16 +6,18 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Dirent } from "node:fs";
 import {
   type FileHandle,
+  link,
   mkdir,
   open,
   readdir,
   readFile,
   stat,
   unlink,
+  writeFile,
 } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -402,6 +404,35 @@ async function removeClaims(path: string): Promise<void> {
 
 /** Creates the lock file at `path` holding `record`, unless a file is there. */
 async function createLock(path: string, record: LockRecord): Promise<boolean> {
+  // The lock appears whole or not at all: its record is written to a file of
+  // its own first and then linked to the lock's name, which fails if a lock
+  // is there. A run killed between an empty `wx` lock and its record would
+  // leave a lock nobody can read, blocking the organization for a lease.
+  const draft = `${path}.${randomBytes(6).toString("hex")}.draft.part`;
+  await writeFile(draft, lockBytes(record), { mode: 0o600, flag: "wx" });
+  try {
+    const handle = await open(draft, "r");
+    await handle.sync().finally(() => handle.close());
+    await link(draft, path);
+    return true;
+  } catch (error) {
+    if (codeOf(error) === "EEXIST") return false;
+    if (!LINKLESS.has(String(codeOf(error)))) throw error;
+    // A file system without hard links: `wx`, with the small window above.
+    return await createLockInPlace(path, record);
+  } finally {
+    await unlink(draft).catch(() => {});
+  }
+}
+
+/** Codes of file systems that cannot make a hard link. */
+const LINKLESS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"]);
+
+/** Creates the lock file with `wx` and writes its record into it. */
+async function createLockInPlace(
+  path: string,
+  record: LockRecord,
+): Promise<boolean> {
   let handle: FileHandle;
   try {
     handle = await open(path, "wx", 0o600);

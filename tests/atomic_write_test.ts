@@ -593,11 +593,38 @@ Deno.test("without a way to tell its host (Deno without --allow-sys), a writer r
     try {
       const killedPath = await killed.tempPath;
       await killed.kill();
-      // This test process may not read the host name: its own name has none.
-      const file = await PendingFile.create(target, { hidden: true });
-      assert.match(file.tempPath, /\.out\.csv\.[0-9a-f]{12}\.[0-9]+\.part$/);
-      await file.write(bytes("whole"));
-      await file.commit();
+      // A writer that may not read the host name: its own name has none.
+      const script = await Deno.makeTempFile({ suffix: ".ts" });
+      try {
+        await Deno.writeTextFile(
+          script,
+          `import { PendingFile } from ${JSON.stringify(MODULE)};
+           const file = await PendingFile.create(Deno.args[0], { hidden: true });
+           console.log(file.tempPath);
+           await file.write(new TextEncoder().encode("whole"));
+           await file.commit();`,
+        );
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "--allow-read",
+            "--allow-write",
+            "--allow-run",
+            script,
+            target,
+          ],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const text = new TextDecoder();
+        assert.ok(out.success, text.decode(out.stderr));
+        assert.match(
+          text.decode(out.stdout).trim(),
+          /\.out\.csv\.[0-9a-f]{12}\.[0-9]+\.part$/,
+        );
+      } finally {
+        await Deno.remove(script);
+      }
       assert.deepEqual(await names(dir), [
         killedPath.slice(dir.length + 1),
         "out.csv",

@@ -121,9 +121,16 @@ function warnings(ctx: Context, result: ArchiveResult): void {
   }
 }
 
-/** The closing line of a run. */
-function closing(result: ArchiveResult, dir: string): string {
+/** The closing line of a run; of a failed one, what it stored before failing. */
+function closing(result: ArchiveResult, dir: string, failed = false): string {
   const s = summary(result, dir);
+  if (failed) {
+    return s.windows === 0
+      ? `Nothing was archived into ${dir} before the failure`
+      : `Archived ${s.windows} window${
+        s.windows === 1 ? "" : "s"
+      }, ${s.rows} rows, into ${dir} before the failure; the next run goes on from there`;
+  }
   const late = s.late > 0
     ? `; ${s.late} late event${
       s.late === 1 ? "" : "s"
@@ -213,7 +220,7 @@ export async function runArchive(
             error: f.error instanceof Error ? f.error.message : String(f.error),
           })),
         });
-      } else ctx.progress.done(closing(error.result, dir));
+      } else ctx.progress.done(closing(error.result, dir, true));
     }
     throw error;
   }
