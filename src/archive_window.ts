@@ -11,9 +11,10 @@
  */
 
 import type { ResolvedConfig } from "./config.ts";
+import { checkHeader, checkWidth } from "./csv.ts";
 import { csvRawRecords, type RawRecord } from "./csv_raw.ts";
 import { downloadExportOn } from "./download.ts";
-import { AuditLogError, CsvParseError, NoEventsError } from "./errors.ts";
+import { AuditLogError, NoEventsError } from "./errors.ts";
 import { type AuditLogEvent, parseCsvEvents, unplacedRow } from "./events.ts";
 import { createExportOn, fixed } from "./exports.ts";
 import { parseEventTime } from "./instant.ts";
@@ -113,28 +114,12 @@ function recordPlacer(
           `The export has no occurred_at column (line ${line}), so its rows cannot be placed in windows`,
         );
       }
-      const seen = new Set<string>();
-      for (const name of fields) {
-        if (seen.has(name)) {
-          throw new CsvParseError(
-            `Duplicate column ${JSON.stringify(name)} in the header`,
-            line,
-          );
-        }
-        seen.add(name);
-      }
+      checkHeader(fields, line);
       columns = fields.length;
       onHeader(fields, bytes);
       return undefined;
     }
-    if (fields.length !== columns) {
-      throw new CsvParseError(
-        `Expected ${columns} field${
-          columns === 1 ? "" : "s"
-        } but found ${fields.length}`,
-        line,
-      );
-    }
+    checkWidth(fields, columns, line);
     const time = parseEventTime(fields[at]);
     if (time === undefined) throw unplacedRow(fields[at], line);
     return { time, bytes, fields };

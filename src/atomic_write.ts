@@ -20,7 +20,8 @@
  * @module
  */
 
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { denoRefuses, hasEnded, hostId } from "./liveness.ts";
 import type { Stats } from "node:fs";
 import {
   type FileHandle,
@@ -33,9 +34,7 @@ import {
   stat,
   unlink,
 } from "node:fs/promises";
-import { hostname } from "node:os";
 import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
-import process from "node:process";
 
 /** How the temporary file of an atomic write is named and created. */
 export interface AtomicWriteOptions {
@@ -89,68 +88,6 @@ export function isTempFileOf(
   options: Pick<AtomicWriteOptions, "hidden"> = {},
 ): boolean {
   return tempWriter(entry, name, options.hidden) !== undefined;
-}
-
-/** The Deno permissions asked about here. */
-type Permission =
-  | { name: "sys"; kind: "hostname" }
-  | { name: "run" }
-  | { name: "read" | "write"; path: string };
-
-interface DenoPermissions {
-  permissions?: {
-    querySync?(descriptor: Permission): { state: string };
-  };
-}
-
-/**
- * Whether Deno would refuse `descriptor` (or ask for it). Asking first
- * keeps Deno's interactive prompt away: cleaning up is never worth one.
- */
-function denoRefuses(descriptor: Permission): boolean {
-  const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
-  if (!deno) return false;
-  try {
-    return deno.permissions?.querySync?.(descriptor).state !== "granted";
-  } catch {
-    return true;
-  }
-}
-
-/**
- * This host's id in temporary file names, or `undefined` when the host name
- * cannot be read (Deno without `--allow-sys=hostname`). A pid means nothing
- * on another host sharing the directory (a network file system), so a file
- * whose host is not known to be this one is never judged.
- */
-function hostId(): string | undefined {
-  if (denoRefuses({ name: "sys", kind: "hostname" })) return undefined;
-  try {
-    const name = hostname();
-    if (!name) return undefined;
-    // Hashed: a host name may be long or hold characters a file name should not.
-    return createHash("sha256").update(name).digest("hex").slice(0, 8);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Whether the process `pid` of this host is known to have ended. Anything
- * short of certainty counts as alive: `EPERM` means it runs under another
- * user, and without the right to ask (Deno without `--allow-run`) nothing
- * is known. A pid reused by an unrelated process keeps a leftover, which is
- * the safe mistake.
- */
-function hasEnded(pid: number): boolean {
-  if (pid === process.pid || pid > 0x7fffffff) return false;
-  if (denoRefuses({ name: "run" })) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as { code?: unknown }).code === "ESRCH";
-  }
 }
 
 /**

@@ -731,28 +731,52 @@ export function parseCsvTable<T>(
   let build: (fields: string[], line: number, record: CsvRecordText) => T;
   return scan(stream, (fields, line, record) => {
     if (columns < 0) {
-      const seen = new Set<string>();
-      for (const name of fields) {
-        if (seen.has(name)) {
-          throw new CsvParseError(
-            `Duplicate column ${JSON.stringify(name)} in the header`,
-            line,
-          );
-        }
-        seen.add(name);
-      }
+      checkHeader(fields, line);
       build = plan(fields, line);
       columns = fields.length;
       return undefined;
     }
-    if (fields.length !== columns) {
+    checkWidth(fields, columns, line);
+    return build(fields, line, record);
+  });
+}
+
+/**
+ * Fails with a `CsvParseError` when a header names a column twice: a row
+ * keyed by it would lose one of the two values.
+ *
+ * @internal
+ */
+export function checkHeader(header: readonly string[], line: number): void {
+  const seen = new Set<string>();
+  for (const name of header) {
+    if (seen.has(name)) {
       throw new CsvParseError(
-        `Expected ${columns} field${
-          columns === 1 ? "" : "s"
-        } but found ${fields.length}`,
+        `Duplicate column ${JSON.stringify(name)} in the header`,
         line,
       );
     }
-    return build(fields, line, record);
-  });
+    seen.add(name);
+  }
+}
+
+/**
+ * Fails with a `CsvParseError` when a record has another number of fields
+ * than the header's `columns`.
+ *
+ * @internal
+ */
+export function checkWidth(
+  fields: readonly string[],
+  columns: number,
+  line: number,
+): void {
+  if (fields.length !== columns) {
+    throw new CsvParseError(
+      `Expected ${columns} field${
+        columns === 1 ? "" : "s"
+      } but found ${fields.length}`,
+      line,
+    );
+  }
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Dirent } from "node:fs";
 import {
   type FileHandle,
@@ -19,7 +19,6 @@ import {
   unlink,
   writeFile,
 } from "node:fs/promises";
-import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
 import type { ArchiveStore } from "./archive.ts";
@@ -41,6 +40,7 @@ import {
   type StoreLock,
 } from "./archive_store.ts";
 import { PendingFile, writeFileAtomic } from "./atomic_write.ts";
+import { hasEnded, hostId } from "./liveness.ts";
 
 /**
  * Options of {@link directoryStore}.
@@ -154,62 +154,6 @@ export interface DirectoryStore {
    * ```
    */
   lock(key: string, holder: string): Promise<StoreLock>;
-}
-
-/** The Deno permissions asked about here. */
-type Permission = { name: "sys"; kind: "hostname" } | { name: "run" };
-
-/**
- * Whether Deno would refuse `descriptor` (or ask for it): a lock check is
- * never worth an interactive prompt.
- */
-function denoRefuses(descriptor: Permission): boolean {
-  const deno = (globalThis as {
-    Deno?: {
-      permissions?: { querySync?(d: Permission): { state: string } };
-    };
-  }).Deno;
-  if (!deno) return false;
-  try {
-    return deno.permissions?.querySync?.(descriptor).state !== "granted";
-  } catch {
-    return true;
-  }
-}
-
-/**
- * This host's id, as the atomic writes put it in temporary file names: the
- * first 8 hex digits of the SHA-256 of the host name, or `undefined` when
- * it cannot be read (Deno without `--allow-sys=hostname`).
- */
-function hostId(): string | undefined {
-  if (denoRefuses({ name: "sys", kind: "hostname" })) return undefined;
-  try {
-    const name = hostname();
-    return name
-      ? createHash("sha256").update(name).digest("hex").slice(0, 8)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Whether the process `pid` of this host is known to have ended, by the
- * same test as the atomic writes: only `ESRCH` proves it; `EPERM` (another
- * user's process) and a Deno without `--allow-run` prove nothing.
- */
-function hasEnded(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0 || pid > 0x7fffffff) {
-    return false;
-  }
-  if (pid === process.pid || denoRefuses({ name: "run" })) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as { code?: unknown }).code === "ESRCH";
-  }
 }
 
 const codeOf = (error: unknown): unknown => (error as { code?: unknown }).code;

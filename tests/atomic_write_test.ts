@@ -17,6 +17,7 @@ import {
   resolveSymlinks,
   writeFileAtomic,
 } from "../src/atomic_write.ts";
+import { lines } from "./helpers.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -430,24 +431,6 @@ Deno.test("resolveSymlinks follows chains of links as open does, even to nothing
     });
   });
 });
-
-/** Lines of a child's stdout, one at a time. */
-function lines(stream: ReadableStream<Uint8Array>): () => Promise<string> {
-  const reader = stream.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  return async () => {
-    while (!buffered.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the child ended after: ${buffered}`);
-      buffered += decoder.decode(value, { stream: true });
-    }
-    const end = buffered.indexOf("\n");
-    const line = buffered.slice(0, end);
-    buffered = buffered.slice(end + 1);
-    return line;
-  };
-}
 
 /**
  * Another process in the middle of an atomic write of `path`: it prints its

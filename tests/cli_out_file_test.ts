@@ -13,6 +13,7 @@ import { type Emulator, serveEmulator } from "../testing.ts";
 import { openOutput } from "../src/cli/output.ts";
 import { FileError } from "../src/cli/errors.ts";
 import { checked, CLI, CONFIG, KEY, type Run } from "./cli_helpers.ts";
+import { lines } from "./helpers.ts";
 
 const DOWNLOADS = /^\/_emulator\/downloads\//;
 const HEADER = "action,";
@@ -276,24 +277,6 @@ Deno.test("--out refuses a loop of symlinks, or one into a missing directory, be
     }
   });
 });
-
-/** Lines of a child's stdout, one at a time. */
-function lines(stream: ReadableStream<Uint8Array>): () => Promise<string> {
-  const reader = stream.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  return async () => {
-    while (!buffered.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the child ended after: ${buffered}`);
-      buffered += decoder.decode(value, { stream: true });
-    }
-    const end = buffered.indexOf("\n");
-    const line = buffered.slice(0, end);
-    buffered = buffered.slice(end + 1);
-    return line;
-  };
-}
 
 /**
  * Another process in the middle of writing `path` as `--out` does (a

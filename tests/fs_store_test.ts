@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { directoryStore } from "../fs.ts";
 import { accessStore, LockHeldError } from "../src/archive_store.ts";
-import { readTree } from "./helpers.ts";
+import { lines, readTree } from "./helpers.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const HOUR = 3_600_000;
@@ -513,24 +513,6 @@ Deno.test("directoryStore's lock: a lock file that cannot be read is judged by i
     await lock.release();
   });
 });
-
-/** Reads lines from a child's stdout. */
-function lines(stream: ReadableStream<Uint8Array>): () => Promise<string> {
-  const reader = stream.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  return async () => {
-    while (!buffered.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the child ended after: ${buffered}`);
-      buffered += decoder.decode(value, { stream: true });
-    }
-    const end = buffered.indexOf("\n");
-    const line = buffered.slice(0, end);
-    buffered = buffered.slice(end + 1);
-    return line;
-  };
-}
 
 /**
  * A `deno eval` child that waits for a line on stdin, tries to take the

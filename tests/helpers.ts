@@ -104,3 +104,23 @@ export async function readTree(dir: string): Promise<Map<string, Uint8Array>> {
   await walk(dir, "");
   return out;
 }
+
+/** Lines of a child's stdout, one at a time. */
+export function lines(
+  stream: ReadableStream<Uint8Array>,
+): () => Promise<string> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  return async () => {
+    while (!buffered.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the child ended after: ${buffered}`);
+      buffered += decoder.decode(value, { stream: true });
+    }
+    const end = buffered.indexOf("\n");
+    const line = buffered.slice(0, end);
+    buffered = buffered.slice(end + 1);
+    return line;
+  };
+}

@@ -10,7 +10,11 @@
 
 import assert from "node:assert/strict";
 import { serveEmulator } from "../testing.ts";
-import { readmeBlocks, substitute } from "./conformance/readme_blocks.js";
+import {
+  type ReadmeBlock,
+  readmeBlocks,
+  substitute,
+} from "./conformance/readme_blocks.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const README = await Deno.readTextFile(`${ROOT}README.md`);
@@ -70,22 +74,50 @@ Deno.test("README: every block is run, or marked with why it is not", () => {
   assert.ok(kinds.has("ts") && kinds.has("sh"));
 });
 
-Deno.test("README: every ts and js block runs against the emulator", async (t) => {
+/** What a block runs against: a served emulator, a scratch directory, and the environment pointing at both. */
+interface Bench {
+  dir: string;
+  values: { KEY: string; URL: string; DIR: string; CLI: string };
+  env: Record<string, string>;
+}
+
+async function withBench(fn: (bench: Bench) => Promise<void>): Promise<void> {
   const server = await serveEmulator({ exportDelayMs: 0, rateLimit: false });
   const dir = await Deno.makeTempDir({ prefix: "readme_" });
-  const values = {
-    KEY: server.emulator.apiKey,
-    URL: server.url,
-    DIR: dir,
-    CLI,
-  };
-  const env = {
-    WORKOS_API_KEY: server.emulator.apiKey,
-    WORKOS_BASE_URL: server.url,
-    PATH: Deno.env.get("PATH") ?? "",
-    HOME: dir,
-  };
   try {
+    await fn({
+      dir,
+      values: { KEY: server.emulator.apiKey, URL: server.url, DIR: dir, CLI },
+      env: {
+        WORKOS_API_KEY: server.emulator.apiKey,
+        WORKOS_BASE_URL: server.url,
+        PATH: Deno.env.get("PATH") ?? "",
+        HOME: dir,
+      },
+    });
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Fails naming the block's line and what was done with it. */
+function assertRan(
+  b: ReadmeBlock,
+  out: { code: number; stdout: string; stderr: string },
+  instead: string,
+): void {
+  assert.equal(
+    out.code,
+    0,
+    `README.md:${b.line}${
+      b.notRun ? ` (${instead} only: ${b.notRun})` : ""
+    } failed:\n${out.stderr}${out.stdout}`,
+  );
+}
+
+Deno.test("README: every ts and js block runs against the emulator", async (t) => {
+  await withBench(async ({ dir, values, env }) => {
     for (const b of blocks.filter((b) => b.lang === "ts" || b.lang === "js")) {
       await t.step(`README.md:${b.line}`, async () => {
         const file = `${dir}/block_${b.line}.${b.lang}`;
@@ -93,59 +125,26 @@ Deno.test("README: every ts and js block runs against the emulator", async (t) =
         const command = b.notRun
           ? [Deno.execPath(), "check", "--config", CONFIG, file]
           : [Deno.execPath(), "run", "--check", ...RUN_FLAGS, file];
-        const out = await run(command, dir, env);
-        assert.equal(
-          out.code,
-          0,
-          `README.md:${b.line}${
-            b.notRun ? ` (type-checked only: ${b.notRun})` : ""
-          } failed:\n${out.stderr}${out.stdout}`,
-        );
+        assertRan(b, await run(command, dir, env), "type-checked");
       });
     }
-  } finally {
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("README: every sh block runs against the emulator", async (t) => {
-  const server = await serveEmulator({ exportDelayMs: 0, rateLimit: false });
-  const dir = await Deno.makeTempDir({ prefix: "readme_sh_" });
-  const values = {
-    KEY: server.emulator.apiKey,
-    URL: server.url,
-    DIR: dir,
-    CLI,
-  };
-  const env = {
-    WORKOS_API_KEY: server.emulator.apiKey,
-    WORKOS_BASE_URL: server.url,
-    PATH: Deno.env.get("PATH") ?? "",
-    HOME: dir,
-  };
-  try {
+  await withBench(async ({ dir, values, env }) => {
     for (const b of blocks.filter((b) => b.lang === "sh")) {
       await t.step(`README.md:${b.line}`, async () => {
-        const script = substitute(b.code, values);
         const file = `${dir}/block_${b.line}.sh`;
-        await Deno.writeTextFile(file, `set -euo pipefail\n${script}`);
-        const out = b.notRun
-          ? await run(["bash", "-n", file], dir, env)
-          : await run(["bash", file], dir, env);
-        assert.equal(
-          out.code,
-          0,
-          `README.md:${b.line}${
-            b.notRun ? ` (parsed only: ${b.notRun})` : ""
-          } failed:\n${out.stderr}${out.stdout}`,
+        await Deno.writeTextFile(
+          file,
+          `set -euo pipefail\n${substitute(b.code, values)}`,
         );
+        const command = b.notRun ? ["bash", "-n", file] : ["bash", file];
+        assertRan(b, await run(command, dir, env), "parsed");
       });
     }
-  } finally {
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("README: every json block parses", () => {
