@@ -22,6 +22,8 @@ export interface MemoryRun {
   bytes: number;
   ms: number;
   peakRssKiB: number;
+  /** The same file fetched with a bare `fetch` and written to a file, in a process of its own. */
+  floor: { ms: number; peakRssKiB: number };
 }
 
 /** Results of row 7. */
@@ -102,7 +104,7 @@ export async function benchArchiveMemory(
     const dir = `${WORK}/archive_memory/${targetMb}mb`;
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     try {
-      const run = await runJson<Omit<MemoryRun, "targetMb">>(DENO, [
+      const args = [
         "run",
         "--no-lock",
         "-A",
@@ -111,8 +113,20 @@ export async function benchArchiveMemory(
         KEY,
         String(now),
         dir,
+      ];
+      const run = await runJson<Omit<MemoryRun, "targetMb" | "floor">>(
+        DENO,
+        args,
+      );
+      const floor = await runJson<{ ms: number; peakRssKiB: number }>(DENO, [
+        ...args,
+        "floor",
       ]);
-      runs.push({ targetMb, ...run });
+      runs.push({
+        targetMb,
+        ...run,
+        floor: { ms: floor.ms, peakRssKiB: floor.peakRssKiB },
+      });
     } finally {
       await server.shutdown();
       await Deno.remove(dir, { recursive: true }).catch(() => {});

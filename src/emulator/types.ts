@@ -225,7 +225,7 @@ export interface RecordedRequest {
    * key, and `"<scheme> [redacted]"` otherwise.
    */
   headers: Record<string, string>;
-  /** The JSON body as received, for POST routes that read one. */
+  /** The request body as the text received (JSON, for the POST routes), for routes that read one. */
   body?: string;
   /** The emulator clock when it arrived. */
   time: number;
