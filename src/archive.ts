@@ -855,6 +855,8 @@ async function archiveLocked(
     }
     if (p.recheck > 0) {
       config.signal?.throwIfAborted();
+      // A fresh lease for the re-check, which may add files of its own.
+      await lock.refresh();
       await recheck(p, config, organizationId, start, earliest, result);
     }
   } finally {

@@ -214,6 +214,13 @@ function checkResume(
   }
   const [start, last] = [Number(range[1]), Number(range[2])];
   const total = range[3] === "*" ? undefined : Number(range[3]);
+  if (total === undefined && known.total === undefined) {
+    // Neither answer says how long the file is: the end of this range could
+    // not be told from the end of the file, and a short file would pass.
+    throw new CannotResume(
+      `the file host's answer to the resume (Content-Range "${header.trim()}") does not say how long the file is, and nor did its first answer`,
+    );
+  }
   if (changedBy || differs(known.total, total)) {
     throw new FileChanged(
       `the file changed on its host mid-download (${
@@ -434,43 +441,52 @@ async function fetchFile(
         ? new ConnectionError(request, error, true)
         : error,
     );
+  // Set by the reader's cancel: a read it ended is not a cut to resume.
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       for (;;) {
         let cut: unknown;
+        let chunk: Uint8Array | undefined;
         try {
           const { done, value } = await body.watched.read();
-          if (!done) {
-            if (
-              body.end !== undefined && received + value.byteLength > body.end
-            ) {
-              // More than announced is not this file's bytes, whatever they are.
-              stop();
-              return fail(
-                controller,
-                new CannotResume(
-                  `the file host sent more bytes than the ${body.end} it announced`,
-                ),
-              );
-            }
-            received += value.byteLength;
-            return controller.enqueue(value);
-          }
+          if (cancelled) return;
+          if (!done) chunk = value;
           // Not every runtime notices a connection closed short of the
           // promised length: a body that ends early is a cut like any other.
-          if (body.end === undefined || received >= body.end) {
-            if (known.total === undefined || received >= known.total) {
-              body.release();
-              return controller.close();
-            }
+          else if (
+            (body.end === undefined || received >= body.end) &&
+            (known.total === undefined || received >= known.total)
+          ) {
+            body.release();
+            return controller.close();
+          } else {
+            cut = new TypeError(
+              `The body ended after ${received} of ${
+                known.total ?? body.end
+              } bytes`,
+            );
           }
-          cut = new TypeError(
-            `The body ended after ${received} of ${
-              known.total ?? body.end
-            } bytes`,
-          );
         } catch (error) {
+          if (cancelled) return;
           cut = error;
+        }
+        if (chunk) {
+          if (
+            body.end !== undefined && received + chunk.byteLength > body.end
+          ) {
+            // More than announced is not this file's bytes, whatever they are.
+            stop();
+            return fail(
+              controller,
+              new CannotResume(
+                `the file host sent more bytes than the ${body.end} it announced`,
+              ),
+            );
+          }
+          received += chunk.byteLength;
+          // Outside the try: a chunk the stream refuses is not a network cut.
+          return controller.enqueue(chunk);
         }
         stop();
         if (signal?.aborted) return controller.error(signal.reason);
@@ -492,14 +508,24 @@ async function fetchFile(
           );
         }
         resumes++;
+        let next: Body;
         try {
-          body = await open();
+          next = await open();
         } catch (error) {
+          if (cancelled) return;
           return fail(controller, error);
         }
+        if (cancelled) {
+          // Opened while the reader left: let it go at once.
+          next.release();
+          await next.reader.cancel().catch(() => {});
+          return;
+        }
+        body = next;
       }
     },
     cancel(reason) {
+      cancelled = true;
       body.release();
       return body.reader.cancel(reason);
     },

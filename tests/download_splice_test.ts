@@ -301,6 +301,17 @@ Deno.test("a resume answer that does not fit the file is refused, not joined", a
       raw("416 Range Not Satisfiable", { "content-length": 0 }),
       /refused the resume at byte 700 \(416\)/,
     ],
+    [
+      // Without any length, the end of this range could be taken for the
+      // end of the file: a short file would pass as whole.
+      "a range of unknown total when the first answer gave no length",
+      rest({
+        "content-range": `bytes ${CUT}-${CUT + 399}/*`,
+        "content-length": 400,
+        etag: '"v1"',
+      }, V1.subarray(CUT, CUT + 400)),
+      /does not say how long the file is/,
+    ],
   ];
   for (const [name, answer, reason] of cases) {
     await t.step(name, async () => {
@@ -463,4 +474,65 @@ Deno.test("CLI: a splice that would parse is refused on stdout too, with exit 1"
         assert.ok(!run.stdout.includes("v2"), "v2 bytes were written");
       }),
   );
+});
+
+Deno.test("a download cancelled while it waits for the host sends no request more", async () => {
+  const received: (string | null)[] = [];
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (request) => {
+      const range = request.headers.get("range");
+      received.push(range);
+      const from = Number(/bytes=(\d+)-/.exec(range ?? "")?.[1] ?? 0);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      // A slow host: the first 100 bytes at once, the rest much later.
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(V1.subarray(from, from + 100));
+          timer = setTimeout(() => {
+            timers.delete(timer!);
+            controller.enqueue(V1.subarray(from + 100));
+            controller.close();
+          }, 5_000);
+          timers.add(timer!);
+        },
+        cancel() {
+          clearTimeout(timer);
+          timers.delete(timer!);
+        },
+      });
+      return new Response(body, {
+        status: from ? 206 : 200,
+        headers: {
+          etag: '"v1"',
+          ...(from
+            ? {
+              "content-range": `bytes ${from}-${
+                V1.byteLength - 1
+              }/${V1.byteLength}`,
+            }
+            : { "content-length": String(V1.byteLength) }),
+        },
+      });
+    },
+  );
+  try {
+    const stream = await downloadExport(
+      readyExport(`http://127.0.0.1:${server.addr.port}/f.csv`),
+      { apiKey: "sk_test_unused", maxRetries: 3 },
+    );
+    const reader = stream.getReader();
+    await reader.read();
+    const waiting = reader.read();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await reader.cancel("the reader left");
+    assert.deepEqual(await waiting, { done: true, value: undefined });
+    // Time for any resume to have been sent, had one been.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(received, [null]);
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+    await server.shutdown();
+  }
 });
