@@ -38,6 +38,7 @@ import {
   type StoreLock,
 } from "./archive_store.ts";
 import {
+  apiClock,
   csvWindow,
   exportSpan,
   ndjsonWindow,
@@ -382,6 +383,12 @@ export class ArchiveError extends AuditLogError {
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
+/**
+ * How close to the edge of what the API still exports a run's start must
+ * be for the API's clock to be asked: further from it, a host clock days
+ * wrong makes no difference to what is a gap.
+ */
+const EDGE_MS = 7 * DAY;
 
 /** Organization ids become key prefixes: nothing that could leave one. */
 const ORGANIZATION_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,254}$/;
@@ -766,7 +773,7 @@ async function archiveLocked(
     const now = p.now();
     // A minute of margin keeps the first window inside the retention window
     // even when the API's clock runs a little ahead of this one.
-    const earliest = monthsBefore(now, p.retentionMonths) + MINUTE;
+    let earliest = monthsBefore(now, p.retentionMonths) + MINUTE;
     const last = now - p.settle;
     const settings = { window: p.window, format: p.format };
     // Bounded by now, not by now − settle: a checkpoint made with a shorter
@@ -778,6 +785,16 @@ async function archiveLocked(
       settings,
     );
     const ledger = await readGaps(p.store, organizationId);
+    const first = checkpoint?.end ?? p.from;
+    if (first !== undefined && Math.abs(first - earliest) < EDGE_MS) {
+      // Near the edge of what the API still exports, the API's clock decides:
+      // a host clock ahead would record a gap the API could still fill, one
+      // behind would ask, run after run, for a window the API refuses.
+      const apiNow = await apiClock(config);
+      if (apiNow !== undefined) {
+        earliest = monthsBefore(apiNow, p.retentionMonths) + MINUTE;
+      }
+    }
     let { start, gap } = startOf(p, checkpoint, earliest);
     let ledgerChanged = false;
     // Recorded before anything moves past it: a gap is never forgotten. A

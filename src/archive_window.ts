@@ -14,9 +14,9 @@ import type { ResolvedConfig } from "./config.ts";
 import { checkHeader, checkWidth } from "./csv.ts";
 import { csvRawRecords, type RawRecord } from "./csv_raw.ts";
 import { downloadExportOn } from "./download.ts";
-import { AuditLogError, NoEventsError } from "./errors.ts";
+import { ApiError, AuditLogError, NoEventsError } from "./errors.ts";
 import { type AuditLogEvent, parseCsvEvents, unplacedRow } from "./events.ts";
-import { createExportOn, fixed } from "./exports.ts";
+import { createExportOn, fixed, getExportOn } from "./exports.ts";
 import { parseEventTime } from "./instant.ts";
 
 /**
@@ -66,13 +66,36 @@ export async function exportSpan(
   } catch (error) {
     // The API refuses a span with no event instead of exporting an empty file.
     if (!(error instanceof NoEventsError)) throw error;
-    const date = Date.parse(error.response?.headers.get("date") ?? "");
     return {
       exportId: undefined,
-      apiNow: Number.isNaN(date) ? undefined : date,
+      apiNow: dateOf(error.response),
       open: () => Promise.resolve(empty()),
     };
   }
+}
+
+/** The epoch ms of an answer's `Date` header, or `undefined` without one. */
+const dateOf = (response: Response | undefined): number | undefined => {
+  const date = Date.parse(response?.headers.get("date") ?? "");
+  return Number.isNaN(date) ? undefined : date;
+};
+
+/**
+ * The API's own clock, from the `Date` of an answer that changes nothing
+ * (the read of an export no one has), or `undefined` when it gives none.
+ * Near the edge of what the API still exports, its clock, not this host's,
+ * says what can still be archived.
+ */
+export async function apiClock(
+  config: ResolvedConfig,
+): Promise<number | undefined> {
+  try {
+    await getExportOn(fixed(config), "audit_log_export_clock");
+  } catch (error) {
+    if (error instanceof ApiError) return dateOf(error.response);
+    throw error;
+  }
+  return undefined;
 }
 
 /** What a span's stream counted once it is read to its end. */

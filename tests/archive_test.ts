@@ -23,6 +23,7 @@ import {
   type ServeOptions,
 } from "../testing.ts";
 import { DAY, readTree, storedEvent } from "./helpers.ts";
+import { monthsBefore } from "../src/retention.ts";
 
 const NOW = Date.UTC(2026, 10, 20, 12);
 const FROM = Date.UTC(2026, 10, 1);
@@ -451,5 +452,72 @@ Deno.test("archiveExports survives being stopped anywhere: reruns complete the a
         }),
     ),
     { numRuns: 15 },
+  );
+});
+
+Deno.test("archiveExports: near the edge of what the API exports, the API's clock, not the host's, decides what is a gap", async (t) => {
+  const org = "org_edge_clock";
+  const real = Date.now();
+  // What the API (an emulator on the real clock) still exports starts here.
+  const apiEarliest = monthsBefore(real, 3);
+  const inside = Math.ceil((apiEarliest + 3_600_000) / DAY) * DAY;
+  const outside = inside - 2 * DAY;
+  const events = [
+    storedEvent(org, {
+      occurredAt: new Date(inside + 3_600_000).toISOString(),
+    }),
+  ];
+  const fromCheckpoint = async (
+    end: number,
+    hostNow: number,
+    config: { apiKey: string; baseUrl: string },
+  ) => {
+    const dir = await Deno.makeTempDir({ prefix: "archive_edge_" });
+    try {
+      await Deno.mkdir(`${dir}/${org}`);
+      await Deno.writeTextFile(
+        `${dir}/${org}/checkpoint.json`,
+        JSON.stringify({
+          organizationId: org,
+          end: new Date(end).toISOString(),
+          key: null,
+          window: DAY,
+          format: "csv",
+        }),
+      );
+      return await archiveExports({
+        organizationId: org,
+        store: directoryStore(dir),
+        now: () => hostNow,
+        recheck: 0,
+      }, config);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  };
+  await withApi(
+    { organizations: [org], events, now: Date.now },
+    async (config) => {
+      await t.step(
+        "a host clock two days ahead records no gap the API can still fill",
+        async () => {
+          const result = await fromCheckpoint(inside, real + 2 * DAY, config);
+          assert.deepEqual(result.gaps, []);
+          assert.equal(result.windows[0].start.getTime(), inside);
+          assert.equal(result.windows[0].rows, 1);
+        },
+      );
+      await t.step(
+        "a host clock three days behind records the gap instead of asking for a window the API refuses",
+        async () => {
+          // Inside the host's idea of what is still exported, not the API's.
+          const result = await fromCheckpoint(outside, real - 3 * DAY, config);
+          assert.equal(result.gaps.length, 1);
+          assert.equal(result.gaps[0].from.getTime(), outside);
+          assert.ok(result.gaps[0].to.getTime() > apiEarliest);
+          assert.ok(result.windows.length > 0);
+        },
+      );
+    },
   );
 });

@@ -53,6 +53,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     );
     const response = await answerHead(request, answer);
     response.headers.set("x-request-id", randomId("req"));
+    // The API's clock is the emulator's, fake or not: a client that reads
+    // the time off an answer must see the one its exports are judged by.
+    if (!response.headers.has("date")) {
+      response.headers.set("date", new Date(settings.now()).toUTCString());
+    }
     return followAbort(response, request.signal);
   }
 
