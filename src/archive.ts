@@ -560,7 +560,20 @@ function sharedPause(
   };
 }
 
-const alignUp = (t: number, step: number): number => Math.ceil(t / step) * step;
+/** The first instant at or after `t` on the grid of `step` through `anchor`. */
+const onGrid = (anchor: number, t: number, step: number): number =>
+  anchor + Math.ceil((t - anchor) / step) * step;
+
+/** Adds the gaps of `ledger` that no one has acknowledged to `result.gaps`. */
+function reportOpenGaps(
+  result: ArchiveResult,
+  organizationId: string,
+  ledger: readonly LedgerGap[],
+): void {
+  for (const g of ledger) {
+    if (g.acceptedAt === undefined) result.gaps.push(gapOf(organizationId, g));
+  }
+}
 
 /** A ledger gap as the result reports it. */
 const gapOf = (organizationId: string, g: LedgerGap): ArchiveGap => ({
@@ -581,10 +594,10 @@ function startOf(
   checkpoint: Checkpoint | undefined,
   earliest: number,
 ): { start: number; gap?: { from: number; to: number } } {
-  const start = checkpoint?.end ?? p.from ?? alignUp(earliest, p.window);
+  const start = checkpoint?.end ?? p.from ?? onGrid(0, earliest, p.window);
   if (start >= earliest) return { start };
   // The lost span ends on the same grid of windows as the archive's.
-  const resume = start + Math.ceil((earliest - start) / p.window) * p.window;
+  const resume = onGrid(start, earliest, p.window);
   return { start: resume, gap: { from: start, to: resume } };
 }
 
@@ -668,9 +681,7 @@ async function recheck(
   }
   const count = Math.floor(p.recheck / p.window);
   let from = end - count * p.window;
-  if (from < earliest) {
-    from += Math.ceil((earliest - from) / p.window) * p.window;
-  }
+  if (from < earliest) from = onGrid(from, earliest, p.window);
   if (from >= end) return;
   const windows = await storedWindows(
     { ...p.store, list },
@@ -729,11 +740,7 @@ async function archiveOne(
   } catch (error) {
     if (!reported.gaps) {
       const ledger = await readGaps(p.store, organizationId).catch(() => []);
-      for (const g of ledger) {
-        if (g.acceptedAt === undefined) {
-          result.gaps.push(gapOf(organizationId, g));
-        }
-      }
+      reportOpenGaps(result, organizationId, ledger);
     }
     throw error;
   }
@@ -814,11 +821,7 @@ async function archiveLocked(
       }
     }
     if (ledgerChanged) await writeGaps(p.store, organizationId, ledger);
-    for (const g of ledger) {
-      if (g.acceptedAt === undefined) {
-        result.gaps.push(gapOf(organizationId, g));
-      }
-    }
+    reportOpenGaps(result, organizationId, ledger);
     reported.gaps = true;
     if (!checkpoint?.format && p.store.list) {
       // No settings on record (no checkpoint, or one older than recorded
@@ -841,8 +844,7 @@ async function archiveLocked(
             settingsConflict(organizationId, s, where, settings),
           );
         }
-        const aligned = other.start +
-          Math.ceil((start - other.start) / p.window) * p.window;
+        const aligned = onGrid(other.start, start, p.window);
         throw new AuditLogError(
           `The archive of ${organizationId} holds windows that start at ${
             new Date(other.start).toISOString()

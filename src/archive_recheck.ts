@@ -13,6 +13,7 @@
 
 import { addendumKey, windowStem } from "./archive_ledger.ts";
 import type { StoreAccess } from "./archive_store.ts";
+import { concatBytes } from "./bytes.ts";
 import {
   eventLine,
   exportSpan,
@@ -77,17 +78,6 @@ async function countStored(
   }
   rest += decoder.decode();
   if (rest !== "") add(fingerprint(rest));
-}
-
-/** Joins byte pieces. */
-function concat(pieces: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }
 
 /**
@@ -167,7 +157,7 @@ export async function recheckWindows(
         // addendum another record may follow it.
         return last === 10 || last === 13
           ? r.bytes.slice()
-          : concat([r.bytes, LINE_BREAK]);
+          : concatBytes([r.bytes, LINE_BREAK]);
       });
     }
   } else {
@@ -187,7 +177,9 @@ export async function recheckWindows(
       store,
       addendumKey(organizationId, w.start, w.end, format, at),
     );
-    const body = concat(format === "csv" ? [headerBytes, ...records] : records);
+    const body = concatBytes(
+      format === "csv" ? [headerBytes, ...records] : records,
+    );
     await store.put(key, body);
     late.push({ window: w, key, rows: records.length, bytes: body.byteLength });
   }

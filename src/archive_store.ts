@@ -13,6 +13,7 @@
  */
 
 import type { ArchiveStore } from "./archive.ts";
+import { concatBytes } from "./bytes.ts";
 import { randomBytes } from "./random.ts";
 
 /**
@@ -511,13 +512,7 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
   ) {
     return only;
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, size);
 }
 
 /**

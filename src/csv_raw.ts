@@ -27,6 +27,7 @@
  * @module
  */
 
+import { concatBytes } from "./bytes.ts";
 import { CsvParseError } from "./errors.ts";
 
 /**
@@ -333,7 +334,7 @@ class RawSplitter {
     const head = this.#head;
     if (head !== undefined) {
       if (head.length > 0) {
-        bytes = concat([head, chunk], head.length + chunk.length);
+        bytes = concatBytes([head, chunk], head.length + chunk.length);
       }
       if (bytes.length < 3) {
         this.#head = bytes;
@@ -514,7 +515,7 @@ class RawSplitter {
     }
     if (state === BAD) this.#throwBad();
     if (total === 0) return undefined;
-    const bytes = concat(pieces, total);
+    const bytes = concatBytes(pieces, total);
     if (state === BETWEEN) {
       // Only empty lines, or a BOM, after the last record.
       return { bytes, fields: [], line: this.#bytesLine };
@@ -573,7 +574,10 @@ class RawSplitter {
   #recordBytes(end: number): Uint8Array {
     const tail = this.#chunk.subarray(this.#recordStart, end);
     if (this.#piecesLength === 0) return tail;
-    return concat([...this.#pieces, tail], this.#piecesLength + tail.length);
+    return concatBytes(
+      [...this.#pieces, tail],
+      this.#piecesLength + tail.length,
+    );
   }
 
   /** Decodes a record's fields from its bytes, which the scan found well-formed. */
@@ -603,17 +607,6 @@ class RawSplitter {
 /** Whether `bytes` opens with the UTF-8 encoding of U+FEFF. */
 const hasBom = (bytes: Uint8Array): boolean =>
   bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-
-/** `parts` copied together; `length` is their total length. */
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 /**
  * The fields of the text of a well-formed record with quoted fields: in

@@ -117,12 +117,35 @@ class FileChanged extends Error {
  * its first bytes were handed out: reading it again from byte 0 gives the
  * whole new file. Looks through `cause`s, so wrapped errors tell too.
  */
-export function isFileChanged(error: unknown): boolean {
+function isFileChanged(error: unknown): boolean {
   for (let e = error, depth = 0; e instanceof Error && depth < 8; depth++) {
     if (e instanceof FileChanged) return true;
     e = e.cause;
   }
   return false;
+}
+
+/**
+ * Runs `attempt`, and once more after `rewind` when it failed because the
+ * file changed on its host mid-download: the caller empties what it wrote,
+ * so the second run writes the whole new file and two versions are never
+ * joined. Not after an abort, and only once: a file that keeps changing
+ * fails. `onRestart` hears of the second run.
+ */
+export async function onceMoreIfChanged<T>(
+  attempt: () => Promise<T>,
+  rewind: () => Promise<void>,
+  signal: AbortSignal | undefined,
+  onRestart?: () => void,
+): Promise<T> {
+  try {
+    return await attempt();
+  } catch (error) {
+    if (!isFileChanged(error) || signal?.aborted) throw error;
+    await rewind();
+    onRestart?.();
+    return await attempt();
+  }
 }
 
 /**
@@ -228,9 +251,8 @@ function checkResume(
       })`,
     );
   }
-  const length = response.headers.get("content-encoding") === null
-    ? decimal(response.headers.get("content-length"))
-    : undefined;
+  // This answer's own length: that of its range, not of the file.
+  const length = now.total;
   const problem = start !== from
     ? `starts at byte ${start}, not ${from}`
     : last < start

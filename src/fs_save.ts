@@ -10,7 +10,7 @@
 
 import { PendingFile, resolveSymlinks } from "./atomic_write.ts";
 import type { ClientConfig, WaitOptions } from "./config.ts";
-import { downloadExport, isFileChanged } from "./download.ts";
+import { downloadExport, onceMoreIfChanged } from "./download.ts";
 import type { AuditLogExport } from "./types.ts";
 
 /**
@@ -74,16 +74,13 @@ export async function saveExport(
       }
       return bytes;
     };
-    let bytes: number;
     let restarted = false;
-    try {
-      bytes = await copy();
-    } catch (error) {
-      if (!isFileChanged(error) || config?.signal?.aborted) throw error;
-      await file.rewind();
-      restarted = true;
-      bytes = await copy();
-    }
+    const bytes = await onceMoreIfChanged(
+      copy,
+      () => file.rewind(),
+      config?.signal,
+      () => restarted = true,
+    );
     await file.commit();
     return { path: target, bytes, restarted };
   } catch (error) {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { exportRows, isFileChanged } from "../download.ts";
+import { exportRows, onceMoreIfChanged } from "../download.ts";
 import { TimeoutError } from "../errors.ts";
 import { parseCsvEvents } from "../events.ts";
 import type { AuditLogExport } from "../types.ts";
@@ -263,18 +263,18 @@ export async function saveExport(
       sink,
       atomic ? undefined : previewRows,
     );
-  let written: Written;
-  try {
-    written = await write();
-  } catch (error) {
-    // Only a file of our own can be emptied; a FIFO's reader has the bytes.
-    if (!atomic || !isFileChanged(error) || ctx.signal.aborted) throw error;
-    await atomic.rewind();
-    ctx.progress.line(
-      `The file of ${ready.id} changed on its host mid-download; starting over from byte 0.`,
-    );
-    written = await write();
-  }
+  // Only a file of our own can be emptied; a FIFO's reader has the bytes.
+  const written = atomic
+    ? await onceMoreIfChanged(
+      write,
+      () => atomic.rewind(),
+      ctx.signal,
+      () =>
+        ctx.progress.line(
+          `The file of ${ready.id} changed on its host mid-download; starting over from byte 0.`,
+        ),
+    )
+    : await write();
   await atomic?.finish();
   const summary = atomic && written.rows === undefined
     ? await summarize(readFileStream(atomic.tempPath), ctx.signal, previewRows)

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { concatBytes } from "../bytes.ts";
 import { randomBytes } from "../random.ts";
 import type { RecordedRequest } from "./types.ts";
 
@@ -83,11 +84,7 @@ export async function readJson(
       chunks.push(value);
     }
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, (offset += c.byteLength) - c.byteLength);
-  }
+  const bytes = concatBytes(chunks, size);
   let body: unknown;
   try {
     record.body = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
