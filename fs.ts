@@ -16,8 +16,8 @@
  * @module
  */
 
-export { directoryStore } from "./src/fs_store.ts";
-export { saveExport } from "./src/fs_save.ts";
-export type { SavedExport } from "./src/fs_save.ts";
-export type { DirectoryStore, DirectoryStoreOptions } from "./src/fs_store.ts";
+export { directoryStore } from "./src/node/fs_store.ts";
+export { saveExport } from "./src/node/fs_save.ts";
+export type { SavedExport } from "./src/node/fs_save.ts";
+export type { DirectoryStore, DirectoryStoreOptions } from "./src/node/fs_store.ts";
 export type { StoreLock } from "./src/archive_store.ts";

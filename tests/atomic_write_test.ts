@@ -16,13 +16,13 @@ import {
   PendingFile,
   resolveSymlinks,
   writeFileAtomic,
-} from "../src/atomic_write.ts";
+} from "../src/node/atomic_write.ts";
 import { lines } from "./helpers.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 /** The modules as the `deno eval` children import them. */
-const MODULE = new URL("../src/atomic_write.ts", import.meta.url).href;
+const MODULE = new URL("../src/node/atomic_write.ts", import.meta.url).href;
 const STORE = new URL("../fs.ts", import.meta.url).href;
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {

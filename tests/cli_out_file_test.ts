@@ -17,7 +17,7 @@ import { lines } from "./helpers.ts";
 
 const DOWNLOADS = /^\/_emulator\/downloads\//;
 const HEADER = "action,";
-const MODULE = new URL("../src/atomic_write.ts", import.meta.url).href;
+const MODULE = new URL("../src/node/atomic_write.ts", import.meta.url).href;
 
 /** The permissions the CLI tests grant. */
 const ALLOW = [

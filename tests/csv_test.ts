@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type CsvRecord, parseCsvRecords } from "../src/_csv_records.ts";
+import { type CsvRecord, parseCsvRecords } from "./_csv_records.ts";
 import { parseCsvRows, scan } from "../src/csv.ts";
 import { CsvParseError } from "../src/errors.ts";
 

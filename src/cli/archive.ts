@@ -13,7 +13,7 @@ import {
   archiveExports,
   type ArchiveResult,
 } from "../archive.ts";
-import { directoryStore } from "../fs_store.ts";
+import { directoryStore } from "../node/fs_store.ts";
 import { resolve } from "node:path";
 import type { ClientConfig, WaitOptions } from "../config.ts";
 import {

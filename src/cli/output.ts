@@ -13,7 +13,11 @@
 import { constants, type FileHandle, open, stat } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { PendingFile, resolveSymlinks, writeFully } from "../atomic_write.ts";
+import {
+  PendingFile,
+  resolveSymlinks,
+  writeFully,
+} from "../node/atomic_write.ts";
 import { printable } from "./values.ts";
 import { FileError } from "./errors.ts";
 

@@ -3,23 +3,26 @@ import * as esbuild from "esbuild";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Bundle } from "../scripts/build/bundle_plan.ts";
-import { BuildError } from "../scripts/build/build_error.ts";
-import { edgeSafetyProblems } from "../scripts/build/edge_safe.ts";
+import type { Bundle } from "../../scripts/build/bundle_plan.ts";
+import { BuildError } from "../../scripts/build/build_error.ts";
+import { edgeSafetyProblems } from "../../scripts/build/edge_safe.ts";
 import {
   buildMirrors,
   buildSplit,
   bundleAlone,
   sourcesReachingNode,
   stubMessage,
-} from "../scripts/build/esbuild_bundle.ts";
+} from "../../scripts/build/esbuild_bundle.ts";
 import {
   addOutputs,
   type OutputGraph,
   reachable,
   staticCycle,
-} from "../scripts/build/output_graph.ts";
-import { checkSharedOnce, checkTwins } from "../scripts/build/shared_once.ts";
+} from "../../scripts/build/output_graph.ts";
+import {
+  checkSharedOnce,
+  checkTwins,
+} from "../../scripts/build/shared_once.ts";
 
 /**
  * Two entries sharing an error class; `b` also serves over node:http,

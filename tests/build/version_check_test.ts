@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { BuildError } from "../scripts/build/build_error.ts";
-import { checkVersion } from "../scripts/build/version_check.ts";
-import * as versionModule from "../src/version.ts";
+import { BuildError } from "../../scripts/build/build_error.ts";
+import { checkVersion } from "../../scripts/build/version_check.ts";
+import * as versionModule from "../../src/version.ts";
 
 Deno.test("checkVersion: equal versions pass", () => {
   checkVersion({ VERSION: "1.2.3" }, "1.2.3");
@@ -22,7 +22,7 @@ Deno.test("checkVersion: a module without VERSION stops the build", () => {
 
 Deno.test("checkVersion: src/version.ts agrees with deno.json", async () => {
   const deno = JSON.parse(
-    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+    await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),
   );
   checkVersion(versionModule, deno.version);
 });

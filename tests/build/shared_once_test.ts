@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
-import { BuildError } from "../scripts/build/build_error.ts";
-import type { OutputFile, OutputGraph } from "../scripts/build/output_graph.ts";
+import { BuildError } from "../../scripts/build/build_error.ts";
+import type {
+  OutputFile,
+  OutputGraph,
+} from "../../scripts/build/output_graph.ts";
 import {
   checkSharedOnce,
   checkTwins,
   SHARED_CLASS_SOURCES,
   sourceOf,
   twinOf,
-} from "../scripts/build/shared_once.ts";
+} from "../../scripts/build/shared_once.ts";
 
 const file = (
   out: string,

@@ -5,7 +5,7 @@ import {
   type OutputGraph,
   reachable,
   staticCycle,
-} from "../scripts/build/output_graph.ts";
+} from "../../scripts/build/output_graph.ts";
 
 const places = { root: "/repo", outDir: "/repo/npm" };
 

@@ -4,7 +4,7 @@ import {
   flavour,
   moduleDocOf,
   npmNameInDocs,
-} from "../scripts/build/declaration_flavour.ts";
+} from "../../scripts/build/declaration_flavour.ts";
 
 const TEXT = [
   '/** ```ts\n * import { x } from "./not-code.ts";\n * ``` */',

@@ -9,9 +9,9 @@
  */
 
 import { PendingFile, resolveSymlinks } from "./atomic_write.ts";
-import type { ClientConfig, WaitOptions } from "./config.ts";
-import { downloadExport, onceMoreIfChanged } from "./download.ts";
-import type { AuditLogExport } from "./types.ts";
+import type { ClientConfig, WaitOptions } from "../config.ts";
+import { downloadExport, onceMoreIfChanged } from "../download.ts";
+import type { AuditLogExport } from "../types.ts";
 
 /**
  * What {@link saveExport} wrote.

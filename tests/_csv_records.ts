@@ -5,7 +5,7 @@
  * @module
  */
 
-import { scan } from "./csv.ts";
+import { scan } from "../src/csv.ts";
 
 /**
  * One CSV record as returned by {@link parseCsvRecords}.

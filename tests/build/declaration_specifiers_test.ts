@@ -4,7 +4,7 @@ import {
   SPECIFIER_TS,
   specifiersOf,
   splice,
-} from "../scripts/build/declaration_specifiers.ts";
+} from "../../scripts/build/declaration_specifiers.ts";
 
 const parse = (text: string) =>
   ts.createSourceFile("x.d.ts", text, ts.ScriptTarget.Latest, true);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { matrixJobs } from "../scripts/build/matrix_jobs.mjs";
-import type { MatrixJob, PerNode } from "../scripts/build/targets.mjs";
+import { matrixJobs } from "../../scripts/build/matrix_jobs.mjs";
+import type { MatrixJob, PerNode } from "../../scripts/build/targets.mjs";
 
 const places = {
   repository: "/repo",

@@ -7,17 +7,17 @@ import {
   NODES,
   NPM_NAME,
   WORKER_HOST_NODE,
-} from "../scripts/build/targets.mjs";
+} from "../../scripts/build/targets.mjs";
 
 const denoJson = JSON.parse(
-  await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),
 ) as { exports: Record<string, string> };
 
 Deno.test("targets: every entry point is a deno.json export whose file exists", async () => {
   for (const entry of ENTRIES) {
     const file = denoJson.exports[entry.key];
     assert.equal(typeof file, "string", `deno.json has no export ${entry.key}`);
-    await Deno.stat(new URL(`../${file}`, import.meta.url));
+    await Deno.stat(new URL(`../../${file}`, import.meta.url));
   }
 });
 

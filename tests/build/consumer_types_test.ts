@@ -4,8 +4,8 @@ import {
   CONSUMER,
   CONSUMER_SETUPS,
   consumerTsconfig,
-} from "../scripts/build/consumer_types.ts";
-import { ENTRIES, NPM_NAME } from "../scripts/build/targets.mjs";
+} from "../../scripts/build/consumer_types.ts";
+import { ENTRIES, NPM_NAME } from "../../scripts/build/targets.mjs";
 
 Deno.test("consumer types: the consumer imports every library entry of the package by name", () => {
   const imported = new Set(

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import type { Output } from "../scripts/build/exec.ts";
+import type { Output } from "../../scripts/build/exec.ts";
 import {
   attwJsonProblems,
   attwVerdict,
   docLintVerdict,
   jsrPublishVerdict,
   publintVerdict,
-} from "../scripts/build/tool_verdicts.ts";
+} from "../../scripts/build/tool_verdicts.ts";
 
 const out = (code: number, text: string): Output => ({
   code,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import {
   packProblems,
   referencedFiles,
-} from "../scripts/build/pack_contents.ts";
+} from "../../scripts/build/pack_contents.ts";
 
 const pkg = {
   name: "x",

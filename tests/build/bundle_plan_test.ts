@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { planBundles } from "../scripts/build/bundle_plan.ts";
-import type { Entry } from "../scripts/build/targets.mjs";
+import { planBundles } from "../../scripts/build/bundle_plan.ts";
+import type { Entry } from "../../scripts/build/targets.mjs";
 
 const sourceOf = (key: string) => key === "." ? "mod.ts" : `${key.slice(2)}.ts`;
 

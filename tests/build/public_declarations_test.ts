@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { BuildError } from "../scripts/build/build_error.ts";
-import { publicDeclarations } from "../scripts/build/public_declarations.ts";
+import { BuildError } from "../../scripts/build/build_error.ts";
+import { publicDeclarations } from "../../scripts/build/public_declarations.ts";
 
 Deno.test("publicDeclarations: walks from the entries through relative imports only", () => {
   const emitted = new Map([

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { BuildError } from "../scripts/build/build_error.ts";
-import { binSource, checkCliMain } from "../scripts/build/cli_bin.ts";
+import { BuildError } from "../../scripts/build/build_error.ts";
+import { binSource, checkCliMain } from "../../scripts/build/cli_bin.ts";
 
 Deno.test("binSource: a Node script that runs the CLI bundle's main with the arguments", () => {
   const source = binSource("esm/cli.js");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { BuildError } from "../scripts/build/build_error.ts";
-import { entrySource, parseDenoJson } from "../scripts/build/deno_json.ts";
+import { BuildError } from "../../scripts/build/build_error.ts";
+import { entrySource, parseDenoJson } from "../../scripts/build/deno_json.ts";
 
 const KEYS = [".", "./testing"];
 const good = {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { planBundles } from "../scripts/build/bundle_plan.ts";
-import { referencedFiles } from "../scripts/build/pack_contents.ts";
+import { planBundles } from "../../scripts/build/bundle_plan.ts";
+import { referencedFiles } from "../../scripts/build/pack_contents.ts";
 import {
   cliExports,
   entryExports,
@@ -8,7 +8,7 @@ import {
   redirectDir,
   redirectPackageJson,
   repositoryFields,
-} from "../scripts/build/package_json.ts";
+} from "../../scripts/build/package_json.ts";
 import {
   BIN_NAME,
   EDGE_CONDITIONS,
@@ -16,7 +16,7 @@ import {
   type Entry,
   NODES,
   NPM_NAME,
-} from "../scripts/build/targets.mjs";
+} from "../../scripts/build/targets.mjs";
 
 const deno = { name: "@scope/pkg", version: "1.2.3", license: "MIT" };
 const sourceOf = (key: string) => key === "." ? "mod.ts" : `${key.slice(2)}.ts`;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import {
   BUNDLED_PACKAGES,
   pruneBundledPackages,
-} from "../scripts/build/prune_bundled.ts";
+} from "../../scripts/build/prune_bundled.ts";
 
 Deno.test("pruneBundledPackages: valibot is the bundled package", () => {
   assert.deepEqual(BUNDLED_PACKAGES, ["valibot"]);

@@ -21,7 +21,7 @@ import {
 } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
-import type { ArchiveStore } from "./archive.ts";
+import type { ArchiveStore } from "../archive.ts";
 import {
   checkClock,
   checkKey,
@@ -38,7 +38,7 @@ import {
   newLockRecord,
   parseLockRecord,
   type StoreLock,
-} from "./archive_store.ts";
+} from "../archive_store.ts";
 import { PendingFile, writeFileAtomic } from "./atomic_write.ts";
 import { hasEnded, hostId } from "./liveness.ts";
 

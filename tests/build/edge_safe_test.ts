@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import * as esbuild from "esbuild";
-import { BuildError } from "../scripts/build/build_error.ts";
+import { BuildError } from "../../scripts/build/build_error.ts";
 import {
   type CheckedFile,
   checkEdgeSafe,
   edgeSafetyProblems,
   isNodeBuiltin,
   nodeGlobalsIn,
-} from "../scripts/build/edge_safe.ts";
+} from "../../scripts/build/edge_safe.ts";
 
 /** A built file with this code, these sources and these imports left external. */
 function file(

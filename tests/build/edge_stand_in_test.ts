@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { BuildError } from "../scripts/build/build_error.ts";
+import { BuildError } from "../../scripts/build/build_error.ts";
 import {
   checkSameExports,
   STAND_IN_MESSAGES,
   standInSource,
-} from "../scripts/build/edge_stand_in.ts";
-import { ENTRIES } from "../scripts/build/targets.mjs";
+} from "../../scripts/build/edge_stand_in.ts";
+import { ENTRIES } from "../../scripts/build/targets.mjs";
 
 Deno.test("standInSource: every entry built as throwing exports has a message", () => {
   for (const e of ENTRIES.filter((e) => e.edge === "throwing-exports")) {

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { BuildError } from "../scripts/build/build_error.ts";
-import { compileDeclarations } from "../scripts/build/compile_declarations.ts";
+import { BuildError } from "../../scripts/build/build_error.ts";
+import { compileDeclarations } from "../../scripts/build/compile_declarations.ts";
 
 const typeRoots = [
   path.join(
     path.dirname(fileURLToPath(import.meta.url)),
+    "..",
     "..",
     "node_modules",
     "@types",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatReport } from "../scripts/build/check_outcome.ts";
+import { formatReport } from "../../scripts/build/check_outcome.ts";
 
 Deno.test("formatReport: all passed", () => {
   const { text, failed } = formatReport([

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { exec } from "../scripts/build/exec.ts";
+import { exec } from "../../scripts/build/exec.ts";
 
 Deno.test("exec: returns the exit code, stdout alone, and stdout then stderr", async () => {
   const out = await exec(Deno.execPath(), [
