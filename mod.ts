@@ -29,7 +29,9 @@ export {
   archiveExports,
 } from "./src/archive.ts";
 export type {
+  ArchiveConfig,
   ArchivedWindow,
+  ArchiveErrorInit,
   ArchiveGap,
   ArchiveOptions,
   ArchiveResult,
@@ -39,7 +41,7 @@ export type {
 } from "./src/archive.ts";
 export type { StoreLock } from "./src/archive_store.ts";
 export type { AuditLogsClient } from "./src/client.ts";
-export { DEFAULT_BASE_URL } from "./src/config.ts";
+export { CLIENT_DEFAULTS, DEFAULT_BASE_URL } from "./src/config.ts";
 export type {
   AttemptInfo,
   ClientConfig,
@@ -66,6 +68,7 @@ export {
   ExportFailedError,
   InternalServerError,
   InvalidResponseError,
+  isAuditLogError,
   NoEventsError,
   NotFoundError,
   PermissionDeniedError,
@@ -76,6 +79,14 @@ export {
 } from "./src/errors.ts";
 export type {
   ApiErrorInit,
+  AuditLogErrorClasses,
+  AuditLogErrorInit,
+  ConnectionErrorInit,
+  CsvParseErrorInit,
+  ExportFailedErrorInit,
+  InvalidResponseErrorInit,
   RequestInfo,
+  TimeoutErrorInit,
+  ValidationErrorInit,
   ValidationIssue,
 } from "./src/errors.ts";

@@ -5,8 +5,15 @@
  * measured; the code of each row is in `scripts/bench/`.
  *
  * Usage: `npm run bench` (= `deno task bench`), or
- * `deno run -A scripts/bench.ts [--quick]`. `--quick` uses small sizes and
- * few repetitions and writes `.bench/BENCHMARKS.quick.md` instead.
+ * `deno run -A scripts/bench.ts [--quick] [--only=N[,N…]]`. `--quick` uses
+ * small sizes and few repetitions and writes `.bench/BENCHMARKS.quick.md`
+ * instead. `--only=3` (or `--only=2,3`) runs only those rows (numbered as in
+ * `BENCHMARKS.md`: 1 bundles, 2 cold start, 3 per call, 4 CSV, 5 wait,
+ * 6 archive, 7 archive memory) and prints their report, also written to
+ * `.bench/BENCHMARKS.partial.md`; `BENCHMARKS.md` is left alone, since a
+ * partial run cannot rewrite the other rows. Without row 1 only the bundles
+ * the selected rows run are built, e.g. `npm run bench -- --only=3` takes
+ * about fifteen seconds.
  *
  * Order: the real-time wait benchmark (about a minute of timers) starts
  * first and runs alongside the bundle builds and the CSV runs, which happen
@@ -16,8 +23,8 @@
  * @module
  */
 
-import { build } from "./bench/bundles.ts";
-import { type ArchiveResult, benchArchive } from "./bench/archive.ts";
+import { build, buildRuntime, type Builds } from "./bench/bundles.ts";
+import type { ArchiveResult } from "./bench/archive.ts";
 import {
   benchArchiveMemory,
   type MemoryResult,
@@ -27,8 +34,8 @@ import { benchCsv, type CsvConfig } from "./bench/csv.ts";
 import { describeMachine } from "./bench/machine.ts";
 import { ROOT, WORK } from "./bench/paths.ts";
 import { benchPerCall, type PerCallConfig } from "./bench/per_call.ts";
-import { render, type Results } from "./bench/report.ts";
-import { benchWait, type WaitResult } from "./bench/wait.ts";
+import { render, renderRows, type Results, ROW_COUNT } from "./bench/report.ts";
+import type { WaitResult } from "./bench/wait.ts";
 
 interface Profile {
   coldRounds: number;
@@ -70,10 +77,31 @@ const QUICK: Profile = {
   output: `${WORK}/BENCHMARKS.quick.md`,
 };
 
+// These two rows import the library's sources directly rather than a
+// bundle, so they are loaded only when they run: a run of other rows does not
+// depend on those sources loading.
+const rowWait = () => import("./bench/wait.ts");
+const rowArchive = () => import("./bench/archive.ts");
+
 const log = (message: string) => console.error(`[bench] ${message}`);
+
+/** The rows of `--only=…`, in order, or `undefined` for every row. */
+function selectedRows(args: readonly string[]): number[] | undefined {
+  const arg = args.find((a) => a.startsWith("--only"));
+  if (arg === undefined) return undefined;
+  const rows = arg.replace(/^--only=?/, "").split(",").map(Number);
+  if (!rows.every((n) => Number.isInteger(n) && n >= 1 && n <= ROW_COUNT)) {
+    throw new Error(
+      `${arg}: expected --only=N[,N…] with N from 1 to ${ROW_COUNT}`,
+    );
+  }
+  return [...new Set(rows)].sort((a, b) => a - b);
+}
 
 async function main(): Promise<void> {
   const quick = Deno.args.includes("--quick");
+  const only = selectedRows(Deno.args);
+  const runs = (row: number) => only === undefined || only.includes(row);
   const p = quick ? QUICK : FULL;
   await Deno.mkdir(WORK, { recursive: true });
   const seconds: Record<string, number> = {};
@@ -86,48 +114,65 @@ async function main(): Promise<void> {
     log(`${name} done in ${seconds[name].toFixed(1)} s`);
     return out;
   };
+  /** Runs row `row` if it is selected; `undefined` if not. */
+  const step = <T>(row: number, name: string, fn: () => Promise<T>) =>
+    runs(row) ? timed(`${name} (row ${row})`, fn) : Promise.resolve(undefined);
 
   const machine = await describeMachine();
   // Started now, awaited later: it is timers and a few requests a second.
   let waitError: unknown;
-  const waiting = timed("wait (row 5)", () => benchWait(p.waitDelays))
+  const waiting = step(
+    5,
+    "wait",
+    async () => (await rowWait()).benchWait(p.waitDelays),
+  )
     .catch((error) => {
       waitError = error;
       return [] as WaitResult[];
     });
-  const builds = await timed("bundles (row 1)", build);
-  const csv = await timed("csv (row 4)", () => benchCsv(p.csv, builds.mod));
+  const builds = runs(1)
+    ? await step(1, "bundles", build)
+    : runs(2) || runs(3) || runs(4)
+    ? await timed("bundles", buildRuntime)
+    : undefined;
+  const csv = await step(4, "csv", () => benchCsv(p.csv, builds!.mod));
   const wait = await waiting;
   if (waitError) throw waitError;
-  const cold = await timed(
-    "cold start (row 2)",
+  const cold = await step(
+    2,
+    "cold start",
     () =>
       benchColdStart(
-        coldGroups(builds.cold, builds.modCjs),
+        coldGroups(builds!.cold, builds!.modCjs),
         p.coldRounds,
         p.coldWarmups,
       ),
   );
-  const perCall = await timed(
-    "per call (row 3)",
-    () => benchPerCall(p.perCall, builds),
+  const perCall = await step(
+    3,
+    "per call",
+    () => benchPerCall(p.perCall, builds!),
   );
-  const archive: ArchiveResult = await timed(
-    "archive (row 6)",
-    () =>
-      benchArchive(
+  const archive: ArchiveResult | undefined = await step(
+    6,
+    "archive",
+    async () =>
+      (await rowArchive()).benchArchive(
         p.archive.spans,
         p.archive.organizations,
         p.archive.eventsPerDay,
       ),
   );
-  const archiveMemory: MemoryResult = await timed(
-    "archive memory (row 7)",
+  const archiveMemory: MemoryResult | undefined = await step(
+    7,
+    "archive memory",
     () => benchArchiveMemory(p.windowSizesMb),
   );
   seconds.total = (performance.now() - started) / 1000;
 
-  const results: Results = {
+  // The results of rows that did not run are missing; only the renderers of
+  // the rows that ran are called, and each reads only its own results.
+  const results = {
     machine,
     quick,
     seconds,
@@ -136,14 +181,25 @@ async function main(): Promise<void> {
       perCall: p.perCall,
       csvRounds: p.csv.rounds,
     },
-    builds,
+    builds: builds as Builds | undefined,
     cold,
     perCall,
     csv,
     wait,
     archive,
     archiveMemory,
-  };
+  } as Results;
+  if (only !== undefined) {
+    const report = renderRows(results, only);
+    await Deno.writeTextFile(
+      `${WORK}/results.partial.json`,
+      JSON.stringify(results),
+    );
+    await Deno.writeTextFile(`${WORK}/BENCHMARKS.partial.md`, report);
+    console.log(report);
+    log(`wrote ${WORK}/BENCHMARKS.partial.md in ${seconds.total.toFixed(0)} s`);
+    return;
+  }
   await Deno.writeTextFile(`${WORK}/results.json`, JSON.stringify(results));
   await Deno.writeTextFile(p.output, render(results));
   log(`wrote ${p.output} in ${seconds.total.toFixed(0)} s`);

@@ -46,9 +46,10 @@ import {
   storedWindowCount,
 } from "./archive_window.ts";
 import {
+  apiKeyOf,
   type ClientConfig,
   type FetchLike,
-  requireApiKey,
+  type RequestOptions,
   resolveConfig,
   type ResolvedConfig,
 } from "./config.ts";
@@ -58,7 +59,15 @@ import { randomUUID } from "./random.ts";
 import { monthsBefore, RETENTION_MONTHS } from "./retention.ts";
 import { sleep } from "./signals.ts";
 import { retryAfterMs } from "./transport.ts";
-import { requireObject, textProblem } from "./validation.ts";
+import {
+  at,
+  checkOptions,
+  isRecord,
+  type Issue,
+  type Rule,
+  type Rules,
+} from "./rules.ts";
+import { textProblem } from "./validation.ts";
 
 export { checkpointKey, windowKey } from "./archive_ledger.ts";
 
@@ -103,6 +112,21 @@ export interface ArchiveStore {
   /** Optional: takes an exclusive lock for `holder`, rejecting while another live holder has it. */
   lock?(key: string, holder: string): Promise<StoreLock>;
 }
+
+/**
+ * How {@link archiveExports} reaches the API: a client's configuration and,
+ * as every call takes, a `signal` that stops the run (windows already stored
+ * stay stored).
+ *
+ * @example
+ * ```ts
+ * import { archiveExports, type ArchiveConfig } from "@audit-log/export";
+ * import { directoryStore } from "@audit-log/export/fs";
+ * const config: ArchiveConfig = { maxRetries: 5, signal: AbortSignal.timeout(3_600_000) };
+ * await archiveExports({ organizationId: "org_01EHZNVPK3SFK441A1RGBFSHRT", store: directoryStore("./archive") }, config);
+ * ```
+ */
+export type ArchiveConfig = ClientConfig & Pick<RequestOptions, "signal">;
 
 /**
  * Options of {@link archiveExports}.
@@ -154,8 +178,6 @@ export interface ArchiveOptions {
   acceptGaps?: boolean;
   /** Organizations archived at the same time. Default 4. */
   concurrency?: number;
-  /** Stops the run; windows already stored stay stored. */
-  signal?: AbortSignal;
   /** Called after each window is stored and checkpointed. */
   onWindow?: (window: ArchivedWindow) => void;
   /** The clock, in epoch ms. Default `Date.now`. */
@@ -180,6 +202,8 @@ export const ARCHIVE_DEFAULTS: {
   readonly recheck: number;
   readonly concurrency: number;
   readonly retentionMonths: number;
+  readonly acceptGaps: false;
+  readonly now: () => number;
 } = Object.freeze({
   window: 86_400_000,
   settle: 3_600_000,
@@ -187,6 +211,8 @@ export const ARCHIVE_DEFAULTS: {
   recheck: 7 * 86_400_000,
   concurrency: 4,
   retentionMonths: RETENTION_MONTHS,
+  acceptGaps: false,
+  now: () => Date.now(),
 });
 
 /**
@@ -321,6 +347,26 @@ const isoSpan = (g: ArchiveGap) =>
   `${g.organizationId} ${g.from.toISOString()} → ${g.to.toISOString()}`;
 
 /**
+ * What an {@link ArchiveError} is built from.
+ *
+ * @example
+ * ```ts
+ * import { ArchiveError, type ArchiveErrorInit } from "@audit-log/export";
+ * const init: ArchiveErrorInit = {
+ *   result: { windows: [], gaps: [], acceptedGaps: [], late: [], vanished: [], recheckSkipped: [], durationMs: 0 },
+ *   failures: [{ organizationId: "org_1", error: new Error("down") }],
+ * };
+ * console.log(new ArchiveError(init).message); // "Archiving failed for org_1: down"
+ * ```
+ */
+export interface ArchiveErrorInit {
+  /** What was archived before the failures, and every open gap. */
+  result: ArchiveResult;
+  /** Each organization that failed, with its error. */
+  failures: readonly { organizationId: string; error: unknown }[];
+}
+
+/**
  * Some organizations could not be archived to the end. Every window in
  * `result` is stored and checkpointed, and `result.gaps` holds every gap
  * not yet acknowledged (its message names them too); a rerun goes on from
@@ -353,15 +399,12 @@ export class ArchiveError extends AuditLogError {
   /**
    * Creates the error.
    *
-   * @param result What was archived.
-   * @param failures The organizations that failed and why.
+   * @param init What was archived, and the organizations that failed and why.
    */
-  constructor(
-    result: ArchiveResult,
-    failures: readonly { organizationId: string; error: unknown }[],
-  ) {
-    super(
-      `Archiving failed for ${
+  constructor(init: ArchiveErrorInit) {
+    const { result, failures } = init;
+    super({
+      message: `Archiving failed for ${
         failures.map((f) => f.organizationId).join(", ")
       }: ${
         failures.map((f) =>
@@ -374,8 +417,8 @@ export class ArchiveError extends AuditLogError {
           }`
           : ""
       }`,
-      { cause: failures[0]?.error },
-    );
+      cause: failures[0]?.error,
+    });
     this.result = result;
     this.failures = failures;
   }
@@ -411,126 +454,116 @@ function instantOf(x: unknown): number | undefined {
   return typeof x === "string" ? parseInstant(x) : undefined;
 }
 
-const KNOWN = new Set([
-  "organizationId",
-  "organizationIds",
-  "store",
-  "from",
-  "window",
-  "settle",
-  "format",
-  "recheck",
-  "acceptGaps",
-  "concurrency",
-  "signal",
-  "onWindow",
-  "now",
-  "retentionMonths",
-]);
+const organizationIdProblem = (id: unknown): string | undefined =>
+  textProblem("organization id", id, 255) ??
+    (ORGANIZATION_ID.test(id as string) && id !== "." && id !== ".."
+      ? undefined
+      : "organization id must be letters, digits, _, - and . only (it names the store's folders)");
 
-/** Every problem with the options at once, before anything is read or sent. */
-function plan(options: ArchiveOptions): Plan {
-  requireObject(options, "options");
-  const o = options as unknown as Record<string, unknown>;
-  const issues: { path: string; message: string }[] = [];
-  const bad = (path: string, message: string) => issues.push({ path, message });
-  for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key) && o[key] !== undefined) {
-      bad(key, "is not a known option");
+const wholeNumber = (min: number, max: number, unit = "ms"): Rule => (v) =>
+  typeof v === "number" && Number.isInteger(v) && v >= min && v <= max
+    ? undefined
+    : `must be a whole number of ${unit} from ${min} to ${max}`;
+
+const callable: Rule = (f) =>
+  typeof f === "function" ? undefined : "must be a function";
+
+/** The rule of every option of {@link archiveExports}. */
+const ARCHIVE_RULES: Rules<ArchiveOptions> = {
+  organizationId: organizationIdProblem,
+  organizationIds: (ids, path, issues) => {
+    if (!Array.isArray(ids)) return "must be an array of organization ids";
+    if (new Set(ids).size !== ids.length) {
+      issues.push({ path, message: "must not name an organization twice" });
+    }
+    ids.forEach((id, i) => {
+      const message = organizationIdProblem(id);
+      if (message) issues.push({ path: at(path, i), message });
+    });
+    return undefined;
+  },
+  store: (store) =>
+    typeof store === "object" && store !== null &&
+      typeof (store as ArchiveStore).get === "function" &&
+      typeof (store as ArchiveStore).put === "function"
+      ? undefined
+      : "must be a store with get(key) and put(key, body)",
+  from: (x) =>
+    instantOf(x) === undefined
+      ? "must be a valid Date or an ISO-8601 date-time with a time zone"
+      : undefined,
+  window: (v, path, issues) =>
+    wholeNumber(MINUTE, 31 * DAY)(v, path, issues) ??
+      ((v as number) % 1000 === 0 ? undefined : "must be whole seconds"),
+  settle: wholeNumber(0, 31 * DAY),
+  format: (f) =>
+    f === "csv" || f === "ndjson" ? undefined : 'must be "csv" or "ndjson"',
+  recheck: wholeNumber(0, 366 * DAY),
+  acceptGaps: (b) => typeof b === "boolean" ? undefined : "must be a boolean",
+  concurrency: wholeNumber(1, 64, "organizations"),
+  onWindow: callable,
+  now: callable,
+  retentionMonths: wholeNumber(1, 120, "months"),
+};
+
+/**
+ * The run's plan, with every problem with the options added to `issues` at
+ * once, before anything is read or sent; `undefined` when there is any
+ * (the config's included).
+ */
+function plan(options: ArchiveOptions, issues: Issue[]): Plan | undefined {
+  if (isRecord(options) && options.store === undefined) {
+    issues.push({
+      path: "store",
+      message: "must be a store with get(key) and put(key, body)",
+    });
+  }
+  checkOptions(options, ARCHIVE_RULES, issues);
+  if (isRecord(options)) {
+    const one = options.organizationId;
+    const many: unknown = options.organizationIds;
+    if (one === undefined && many === undefined) {
+      issues.push({
+        path: "organizationId",
+        message: "is required (or organizationIds)",
+      });
+    } else if (Array.isArray(many)) {
+      if (one === undefined && many.length === 0) {
+        issues.push({ path: "organizationIds", message: "must not be empty" });
+      } else if (one !== undefined && many.includes(one)) {
+        issues.push({
+          path: "organizationIds",
+          message: "must not name an organization twice",
+        });
+      }
     }
   }
-  const ids: unknown[] = [];
-  if (o.organizationId !== undefined) ids.push(o.organizationId);
-  if (o.organizationIds !== undefined) {
-    if (!Array.isArray(o.organizationIds)) {
-      bad("organizationIds", "must be an array of organization ids");
-    } else ids.push(...o.organizationIds);
-  }
-  if (o.organizationId === undefined && o.organizationIds === undefined) {
-    bad("organizationId", "is required (or organizationIds)");
-  } else if (ids.length === 0) {
-    bad("organizationIds", "must not be empty");
-  }
-  ids.forEach((id, i) => {
-    const path = o.organizationIds === undefined
-      ? "organizationId"
-      : `organizationIds.${o.organizationId === undefined ? i : i - 1}`;
-    const problem = textProblem("organization id", id, 255) ??
-      (ORGANIZATION_ID.test(id as string) && id !== "." && id !== ".."
-        ? undefined
-        : "organization id must be letters, digits, _, - and . only (it names the store's folders)");
-    if (problem) bad(path, problem);
-  });
-  if (new Set(ids).size !== ids.length) {
-    bad("organizationIds", "must not name an organization twice");
-  }
-  const store = o.store as ArchiveStore | undefined;
-  if (
-    typeof store !== "object" || store === null ||
-    typeof store.get !== "function" || typeof store.put !== "function"
-  ) {
-    bad("store", "must be a store with get(key) and put(key, body)");
-  }
-  const from = o.from === undefined ? undefined : instantOf(o.from);
-  if (o.from !== undefined && from === undefined) {
-    bad(
-      "from",
-      "must be a valid Date or an ISO-8601 date-time with a time zone",
-    );
-  }
-  const whole = (
-    key: keyof typeof ARCHIVE_DEFAULTS,
-    min: number,
-    max: number,
-    unit = "ms",
-  ): number => {
-    const fallback = ARCHIVE_DEFAULTS[key] as number;
-    const v = o[key] ?? fallback;
-    if (
-      typeof v !== "number" || !Number.isInteger(v) || v < min || v > max
-    ) {
-      bad(key, `must be a whole number of ${unit} from ${min} to ${max}`);
-      return fallback;
-    }
-    return v;
-  };
-  const window = whole("window", MINUTE, 31 * DAY);
-  if (window % 1000 !== 0) bad("window", "must be whole seconds");
-  const settle = whole("settle", 0, 31 * DAY);
-  const recheck = whole("recheck", 0, 366 * DAY);
-  const concurrency = whole("concurrency", 1, 64, "organizations");
-  const retentionMonths = whole("retentionMonths", 1, 120, "months");
-  const format = o.format ?? ARCHIVE_DEFAULTS.format;
-  if (format !== "csv" && format !== "ndjson") {
-    bad("format", 'must be "csv" or "ndjson"');
-  }
-  if (o.acceptGaps !== undefined && typeof o.acceptGaps !== "boolean") {
-    bad("acceptGaps", "must be a boolean");
-  }
-  for (const key of ["onWindow", "now"]) {
-    if (o[key] !== undefined && typeof o[key] !== "function") {
-      bad(key, "must be a function");
-    }
-  }
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
-    bad("signal", "must be an AbortSignal");
-  }
-  if (issues.length) throw new ValidationError(issues);
-  const now = options.now ?? Date.now;
+  if (issues.length) return undefined;
+  const o = { ...ARCHIVE_DEFAULTS, ...withoutUndefined(options) };
   return {
-    organizations: ids as string[],
-    store: accessStore(store!),
-    from,
-    window,
-    settle,
-    recheck,
-    acceptGaps: options.acceptGaps ?? false,
-    format: format as "csv" | "ndjson",
-    concurrency,
-    onWindow: options.onWindow,
-    now,
-    retentionMonths,
+    organizations: [
+      ...(o.organizationId === undefined ? [] : [o.organizationId]),
+      ...(o.organizationIds ?? []),
+    ],
+    store: accessStore(options.store),
+    from: o.from === undefined ? undefined : instantOf(o.from),
+    window: o.window,
+    settle: o.settle,
+    recheck: o.recheck,
+    acceptGaps: o.acceptGaps,
+    format: o.format,
+    concurrency: o.concurrency,
+    onWindow: o.onWindow,
+    now: o.now,
+    retentionMonths: o.retentionMonths,
   };
+}
+
+/** The own keys of `o` whose value is not `undefined`: an `undefined` option takes its default. */
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(o).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
 }
 
 /**
@@ -641,14 +674,14 @@ async function archiveWindow(
   try {
     bytes = await p.store.write(key, body);
   } catch (error) {
-    throw new AuditLogError(
-      `The window ${new Date(start).toISOString()} → ${
+    throw new AuditLogError({
+      message: `The window ${new Date(start).toISOString()} → ${
         new Date(end).toISOString()
       } of ${organizationId} was not stored (nothing of it is kept; the next run tries it again): ${
         error instanceof Error ? error.message : String(error)
       }`,
-      { cause: error },
-    );
+      cause: error,
+    });
   }
   return {
     organizationId,
@@ -840,20 +873,21 @@ async function archiveLocked(
         }`;
         const s = other.settings;
         if (s.window !== settings.window || s.format !== settings.format) {
-          throw new AuditLogError(
-            settingsConflict(organizationId, s, where, settings),
-          );
+          throw new AuditLogError({
+            message: settingsConflict(organizationId, s, where, settings),
+          });
         }
         const aligned = onGrid(other.start, start, p.window);
-        throw new AuditLogError(
-          `The archive of ${organizationId} holds windows that start at ${
-            new Date(other.start).toISOString()
-          } (${where}); this run's would start at ${
-            new Date(start).toISOString()
-          } and overlap them. Files of both would hold the same events twice: run from ${
-            new Date(aligned).toISOString()
-          }, on the same grid, or restore the checkpoint`,
-        );
+        throw new AuditLogError({
+          message:
+            `The archive of ${organizationId} holds windows that start at ${
+              new Date(other.start).toISOString()
+            } (${where}); this run's would start at ${
+              new Date(start).toISOString()
+            } and overlap them. Files of both would hold the same events twice: run from ${
+              new Date(aligned).toISOString()
+            }, on the same grid, or restore the checkpoint`,
+        });
       }
     }
     if (!checkpoint?.format || gap) {
@@ -912,20 +946,33 @@ async function archiveLocked(
  * console.log(`${result.windows.length} windows, ${result.late.length} addenda, ${result.gaps.length} gaps`);
  * ```
  */
-export async function archiveExports(
+export function archiveExports(
   options: ArchiveOptions,
-  config?: ClientConfig,
+  config?: ArchiveConfig,
+): Promise<ArchiveResult> {
+  const issues: Issue[] = [];
+  return runArchive(resolveConfig(config, issues), options, issues);
+}
+
+/**
+ * `archiveExports` on a resolved config. `issues` holds the config's own
+ * problems, if any, reported together with the options' before anything is
+ * read or sent.
+ */
+export async function runArchive(
+  config: ResolvedConfig,
+  options: ArchiveOptions,
+  issues: Issue[] = [],
 ): Promise<ArchiveResult> {
   const started = Date.now();
-  const p = plan(options);
-  const resolved = resolveConfig(config);
-  requireApiKey(resolved);
-  const pause = sharedPause(resolved.fetch);
+  if (!issues.length) apiKeyOf(config, issues);
+  const p = plan(options, issues);
+  if (p === undefined) throw new ValidationError({ issues });
+  const pause = sharedPause(config.fetch);
   const shared: ResolvedConfig = {
-    ...resolved,
+    ...config,
     fetch: pause.fetch,
     gate: pause.gate,
-    signal: options.signal ?? resolved.signal,
   };
   const result: ArchiveResult = {
     windows: [],
@@ -958,6 +1005,6 @@ export async function archiveExports(
   );
   shared.signal?.throwIfAborted();
   result.durationMs = Date.now() - started;
-  if (failures.length) throw new ArchiveError(result, failures);
+  if (failures.length) throw new ArchiveError({ result, failures });
   return result;
 }

@@ -114,9 +114,9 @@ function parseObject(key: string, text: string, shape: string, repair: string) {
     value = undefined;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new AuditLogError(
-      `The archive's ${key} is not ${shape}; ${repair}`,
-    );
+    throw new AuditLogError({
+      message: `The archive's ${key} is not ${shape}; ${repair}`,
+    });
   }
   return value as Record<string, unknown>;
 }
@@ -238,9 +238,10 @@ export async function readCheckpoint(
     }): it may have been copied from another archive or written by hand`
     : undefined;
   if (problem) {
-    throw new AuditLogError(
-      `The checkpoint ${key} ${problem}. Repair its "end" to the end of the last window file stored under ${organizationId}/, or remove it to start anew from --from`,
-    );
+    throw new AuditLogError({
+      message:
+        `The checkpoint ${key} ${problem}. Repair its "end" to the end of the last window file stored under ${organizationId}/, or remove it to start anew from --from`,
+    });
   }
   const checkpoint: Checkpoint = { end: end! };
   if (o.window !== undefined || o.format !== undefined) {
@@ -250,20 +251,26 @@ export async function readCheckpoint(
       typeof window !== "number" || !Number.isSafeInteger(window) ||
       window <= 0 || (format !== "csv" && format !== "ndjson")
     ) {
-      throw new AuditLogError(
-        `The checkpoint ${key} records settings that cannot be right (window ${
-          JSON.stringify(window)
-        }, format ${
-          JSON.stringify(format)
-        }). Repair them to the window length in ms and the format ("csv" or "ndjson") of the window files stored under ${organizationId}/, or remove the checkpoint to start anew from --from`,
-      );
+      throw new AuditLogError({
+        message:
+          `The checkpoint ${key} records settings that cannot be right (window ${
+            JSON.stringify(window)
+          }, format ${
+            JSON.stringify(format)
+          }). Repair them to the window length in ms and the format ("csv" or "ndjson") of the window files stored under ${organizationId}/, or remove the checkpoint to start anew from --from`,
+      });
     }
     checkpoint.window = window;
     checkpoint.format = format;
     if (window !== settings.window || format !== settings.format) {
-      throw new AuditLogError(
-        settingsConflict(organizationId, { window, format }, key, settings),
-      );
+      throw new AuditLogError({
+        message: settingsConflict(
+          organizationId,
+          { window, format },
+          key,
+          settings,
+        ),
+      });
     }
     // The window it names ends on the grid of every window of the archive:
     // an `end` off that grid (written by hand) would cut windows that
@@ -273,15 +280,15 @@ export async function readCheckpoint(
         ? WINDOW_FILE.exec(o.key.slice(organizationId.length + 1))
         : null;
     if (last && (end! - fromCompact(last[2])) % window !== 0) {
-      throw new AuditLogError(
-        `The checkpoint ${key} says the archive reaches ${
+      throw new AuditLogError({
+        message: `The checkpoint ${key} says the archive reaches ${
           new Date(end!).toISOString()
         }, which is not where any of its windows can end (${o.key} ends at ${
           new Date(fromCompact(last[2])).toISOString()
         }, and windows are ${
           day(window)
         } long). Repair its "end" to the end of the last window file stored under ${organizationId}/, or remove it to start anew from --from`,
-      );
+      });
     }
   }
   return checkpoint;
@@ -339,9 +346,10 @@ export async function readGaps(
     !read ||
     read.some((g) => Object.values(g).some((v) => !Number.isFinite(v)))
   ) {
-    throw new AuditLogError(
-      `The gaps ledger ${key} is not {"gaps": [{"from", "to", "detectedAt", "acceptedAt"?}]} with ISO-8601 date-times; repair it from a backup (never remove it: it is the record of what the archive lacks)`,
-    );
+    throw new AuditLogError({
+      message:
+        `The gaps ledger ${key} is not {"gaps": [{"from", "to", "detectedAt", "acceptedAt"?}]} with ISO-8601 date-times; repair it from a backup (never remove it: it is the record of what the archive lacks)`,
+    });
   }
   return read;
 }

@@ -13,10 +13,10 @@
 import type { ResolvedConfig } from "./config.ts";
 import { checkHeader, checkWidth } from "./csv.ts";
 import { csvRawRecords, type RawRecord } from "./csv_raw.ts";
-import { downloadExportOn } from "./download.ts";
+import { openDownload } from "./download.ts";
 import { ApiError, AuditLogError, NoEventsError } from "./errors.ts";
 import { type AuditLogEvent, parseCsvEvents, unplacedRow } from "./events.ts";
-import { createExportOn, fixed, getExportOn } from "./exports.ts";
+import { fetchExport, postExport } from "./exports.ts";
 import { parseEventTime } from "./instant.ts";
 
 /**
@@ -50,9 +50,8 @@ export async function exportSpan(
   start: number,
   end: number,
 ): Promise<SpanExport> {
-  const client = fixed(config);
   try {
-    const created = await createExportOn(client, {
+    const created = await postExport(config, {
       organizationId,
       rangeStart: new Date(start - MARGIN_MS),
       rangeEnd: new Date(end + MARGIN_MS),
@@ -61,7 +60,7 @@ export async function exportSpan(
     return {
       exportId: created.id,
       apiNow: Number.isNaN(apiNow) ? undefined : apiNow,
-      open: () => downloadExportOn(client, created),
+      open: () => openDownload(config, created),
     };
   } catch (error) {
     // The API refuses a span with no event instead of exporting an empty file.
@@ -90,7 +89,7 @@ export async function apiClock(
   config: ResolvedConfig,
 ): Promise<number | undefined> {
   try {
-    await getExportOn(fixed(config), "audit_log_export_clock");
+    await fetchExport(config, "audit_log_export_clock");
   } catch (error) {
     if (error instanceof ApiError) return dateOf(error.response);
     throw error;
@@ -133,9 +132,10 @@ function recordPlacer(
     if (at < 0) {
       at = fields.indexOf("occurred_at");
       if (at < 0) {
-        throw new AuditLogError(
-          `The export has no occurred_at column (line ${line}), so its rows cannot be placed in windows`,
-        );
+        throw new AuditLogError({
+          message:
+            `The export has no occurred_at column (line ${line}), so its rows cannot be placed in windows`,
+        });
       }
       checkHeader(fields, line);
       columns = fields.length;

@@ -5,22 +5,31 @@
  */
 
 import {
-  bindConfig,
+  type ArchiveConfig,
+  type ArchiveOptions,
+  type ArchiveResult,
+  runArchive,
+} from "./archive.ts";
+import {
+  type CallOptions,
   type ClientConfig,
+  overlayConfig,
   type RequestOptions,
   resolveConfig,
+  type ResolvedConfig,
   type WaitOptions,
 } from "./config.ts";
 import { parseCsvRows } from "./csv.ts";
-import { downloadExportOn, readSource, type RowsSource } from "./download.ts";
+import { openDownload, readSource, type RowsSource } from "./download.ts";
 import { type AuditLogEvent, parseCsvEvents } from "./events.ts";
-import { createExportOn, getExportOn, waitForExportOn } from "./exports.ts";
-import { ValidationError } from "./errors.ts";
+import { fetchExport, pollExport, postExport } from "./exports.ts";
+import type { Issue } from "./rules.ts";
 import type { CreateExportOptions } from "./schemas.ts";
 import type { AuditLogExport } from "./types.ts";
+import { throwIfAny } from "./validation.ts";
 
 /**
- * The six calls of the package with a configuration bound; each still takes per-call options.
+ * The seven calls of the package with a configuration bound; each still takes per-call options.
  *
  * @example
  * ```ts
@@ -57,6 +66,11 @@ export interface AuditLogsClient {
     source: RowsSource,
     config?: WaitOptions,
   ): AsyncIterable<AuditLogEvent>;
+  /** See the standalone `archiveExports`. */
+  archiveExports(
+    options: ArchiveOptions,
+    config?: Pick<ArchiveConfig, "signal" | "timeout" | "maxRetries">,
+  ): Promise<ArchiveResult>;
 }
 
 /**
@@ -76,25 +90,37 @@ export interface AuditLogsClient {
  * ```
  */
 export function createClient(config: ClientConfig = {}): AuditLogsClient {
+  const issues: Issue[] = [];
   // One key for every call of a client would make the second call a replay
   // of the first: a key belongs to one logical call.
   if ((config as RequestOptions | undefined)?.idempotencyKey !== undefined) {
-    throw new ValidationError([{
+    issues.push({
       path: "idempotencyKey",
       message: "is per call: pass it to the call, not to createClient",
-    }]);
+    });
   }
-  const client = bindConfig(resolveConfig(config));
+  const base = resolveConfig(config, issues);
+  throwIfAny(issues);
+  // Each call lays its own options over the client's; their problems are
+  // reported with the call's others, as a standalone call's are.
+  const on = <I, R>(
+    run: (config: ResolvedConfig, input: I, issues: Issue[]) => R,
+  ) =>
+  (input: I, call?: CallOptions): R => {
+    const problems: Issue[] = [];
+    return run(overlayConfig(base, call, problems), input, problems);
+  };
   return {
-    createExport: (options, call) => createExportOn(client, options, call),
-    getExport: (id, call) => getExportOn(client, id, call),
-    waitForExport: (exportOrId, call) =>
-      waitForExportOn(client, exportOrId, call),
-    downloadExport: (exportOrId, call) =>
-      downloadExportOn(client, exportOrId, call),
-    exportRows: (source, call) =>
-      readSource(client, source, parseCsvRows, call),
-    exportEvents: (source, call) =>
-      readSource(client, source, parseCsvEvents, call),
+    createExport: on(postExport),
+    getExport: on(fetchExport),
+    waitForExport: on(pollExport),
+    downloadExport: on(openDownload),
+    exportRows: on((config, source: RowsSource, problems) =>
+      readSource(config, source, parseCsvRows, problems)
+    ),
+    exportEvents: on((config, source: RowsSource, problems) =>
+      readSource(config, source, parseCsvEvents, problems)
+    ),
+    archiveExports: on(runArchive),
   };
 }

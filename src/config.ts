@@ -6,9 +6,15 @@
  */
 
 import { readEnv } from "./env.ts";
-import { ValidationError, type ValidationIssue } from "./errors.ts";
+import {
+  at,
+  checkOptions,
+  type Issue,
+  type Rule,
+  type Rules,
+} from "./rules.ts";
 import type { AuditLogExport } from "./types.ts";
-import { CONTROL_CHARS, requireObject, textProblem } from "./validation.ts";
+import { CONTROL_CHARS, textProblem } from "./validation.ts";
 
 /**
  * A `fetch` implementation: the global one, a wrapper, or an emulator's.
@@ -141,7 +147,10 @@ export interface WaitOptions extends RequestOptions {
 /** Every option a call may be given. */
 export type CallOptions = ClientConfig & WaitOptions;
 
-/** Configuration after defaults and validation. */
+/**
+ * Configuration after defaults and validation: a plain value, resolved once
+ * at the public edge of each call and passed as it is to everything inside.
+ */
 export interface ResolvedConfig {
   apiKey: string | undefined;
   baseUrl: string;
@@ -161,16 +170,8 @@ export interface ResolvedConfig {
    * calls (a run's `Retry-After`) is waited here, outside every attempt's
    * own time budget. Only the archive sets it.
    */
-  gate?: (signal: AbortSignal | undefined) => Promise<void>;
+  gate: ((signal: AbortSignal | undefined) => Promise<void>) | undefined;
 }
-
-/**
- * A client as every call sees it: the call's own options resolved against
- * the client's configuration. The standalone functions use
- * {@link resolveConfig}, the default client (defaults and environment);
- * `createClient` binds a configuration validated once.
- */
-export type Client = (call?: CallOptions) => ResolvedConfig;
 
 /**
  * One attempt in words: `POST <url> attempt 1: 503 InternalServerError in
@@ -212,16 +213,13 @@ export const WAIT_DEFAULTS = {
   maxPollInterval: 10_000,
 } as const;
 
-/** A check of one option: the problem, or `undefined` when the value is fine. */
-type Check = (value: unknown) => string | undefined;
-
 // NaN fails the comparisons too.
-const duration = (what: string): Check => (n) =>
+const duration = (what: string): Rule => (n) =>
   typeof n === "number" && n > 0 && n <= MAX_TIMER
     ? undefined
     : `${what} must be a number of ms, > 0 and at most ${MAX_TIMER}`;
 
-const callable = (what: string): Check => (f) =>
+const callable = (what: string): Rule => (f) =>
   typeof f === "function" ? undefined : `${what} must be a function`;
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -241,7 +239,7 @@ const headerValueProblem = (what: string, v: string): string | undefined =>
     ? `${what} must be Latin-1 text (HTTP headers are bytes)`
     : undefined;
 
-const apiKeyProblem: Check = (s) =>
+const apiKeyProblem: Rule = (s) =>
   typeof s !== "string"
     ? "apiKey must be a string"
     : s === ""
@@ -249,34 +247,6 @@ const apiKeyProblem: Check = (s) =>
     : /^[\x21-\x7e]*$/.test(s)
     ? undefined
     : "apiKey must be printable ASCII with no spaces";
-
-// Hand-written rather than a schema: this runs on every call, where a
-// schema's generic machinery costs more than these few comparisons.
-const CHECKS: Record<string, Check> = {
-  apiKey: apiKeyProblem,
-  baseUrl: (s) =>
-    typeof s === "string" ? baseUrlProblem(s) : "baseUrl must be a string",
-  fetch: callable("fetch"),
-  timeout: duration("timeout"),
-  maxRetries: (n) =>
-    Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 100
-      ? undefined
-      : "maxRetries must be an integer from 0 to 100",
-  headers: (h) =>
-    typeof h === "object" && h !== null && !Array.isArray(h)
-      ? undefined
-      : "headers must be an object of strings",
-  signal: (s) =>
-    s instanceof AbortSignal ? undefined : "signal must be an AbortSignal",
-  idempotencyKey: (s) =>
-    textProblem("idempotencyKey", s, 255) ??
-      headerValueProblem("idempotencyKey", s as string),
-  maxWait: duration("maxWait"),
-  pollInterval: duration("pollInterval"),
-  maxPollInterval: duration("maxPollInterval"),
-  onPoll: callable("onPoll"),
-  onAttempt: callable("onAttempt"),
-};
 
 const headerProblem = (name: string, v: unknown): string | undefined =>
   !HEADER_NAME.test(name)
@@ -286,6 +256,44 @@ const headerProblem = (name: string, v: unknown): string | undefined =>
     : typeof v !== "string"
     ? "header values must be strings"
     : headerValueProblem("header values", v);
+
+/** The entries of a headers option: a `Headers` object has no own enumerable keys. */
+const headerEntries = (h: object): [string, unknown][] =>
+  h instanceof Headers ? [...h.entries()] : Object.entries(h);
+
+// Hand-written rules rather than a schema: these run on every call, where a
+// schema's generic machinery costs more than these few comparisons.
+const CLIENT_RULES: Rules<CallOptions> = {
+  apiKey: apiKeyProblem,
+  baseUrl: (s) =>
+    typeof s === "string" ? baseUrlProblem(s) : "baseUrl must be a string",
+  fetch: callable("fetch"),
+  timeout: duration("timeout"),
+  maxRetries: (n) =>
+    Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 100
+      ? undefined
+      : "maxRetries must be an integer from 0 to 100",
+  headers: (h, path, issues) => {
+    if (typeof h !== "object" || h === null || Array.isArray(h)) {
+      return "headers must be an object of strings";
+    }
+    for (const [name, v] of headerEntries(h)) {
+      const message = headerProblem(name, v);
+      if (message) issues.push({ path: at(path, name), message });
+    }
+    return undefined;
+  },
+  onAttempt: callable("onAttempt"),
+  signal: (s) =>
+    s instanceof AbortSignal ? undefined : "signal must be an AbortSignal",
+  idempotencyKey: (s) =>
+    textProblem("idempotencyKey", s, 255) ??
+      headerValueProblem("idempotencyKey", s as string),
+  maxWait: duration("maxWait"),
+  pollInterval: duration("pollInterval"),
+  maxPollInterval: duration("maxPollInterval"),
+  onPoll: callable("onPoll"),
+};
 
 function isLoopback(hostname: string): boolean {
   return hostname === "localhost" || hostname.endsWith(".localhost") ||
@@ -328,69 +336,97 @@ function baseUrlProblem(raw: string): string | undefined {
 const normalizeBaseUrl = (raw: string): string =>
   new URL(raw).href.replace(/\/+$/, "");
 
-/** Header names are case-insensitive: lower-case them so a later layer replaces, never duplicates. */
-function lowerHeaders(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  // Own keys only, as validated: an inherited one would pass unchecked.
-  for (const [name, value] of Object.entries(headers)) {
-    out[name.toLowerCase()] = value;
+/**
+ * The defaults of every call, in ms where a duration. `baseUrl` yields to
+ * `WORKOS_BASE_URL` and the API key comes from `WORKOS_API_KEY` where the
+ * runtime has an environment.
+ *
+ * @example
+ * ```ts
+ * import { CLIENT_DEFAULTS } from "@audit-log/export";
+ * console.log(CLIENT_DEFAULTS.timeout, CLIENT_DEFAULTS.maxRetries); // 60000 3
+ * ```
+ */
+export const CLIENT_DEFAULTS: {
+  readonly baseUrl: string;
+  readonly timeout: number;
+  readonly maxRetries: number;
+  readonly maxWait: number;
+  readonly pollInterval: number;
+  readonly maxPollInterval: number;
+} = {
+  baseUrl: DEFAULT_BASE_URL,
+  timeout: 60_000,
+  maxRetries: 3,
+  ...WAIT_DEFAULTS,
+};
+
+/**
+ * Where every resolution starts: every field present, in one order, so each
+ * resolved config has the same shape whatever options a call passes (a
+ * changing shape makes every later read of it slower).
+ */
+const START: ResolvedConfig = {
+  apiKey: undefined,
+  baseUrl: CLIENT_DEFAULTS.baseUrl,
+  fetch: (input, init) => globalThis.fetch(input, init),
+  timeout: CLIENT_DEFAULTS.timeout,
+  maxRetries: CLIENT_DEFAULTS.maxRetries,
+  // Shared by every call without headers of its own: frozen, so no call can
+  // change another's.
+  headers: Object.freeze({}) as Record<string, string>,
+  signal: undefined,
+  idempotencyKey: undefined,
+  maxWait: CLIENT_DEFAULTS.maxWait,
+  pollInterval: CLIENT_DEFAULTS.pollInterval,
+  maxPollInterval: CLIENT_DEFAULTS.maxPollInterval,
+  onPoll: undefined,
+  onAttempt: undefined,
+  gate: undefined,
+};
+
+/**
+ * `base` with a call's options laid over it: each option replaces the
+ * base's, except that `headers` add to the base's (names lower-cased, so a
+ * later layer replaces a header, never duplicates it). Problems go to
+ * `issues`; the result is only meant to be used when there are none.
+ */
+export function overlayConfig(
+  base: ResolvedConfig,
+  call: CallOptions | undefined,
+  issues: Issue[],
+): ResolvedConfig {
+  const out = { ...base };
+  if (call === undefined) return out;
+  if (!checkOptions(call, CLIENT_RULES, issues, "config")) return out;
+  const given = call as Record<string, unknown>;
+  for (const key in given) {
+    const value = given[key];
+    if (!Object.hasOwn(given, key) || value === undefined) continue;
+    if (key === "headers") {
+      const headers = { ...base.headers };
+      for (const [name, v] of headerEntries(value as object)) {
+        headers[name.toLowerCase()] = v as string;
+      }
+      out.headers = headers;
+    } else {
+      (out as unknown as Record<string, unknown>)[key] = key === "baseUrl"
+        ? normalizeBaseUrl(value as string)
+        : value;
+    }
   }
   return out;
 }
 
-/** What every call starts from before its own options and the environment. */
-const DEFAULTS = {
-  baseUrl: DEFAULT_BASE_URL,
-  timeout: 60_000,
-  maxRetries: 3,
-  // Shared by every call without headers of its own: frozen, so no call can
-  // change another's.
-  headers: Object.freeze({}),
-  ...WAIT_DEFAULTS,
-} as ResolvedConfig;
-
 /**
- * `base` with a call's options laid over it, once they are valid: each
- * option replaces the base's, except that `headers` add to the base's.
+ * A config from the defaults, the environment and `config`: what a
+ * standalone call and `createClient` start from. Problems go to `issues`.
  */
-function layer(
-  base: ResolvedConfig,
-  call: CallOptions | undefined,
+export function resolveConfig(
+  config: CallOptions | undefined,
+  issues: Issue[],
 ): ResolvedConfig {
-  const out: Record<string, unknown> = { ...base };
-  if (call === undefined) return out as unknown as ResolvedConfig;
-  requireObject(call, "config");
-  const issues: ValidationIssue[] = [];
-  const flag = (path: string, message: string | undefined) =>
-    message && issues.push({ path, message });
-  for (let [key, value] of Object.entries(call)) {
-    if (value === undefined) continue;
-    // A Headers object is as good as a record, but has no own enumerable keys.
-    if (key === "headers" && value instanceof Headers) {
-      value = Object.fromEntries(value.entries());
-    }
-    const check = Object.hasOwn(CHECKS, key) ? CHECKS[key] : undefined;
-    const message = check ? check(value) : "is not a known option";
-    if (flag(key, message)) continue;
-    if (key === "headers") {
-      for (const [name, v] of Object.entries(value)) {
-        flag(`headers.${name}`, headerProblem(name, v));
-      }
-      value = { ...base.headers, ...lowerHeaders(value) };
-    }
-    out[key] = key === "baseUrl" ? normalizeBaseUrl(value) : value;
-  }
-  if (issues.length) throw new ValidationError(issues);
-  return out as unknown as ResolvedConfig;
-}
-
-/**
- * Validates a config and applies the defaults: the default client, which
- * the standalone calls use.
- */
-export function resolveConfig(config?: CallOptions): ResolvedConfig {
-  const out = layer(DEFAULTS, config);
-  const globalFetch = globalThis.fetch;
+  const out = overlayConfig(START, config, issues);
   out.apiKey ??= readEnv("WORKOS_API_KEY");
   // The same rules as `baseUrl`, which wins; an empty variable is unset.
   const envBaseUrl = config?.baseUrl === undefined
@@ -399,14 +435,14 @@ export function resolveConfig(config?: CallOptions): ResolvedConfig {
   if (envBaseUrl) {
     const problem = baseUrlProblem(envBaseUrl);
     if (problem) {
-      throw new ValidationError([{
+      issues.push({
         path: "baseUrl",
         message: `${problem} (it came from WORKOS_BASE_URL)`,
-      }]);
+      });
+    } else {
+      out.baseUrl = normalizeBaseUrl(envBaseUrl);
     }
-    out.baseUrl = normalizeBaseUrl(envBaseUrl);
   }
-  out.fetch ??= (input, init) => globalFetch(input, init);
   out.onAttempt ??= readEnv("AUDIT_LOG_EXPORT_DEBUG") === "1"
     ? logAttempt
     : undefined;
@@ -414,18 +450,12 @@ export function resolveConfig(config?: CallOptions): ResolvedConfig {
 }
 
 /**
- * A client bound to a resolved config: each call's own options are laid
- * over it, and only they are validated, so a client pays for its config
- * once.
+ * The API key, after adding its problem to `issues` when there is none or
+ * it is malformed: a call checks it before any request.
  */
-export function bindConfig(base: ResolvedConfig): Client {
-  return (call) => layer(base, call);
-}
-
-/** The API key, or a `ValidationError` when there is none (checked before any request). */
-export function requireApiKey(config: ResolvedConfig): string {
+export function apiKeyOf(config: ResolvedConfig, issues: Issue[]): string {
   const key = config.apiKey ?? "";
-  const message = apiKeyProblem(key);
-  if (message) throw new ValidationError([{ path: "apiKey", message }]);
+  const message = apiKeyProblem(key, "apiKey", issues);
+  if (message) issues.push({ path: "apiKey", message });
   return key;
 }

@@ -300,10 +300,10 @@ class CsvTokenizer implements CsvRecordText {
       return NEED_TEXT;
     }
     if (quote === len) {
-      throw new CsvParseError(
-        "Quoted field is not closed before the end of the file",
-        this.#recordLine,
-      );
+      throw new CsvParseError({
+        message: "Quoted field is not closed before the end of the file",
+        line: this.#recordLine,
+      });
     }
     if (startsHere && start !== entry) this.#noteWritten(entry, quote);
     this.#endField(start, quote);
@@ -346,12 +346,12 @@ class CsvTokenizer implements CsvRecordText {
       return FIELD_DONE;
     }
     if (code !== LF && code !== CR) {
-      throw new CsvParseError(
-        `Unexpected ${
+      throw new CsvParseError({
+        message: `Unexpected ${
           JSON.stringify(text[at])
         } after the closing quote of field ${this.#fields.length}`,
-        this.#recordLine,
-      );
+        line: this.#recordLine,
+      });
     }
     this.#pos = at;
     return RECORD_DONE;
@@ -751,10 +751,10 @@ export function checkHeader(header: readonly string[], line: number): void {
   const seen = new Set<string>();
   for (const name of header) {
     if (seen.has(name)) {
-      throw new CsvParseError(
-        `Duplicate column ${JSON.stringify(name)} in the header`,
+      throw new CsvParseError({
+        message: `Duplicate column ${JSON.stringify(name)} in the header`,
         line,
-      );
+      });
     }
     seen.add(name);
   }
@@ -772,11 +772,11 @@ export function checkWidth(
   line: number,
 ): void {
   if (fields.length !== columns) {
-    throw new CsvParseError(
-      `Expected ${columns} field${
+    throw new CsvParseError({
+      message: `Expected ${columns} field${
         columns === 1 ? "" : "s"
       } but found ${fields.length}`,
       line,
-    );
+    });
   }
 }

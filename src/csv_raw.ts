@@ -508,10 +508,10 @@ class RawSplitter {
     this.#pieces = [];
     this.#piecesLength = 0;
     if (state === QUOTED) {
-      throw new CsvParseError(
-        "Quoted field is not closed before the end of the file",
-        this.#recordLine,
-      );
+      throw new CsvParseError({
+        message: "Quoted field is not closed before the end of the file",
+        line: this.#recordLine,
+      });
     }
     if (state === BAD) this.#throwBad();
     if (total === 0) return undefined;
@@ -595,12 +595,12 @@ class RawSplitter {
     const fields = splitQuoted(
       this.#decoder.decode(record.subarray(this.#contentStart)),
     ).length;
-    throw new CsvParseError(
-      `Unexpected ${
+    throw new CsvParseError({
+      message: `Unexpected ${
         JSON.stringify(char[0])
       } after the closing quote of field ${fields}`,
-      this.#recordLine,
-    );
+      line: this.#recordLine,
+    });
   }
 }
 

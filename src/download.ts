@@ -5,8 +5,6 @@
  */
 
 import {
-  type CallOptions,
-  type Client,
   type ClientConfig,
   isSecureTransport,
   parseUrl,
@@ -26,16 +24,12 @@ import {
   TimeoutError,
   ValidationError,
 } from "./errors.ts";
-import {
-  createExportOn,
-  exportRef,
-  fixed,
-  getExportOn,
-  waitForExportOn,
-} from "./exports.ts";
+import { exportRef, fetchExport, pollExport, postExport } from "./exports.ts";
+import type { Issue } from "./rules.ts";
 import type { CreateExportOptions } from "./schemas.ts";
 import { send } from "./transport.ts";
 import type { AuditLogExport } from "./types.ts";
+import { throwIfAny } from "./validation.ts";
 
 /**
  * What `exportRows` and `exportEvents` read: bytes, a response, an export
@@ -324,12 +318,12 @@ async function openBody(
   try {
     // A proxy or captive portal answers 200 with a page; no export is HTML.
     if (/^text\/html/i.test(response.headers.get("content-type") ?? "")) {
-      throw new InvalidResponseError(
-        "The download answered an HTML page, not a CSV file",
-        response.status,
+      throw new InvalidResponseError({
+        message: "The download answered an HTML page, not a CSV file",
+        status: response.status,
         request,
         requestId,
-      );
+      });
     }
     let end: number | undefined;
     if (from === 0) {
@@ -444,7 +438,7 @@ async function fetchFile(
       return await openBody(config, url, received, known);
     } catch (error) {
       if (!isExpired(error)) throw error;
-      url = fileUrl(config, await getExportOn(fixed(config), id));
+      url = fileUrl(config, await fetchExport(config, id));
       return await openBody(config, url, received, known);
     }
   };
@@ -460,7 +454,7 @@ async function fetchFile(
       signal?.aborted
         ? signal.reason
         : error instanceof FileChanged || error instanceof CannotResume
-        ? new ConnectionError(request, error, true)
+        ? new ConnectionError({ request, cause: error, midBody: true })
         : error,
     );
   // Set by the reader's cancel: a read it ended is not a cut to resume.
@@ -517,16 +511,17 @@ async function fetchFile(
         if (resumes >= config.maxRetries) {
           return controller.error(
             cut instanceof Stalled
-              ? new TimeoutError(
-                `The download stalled: no data for ${config.timeout} ms after ${received} bytes`,
-                config.timeout,
+              ? new TimeoutError({
+                message:
+                  `The download stalled: no data for ${config.timeout} ms after ${received} bytes`,
+                timeout: config.timeout,
                 request,
-              )
-              : new ConnectionError(
+              })
+              : new ConnectionError({
                 request,
-                scrub(cut, url, request.url),
-                true,
-              ),
+                cause: scrub(cut, url, request.url),
+                midBody: true,
+              }),
           );
         }
         resumes++;
@@ -565,7 +560,7 @@ function fileUrl(
 ): string {
   const { id, state, url } = auditLogExport;
   if (state === "error" || state === "expired") {
-    throw new ExportFailedError(auditLogExport);
+    throw new ExportFailedError({ export: auditLogExport });
   }
   let problem: string | undefined;
   if (state !== "ready") problem = `is ${state}, not ready`;
@@ -575,24 +570,30 @@ function fileUrl(
     if (parsed && isSecureTransport(parsed)) return url;
     problem = "has a download url that is not https";
   }
-  throw new InvalidResponseError(`Export ${id} ${problem}`, 200, {
-    method: "GET",
-    url: `${config.baseUrl}/audit_logs/exports/${encodeURIComponent(id)}`,
+  throw new InvalidResponseError({
+    message: `Export ${id} ${problem}`,
+    status: 200,
+    request: {
+      method: "GET",
+      url: `${config.baseUrl}/audit_logs/exports/${encodeURIComponent(id)}`,
+    },
   });
 }
 
-/** Downloads on a client. */
-export async function downloadExportOn(
-  client: Client,
+/**
+ * `downloadExport` on a resolved config. `issues` holds the config's own
+ * problems, if any, thrown before anything else.
+ */
+export async function openDownload(
+  config: ResolvedConfig,
   exportOrId: AuditLogExport | string,
-  call?: CallOptions,
+  issues: readonly Issue[] = [],
 ): Promise<ReadableStream<Uint8Array>> {
-  const config = client(call);
-  const same = fixed(config);
+  throwIfAny(issues);
   const { id } = exportRef(exportOrId);
-  let ready = await waitForExportOn(same, exportOrId);
+  let ready = await pollExport(config, exportOrId);
   // A ready export read without a url is read once more before giving up.
-  if (!ready.url) ready = await getExportOn(same, id);
+  if (!ready.url) ready = await fetchExport(config, id);
   return fetchFile(config, id, fileUrl(config, ready));
 }
 
@@ -614,7 +615,8 @@ export function downloadExport(
   exportOrId: AuditLogExport | string,
   config?: ClientConfig & WaitOptions,
 ): Promise<ReadableStream<Uint8Array>> {
-  return downloadExportOn(resolveConfig, exportOrId, config);
+  const issues: Issue[] = [];
+  return openDownload(resolveConfig(config, issues), exportOrId, issues);
 }
 
 function isStream(x: unknown): x is ReadableStream<Uint8Array> {
@@ -628,67 +630,74 @@ function isResponse(x: unknown): x is Response {
     "body" in x && typeof (x as Response).arrayBuffer === "function";
 }
 
-/** The bytes of a source: read as given, downloaded, or exported first. */
-export async function openSource(
-  client: Client,
+/**
+ * The bytes of a source: read as given, downloaded, or exported first.
+ * `issues` as for {@link openDownload}.
+ */
+async function openSource(
+  config: ResolvedConfig,
   source: RowsSource,
-  call?: CallOptions,
+  issues: readonly Issue[],
 ): Promise<ReadableStream<Uint8Array>> {
   // The config is checked whatever the source, so a typo in it never passes.
-  const config = fixed(client(call));
+  throwIfAny(issues);
   if (isStream(source)) return source;
   if (isResponse(source)) {
     if (!source.ok) {
       await source.body?.cancel();
-      throw new ValidationError([{
-        path: "source",
-        message: `the response has status ${source.status}, not 2xx`,
-      }]);
+      throw new ValidationError({
+        issues: [{
+          path: "source",
+          message: `the response has status ${source.status}, not 2xx`,
+        }],
+      });
     }
     return source.body ?? empty();
   }
-  if (typeof source === "string") return downloadExportOn(config, source);
+  if (typeof source === "string") return openDownload(config, source);
   if (typeof source === "object" && source !== null) {
     if ("id" in source || "object" in source) {
-      return downloadExportOn(config, source as AuditLogExport);
+      return openDownload(config, source as AuditLogExport);
     }
     let created: AuditLogExport;
     try {
-      created = await createExportOn(config, source as CreateExportOptions);
+      created = await postExport(config, source as CreateExportOptions);
     } catch (error) {
       // The API refuses an empty period instead of exporting an empty file.
       if (error instanceof NoEventsError) return empty();
       throw error;
     }
-    return downloadExportOn(config, created);
+    return openDownload(config, created);
   }
-  throw new ValidationError([{
-    path: "source",
-    message:
-      "expected a ReadableStream, a Response, an export, an export id or export options",
-  }]);
+  throw new ValidationError({
+    issues: [{
+      path: "source",
+      message:
+        "expected a ReadableStream, a Response, an export, an export id or export options",
+    }],
+  });
 }
 
 /**
- * Reads a source on a client through `parse`, lazily: the parser gets a
+ * Reads a source on a resolved config through `parse`, lazily: the parser gets a
  * stream that opens the source on its first pull, so nothing is checked or
  * sent before the first row is asked for, and leaving before that opens
  * nothing. The parser's own iterator is what the caller gets; only each
  * chunk, not each row, passes through here.
  */
 export function readSource<T>(
-  client: Client,
+  config: ResolvedConfig,
   source: RowsSource,
   parse: (
     stream: ReadableStream<Uint8Array>,
   ) => AsyncGenerator<T, void, undefined>,
-  call?: CallOptions,
+  issues: readonly Issue[] = [],
 ): AsyncGenerator<T, void, undefined> {
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   return parse(
     new ReadableStream<Uint8Array>({
       async pull(controller) {
-        reader ??= (await openSource(client, source, call)).getReader();
+        reader ??= (await openSource(config, source, issues)).getReader();
         const { done, value } = await reader.read();
         if (done) controller.close();
         else controller.enqueue(value);
@@ -718,7 +727,13 @@ export function exportRows(
   source: RowsSource,
   config?: ClientConfig & WaitOptions,
 ): AsyncIterable<Record<string, string>> {
-  return readSource(resolveConfig, source, parseCsvRows, config);
+  const issues: Issue[] = [];
+  return readSource(
+    resolveConfig(config, issues),
+    source,
+    parseCsvRows,
+    issues,
+  );
 }
 
 /**
@@ -748,5 +763,11 @@ export function exportEvents(
   source: RowsSource,
   config?: ClientConfig & WaitOptions,
 ): AsyncIterable<AuditLogEvent> {
-  return readSource(resolveConfig, source, parseCsvEvents, config);
+  const issues: Issue[] = [];
+  return readSource(
+    resolveConfig(config, issues),
+    source,
+    parseCsvEvents,
+    issues,
+  );
 }

@@ -15,7 +15,8 @@
  * name. Each class states its name as a static field, so minification does
  * not change it. An error of another library with the same name is not an
  * instance: the chain must end in this package's base class, which carries a
- * registered symbol.
+ * registered symbol. {@link isAuditLogError} asks the same question by
+ * class name, for code that has no class at hand.
  *
  * @module
  */
@@ -27,6 +28,29 @@ import type { AuditLogExport } from "./types.ts";
  * a registered symbol is the same in every copy and every realm.
  */
 const PACKAGE_BRAND = Symbol.for("audit-log-export.AuditLogError");
+
+/**
+ * What an {@link AuditLogError} is built from.
+ *
+ * @example
+ * ```ts
+ * import { AuditLogError, type AuditLogErrorInit } from "@audit-log/export";
+ * const init: AuditLogErrorInit = {
+ *   message: "The archive's checkpoint is unreadable",
+ *   cause: new SyntaxError("Unexpected end of JSON input"),
+ * };
+ * console.log(new AuditLogError(init).cause === init.cause); // true
+ * ```
+ */
+export interface AuditLogErrorInit {
+  /** What went wrong, in one sentence. */
+  message: string;
+  /**
+   * The underlying error. Given, even as `undefined`, it becomes the error's
+   * own `cause`; left out, the error has none.
+   */
+  cause?: unknown;
+}
 
 /**
  * The base class of every error thrown by audit-log-export.
@@ -72,11 +96,18 @@ export class AuditLogError extends Error {
   /**
    * Creates the error.
    *
-   * @param message What went wrong, in one sentence.
-   * @param options `cause`, the underlying error where there is one.
+   * @param init The message and, where there is one, the underlying error.
+   *
+   * @example
+   * ```ts
+   * import { AuditLogError } from "@audit-log/export";
+   * const error = new AuditLogError({ message: "The archive is locked" });
+   * console.log(String(error)); // "AuditLogError: The archive is locked"
+   * ```
    */
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(init: AuditLogErrorInit) {
+    // `Error` tells an absent cause from an undefined one; so does the init.
+    super(init.message, "cause" in init ? { cause: init.cause } : undefined);
   }
 }
 
@@ -88,18 +119,148 @@ export class AuditLogError extends Error {
 function classNames(value: unknown): string[] | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const names: string[] = [];
-  for (
-    let proto: object | null = Object.getPrototypeOf(value);
-    proto !== null;
-    proto = Object.getPrototypeOf(proto)
-  ) {
-    const ctor = Object.hasOwn(proto, "constructor")
-      ? (proto as { constructor: unknown }).constructor
-      : undefined;
-    if (typeof ctor === "function") names.push(ctor.name);
-    if (Object.hasOwn(proto, PACKAGE_BRAND)) return names;
+  try {
+    for (
+      let proto: object | null = Object.getPrototypeOf(value);
+      proto !== null;
+      proto = Object.getPrototypeOf(proto)
+    ) {
+      const ctor = Object.hasOwn(proto, "constructor")
+        ? (proto as { constructor: unknown }).constructor
+        : undefined;
+      if (typeof ctor === "function") names.push(ctor.name);
+      if (Object.hasOwn(proto, PACKAGE_BRAND)) return names;
+    }
+  } catch {
+    // A proxy's traps or a getter may throw; whatever it is, it is not
+    // one of ours, and a type test must answer rather than throw.
   }
   return undefined;
+}
+
+/**
+ * The error classes of this module by name, for {@link isAuditLogError} to
+ * narrow to the class it was asked about.
+ *
+ * @example
+ * ```ts
+ * import type { AuditLogErrorClasses } from "@audit-log/export";
+ * type Limited = AuditLogErrorClasses["RateLimitError"]; // RateLimitError
+ * const seconds = (e: Limited) => e.retryAfter;
+ * ```
+ */
+export interface AuditLogErrorClasses {
+  /** {@link AuditLogError}. */
+  AuditLogError: AuditLogError;
+  /** {@link ValidationError}. */
+  ValidationError: ValidationError;
+  /** {@link ApiError}. */
+  ApiError: ApiError;
+  /** {@link BadRequestError}. */
+  BadRequestError: BadRequestError;
+  /** {@link NoEventsError}. */
+  NoEventsError: NoEventsError;
+  /** {@link AuthenticationError}. */
+  AuthenticationError: AuthenticationError;
+  /** {@link PermissionDeniedError}. */
+  PermissionDeniedError: PermissionDeniedError;
+  /** {@link NotFoundError}. */
+  NotFoundError: NotFoundError;
+  /** {@link ConflictError}. */
+  ConflictError: ConflictError;
+  /** {@link UnprocessableEntityError}. */
+  UnprocessableEntityError: UnprocessableEntityError;
+  /** {@link RateLimitError}. */
+  RateLimitError: RateLimitError;
+  /** {@link InternalServerError}. */
+  InternalServerError: InternalServerError;
+  /** {@link ConnectionError}. */
+  ConnectionError: ConnectionError;
+  /** {@link TimeoutError}. */
+  TimeoutError: TimeoutError;
+  /** {@link InvalidResponseError}. */
+  InvalidResponseError: InvalidResponseError;
+  /** {@link ExportFailedError}. */
+  ExportFailedError: ExportFailedError;
+  /** {@link CsvParseError}. */
+  CsvParseError: CsvParseError;
+}
+
+/**
+ * Whether `value` is an error of audit-log-export, made by any copy of the
+ * package (its ES module and CommonJS builds, a bundle, another version,
+ * another realm), and, when `name` is given, whether its class or one of its
+ * ancestors is called `name` (`"ApiError"` holds for every `ApiError`
+ * subclass). Nothing else passes: not a plain object with the right `name`,
+ * not another library's error of the same name.
+ *
+ * Unlike `instanceof`, it needs no class at hand, so it also serves code
+ * that must not import the package, or that only knows a class by name.
+ *
+ * @param value Anything.
+ * @param name The name of a class of the package (or of a subclass of one).
+ * @returns Whether `value` is such an error.
+ *
+ * @example
+ * ```ts
+ * import { getExport, isAuditLogError } from "@audit-log/export";
+ * try {
+ *   await getExport("audit_log_export_123");
+ * } catch (error) {
+ *   if (isAuditLogError(error, "RateLimitError")) {
+ *     console.error(`rate limited; retry in ${error.retryAfter ?? "?"} s`);
+ *   } else if (isAuditLogError(error)) {
+ *     console.error(error.name, error.message);
+ *   } else {
+ *     throw error;
+ *   }
+ * }
+ * ```
+ */
+export function isAuditLogError(value: unknown): value is AuditLogError;
+/**
+ * Whether `value` is an error of audit-log-export, made by any copy of the
+ * package, whose class or one of its ancestors is the class called `name`;
+ * narrows to that class.
+ *
+ * @param value Anything.
+ * @param name The name of one of the package's error classes.
+ * @returns Whether `value` is such an error.
+ *
+ * @example
+ * ```ts
+ * import { isAuditLogError } from "@audit-log/export";
+ * const status = (e: unknown) => isAuditLogError(e, "ApiError") ? e.status : undefined;
+ * ```
+ */
+export function isAuditLogError<N extends keyof AuditLogErrorClasses>(
+  value: unknown,
+  name: N,
+): value is AuditLogErrorClasses[N];
+/**
+ * Whether `value` is an error of audit-log-export, made by any copy of the
+ * package, whose class chain has a class called `name` (when given): also
+ * for classes declared outside `src/errors.ts`, such as `ArchiveError`, and
+ * for subclasses of the package's classes.
+ *
+ * @param value Anything.
+ * @param name The name of a class in the error's chain.
+ * @returns Whether `value` is such an error.
+ *
+ * @example
+ * ```ts
+ * import { isAuditLogError } from "@audit-log/export";
+ * const archiveFailed = (e: unknown) => isAuditLogError(e, "ArchiveError");
+ * ```
+ */
+export function isAuditLogError(
+  value: unknown,
+  name?: string,
+): value is AuditLogError;
+export function isAuditLogError(value: unknown, name?: string): boolean {
+  const names = classNames(value);
+  if (names === undefined) return false;
+  return name === undefined || names.includes(name);
 }
 
 /**
@@ -117,6 +278,24 @@ export interface ValidationIssue {
   readonly path: string;
   /** What is wrong with it. */
   readonly message: string;
+}
+
+/**
+ * What a {@link ValidationError} is built from.
+ *
+ * @example
+ * ```ts
+ * import { ValidationError, type ValidationErrorInit } from "@audit-log/export";
+ * const init: ValidationErrorInit = {
+ *   issues: [{ path: "rangeStart", message: "Expected a date with a time zone" }],
+ * };
+ * console.log(new ValidationError(init).message);
+ * // "Invalid input: rangeStart: Expected a date with a time zone"
+ * ```
+ */
+export interface ValidationErrorInit {
+  /** Every problem found, in input order; the message summarises them. */
+  issues: readonly ValidationIssue[];
 }
 
 /**
@@ -146,15 +325,25 @@ export class ValidationError extends AuditLogError {
   /**
    * Creates the error.
    *
-   * @param issues The problems found; the message summarises them.
+   * @param init The problems found.
+   *
+   * @example
+   * ```ts
+   * import { ValidationError } from "@audit-log/export";
+   * const error = new ValidationError({
+   *   issues: [{ path: "apiKey", message: "Missing API key" }],
+   * });
+   * console.log(error.message); // "Invalid input: apiKey: Missing API key"
+   * ```
    */
-  constructor(issues: readonly ValidationIssue[]) {
-    super(
-      `Invalid input: ${
+  constructor(init: ValidationErrorInit) {
+    const { issues } = init;
+    super({
+      message: `Invalid input: ${
         issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
           .join("; ")
       }`,
-    );
+    });
     this.issues = issues;
   }
 }
@@ -253,15 +442,26 @@ export class ApiError extends AuditLogError {
    * Creates the error.
    *
    * @param init Status, body fields and the request/response pair.
+   *
+   * @example
+   * ```ts
+   * import { ApiError } from "@audit-log/export";
+   * const error = new ApiError({
+   *   status: 418,
+   *   message: "I'm a teapot",
+   *   request: { method: "GET", url: "https://api.workos.com/audit_logs/exports/audit_log_export_123" },
+   * });
+   * console.log(error.message); // "I'm a teapot (HTTP 418)"
+   * ```
    */
   constructor(init: ApiErrorInit) {
     // The body's message becomes part of the error's own; the rest is kept as is.
     const { message, ...fields } = init;
-    super(
-      `${message} (HTTP ${init.status}${
+    super({
+      message: `${message} (HTTP ${init.status}${
         init.requestId ? `, request id ${init.requestId}` : ""
       })`,
-    );
+    });
     Object.assign(this, fields);
   }
 }
@@ -426,6 +626,28 @@ export class InternalServerError extends ApiError {
 }
 
 /**
+ * What a {@link ConnectionError} is built from.
+ *
+ * @example
+ * ```ts
+ * import { ConnectionError, type ConnectionErrorInit } from "@audit-log/export";
+ * const init: ConnectionErrorInit = {
+ *   request: { method: "GET", url: "https://api.workos.com/audit_logs/exports/audit_log_export_123" },
+ *   cause: new TypeError("error sending request: connection refused"),
+ * };
+ * console.log(new ConnectionError(init).message);
+ * ```
+ */
+export interface ConnectionErrorInit {
+  /** The request that failed. */
+  request: RequestInfo;
+  /** The error raised by `fetch` or by reading the body; its message ends the error's own. */
+  cause: unknown;
+  /** True when the connection broke after the response began. */
+  midBody?: boolean;
+}
+
+/**
  * The request never got a response (DNS, refused or dropped connection),
  * after all retries.
  *
@@ -446,20 +668,53 @@ export class ConnectionError extends AuditLogError {
   /**
    * Creates the error.
    *
-   * @param request The request that failed.
-   * @param cause The error raised by `fetch` or by reading the body.
-   * @param midBody True when the connection broke after the response began.
+   * @param init The request, the error that ended it, and when it broke.
+   *
+   * @example
+   * ```ts
+   * import { ConnectionError } from "@audit-log/export";
+   * const error = new ConnectionError({
+   *   request: { method: "GET", url: "https://api.workos.com/audit_logs/exports/audit_log_export_123" },
+   *   cause: new TypeError("connection reset"),
+   *   midBody: true,
+   * });
+   * console.log(error.message);
+   * // "Connection lost while reading GET https://api.workos.com/audit_logs/exports/audit_log_export_123: connection reset"
+   * ```
    */
-  constructor(request: RequestInfo, cause: unknown, midBody = false) {
+  constructor(init: ConnectionErrorInit) {
+    const { request, cause, midBody = false } = init;
     const why = cause instanceof Error ? cause.message : String(cause);
-    super(
-      midBody
+    super({
+      message: midBody
         ? `Connection lost while reading ${request.method} ${request.url}: ${why}`
         : `Could not reach ${request.method} ${request.url}: ${why}`,
-      { cause },
-    );
+      cause,
+    });
     this.request = request;
   }
+}
+
+/**
+ * What a {@link TimeoutError} is built from.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError, type TimeoutErrorInit } from "@audit-log/export";
+ * const init: TimeoutErrorInit = {
+ *   message: "Export audit_log_export_123 was not ready within 600000 ms",
+ *   timeout: 600_000,
+ * };
+ * console.log(new TimeoutError(init).timeout); // 600000
+ * ```
+ */
+export interface TimeoutErrorInit {
+  /** What timed out. */
+  message: string;
+  /** The budget that ran out, in milliseconds. */
+  timeout: number;
+  /** The request, when one attempt timed out. */
+  request?: RequestInfo;
 }
 
 /**
@@ -484,15 +739,50 @@ export class TimeoutError extends AuditLogError {
   /**
    * Creates the error.
    *
-   * @param message What timed out.
-   * @param timeout The budget, in milliseconds.
-   * @param request The request, when one attempt timed out.
+   * @param init What timed out, the budget, and the request if it was one.
+   *
+   * @example
+   * ```ts
+   * import { TimeoutError } from "@audit-log/export";
+   * const error = new TimeoutError({
+   *   message: "GET https://api.workos.com/audit_logs/exports/audit_log_export_123 timed out after 60000 ms",
+   *   timeout: 60_000,
+   *   request: { method: "GET", url: "https://api.workos.com/audit_logs/exports/audit_log_export_123" },
+   * });
+   * console.log(error.request?.method); // "GET"
+   * ```
    */
-  constructor(message: string, timeout: number, request?: RequestInfo) {
-    super(message);
-    this.timeout = timeout;
-    this.request = request;
+  constructor(init: TimeoutErrorInit) {
+    super({ message: init.message });
+    this.timeout = init.timeout;
+    this.request = init.request;
   }
+}
+
+/**
+ * What an {@link InvalidResponseError} is built from.
+ *
+ * @example
+ * ```ts
+ * import { InvalidResponseError, type InvalidResponseErrorInit } from "@audit-log/export";
+ * const init: InvalidResponseErrorInit = {
+ *   message: "The response body is not JSON",
+ *   status: 200,
+ *   request: { method: "POST", url: "https://api.workos.com/audit_logs/exports" },
+ *   requestId: "req_01J9",
+ * };
+ * console.log(new InvalidResponseError(init).status); // 200
+ * ```
+ */
+export interface InvalidResponseErrorInit {
+  /** What is wrong with the body. */
+  message: string;
+  /** The response status. */
+  status: number;
+  /** The request. */
+  request: RequestInfo;
+  /** The response's `X-Request-ID`. */
+  requestId?: string;
 }
 
 /**
@@ -520,22 +810,49 @@ export class InvalidResponseError extends AuditLogError {
   /**
    * Creates the error.
    *
-   * @param message What is wrong with the body.
-   * @param status The response status.
-   * @param request The request.
-   * @param requestId The response's `X-Request-ID`.
+   * @param init What is wrong, and the response and request it is about.
+   *
+   * @example
+   * ```ts
+   * import { InvalidResponseError } from "@audit-log/export";
+   * const error = new InvalidResponseError({
+   *   message: "The response is not an audit_log_export",
+   *   status: 201,
+   *   request: { method: "POST", url: "https://api.workos.com/audit_logs/exports" },
+   * });
+   * console.log(error.requestId); // undefined
+   * ```
    */
-  constructor(
-    message: string,
-    status: number,
-    request: RequestInfo,
-    requestId?: string,
-  ) {
-    super(message);
-    this.status = status;
-    this.request = request;
-    this.requestId = requestId;
+  constructor(init: InvalidResponseErrorInit) {
+    super({ message: init.message });
+    this.status = init.status;
+    this.request = init.request;
+    this.requestId = init.requestId;
   }
+}
+
+/**
+ * What an {@link ExportFailedError} is built from.
+ *
+ * @example
+ * ```ts
+ * import { ExportFailedError, type ExportFailedErrorInit } from "@audit-log/export";
+ * const init: ExportFailedErrorInit = {
+ *   export: {
+ *     object: "audit_log_export",
+ *     id: "audit_log_export_123",
+ *     state: "error",
+ *     createdAt: "2026-01-01T00:00:00.000Z",
+ *     updatedAt: "2026-01-01T00:00:05.000Z",
+ *   },
+ * };
+ * console.log(new ExportFailedError(init).message);
+ * // 'Audit log export audit_log_export_123 ended in state "error"'
+ * ```
+ */
+export interface ExportFailedErrorInit {
+  /** The export in its final, failed state. */
+  export: AuditLogExport;
 }
 
 /**
@@ -558,12 +875,29 @@ export class ExportFailedError extends AuditLogError {
   /**
    * Creates the error.
    *
-   * @param auditLogExport The export in its final, failed state.
+   * @param init The failed export.
+   *
+   * @example
+   * ```ts
+   * import { ExportFailedError } from "@audit-log/export";
+   * const error = new ExportFailedError({
+   *   export: {
+   *     object: "audit_log_export",
+   *     id: "audit_log_export_123",
+   *     state: "expired",
+   *     createdAt: "2026-01-01T00:00:00.000Z",
+   *     updatedAt: "2026-01-01T00:10:00.000Z",
+   *   },
+   * });
+   * console.log(error.export.state); // "expired"
+   * ```
    */
-  constructor(auditLogExport: AuditLogExport) {
-    super(
-      `Audit log export ${auditLogExport.id} ended in state "${auditLogExport.state}"`,
-    );
+  constructor(init: ExportFailedErrorInit) {
+    const { export: auditLogExport } = init;
+    super({
+      message:
+        `Audit log export ${auditLogExport.id} ended in state "${auditLogExport.state}"`,
+    });
     // A failed export's URL downloads nothing anyone needs, while its
     // signature, printed by whoever logs this error, would still be live.
     const { url } = auditLogExport;
@@ -571,6 +905,23 @@ export class ExportFailedError extends AuditLogError {
       ? { ...auditLogExport, url: withoutQuery(url) }
       : auditLogExport;
   }
+}
+
+/**
+ * What a {@link CsvParseError} is built from.
+ *
+ * @example
+ * ```ts
+ * import { CsvParseError, type CsvParseErrorInit } from "@audit-log/export";
+ * const init: CsvParseErrorInit = { message: "A quote is left open", line: 42 };
+ * console.log(new CsvParseError(init).message); // "A quote is left open (line 42)"
+ * ```
+ */
+export interface CsvParseErrorInit {
+  /** What is wrong; the line is appended to it. */
+  message: string;
+  /** The 1-based line where the bad record starts. */
+  line: number;
 }
 
 /**
@@ -595,12 +946,18 @@ export class CsvParseError extends AuditLogError {
   /**
    * Creates the error.
    *
-   * @param message What is wrong.
-   * @param line The 1-based line where the bad record starts.
+   * @param init What is wrong, and where.
+   *
+   * @example
+   * ```ts
+   * import { CsvParseError } from "@audit-log/export";
+   * const error = new CsvParseError({ message: "The row has no action", line: 7 });
+   * console.log(error.line); // 7
+   * ```
    */
-  constructor(message: string, line: number) {
-    super(`${message} (line ${line})`);
-    this.line = line;
+  constructor(init: CsvParseErrorInit) {
+    super({ message: `${init.message} (line ${init.line})` });
+    this.line = init.line;
   }
 }
 

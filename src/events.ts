@@ -141,12 +141,12 @@ function planEvents(header: string[], line: number): EventPlan {
   // cannot be told, so the header is refused rather than a value dropped.
   const claim = (at: number, i: number): number => {
     if (at >= 0) {
-      throw new CsvParseError(
-        `Columns ${JSON.stringify(header[at])} and ${
+      throw new CsvParseError({
+        message: `Columns ${JSON.stringify(header[at])} and ${
           JSON.stringify(header[i])
         } name the same field`,
         line,
-      );
+      });
     }
     return i;
   };
@@ -172,7 +172,10 @@ function planEvents(header: string[], line: number): EventPlan {
     ]] as const
   ) {
     if (column < 0) {
-      throw new CsvParseError(`The header has no ${name} column`, line);
+      throw new CsvParseError({
+        message: `The header has no ${name} column`,
+        line,
+      });
     }
   }
   plan.targets = [...targets.values()].sort((a, b) => a.n - b.n);
@@ -258,12 +261,12 @@ function eventDate(value: string): Date | undefined {
  * @internal
  */
 export function unplacedRow(value: string, line: number): CsvParseError {
-  return new CsvParseError(
-    `occurred_at ${
+  return new CsvParseError({
+    message: `occurred_at ${
       JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)
     } is not an ISO-8601 date-time with a time zone`,
     line,
-  );
+  });
 }
 
 function jsonCell(
@@ -285,10 +288,10 @@ function jsonCell(
     ? Array.isArray(value)
     : typeof value === "object" && value !== null && !Array.isArray(value);
   if (!ok) {
-    throw new CsvParseError(
-      `Column ${JSON.stringify(header[i])} is not a JSON ${want}`,
+    throw new CsvParseError({
+      message: `Column ${JSON.stringify(header[i])} is not a JSON ${want}`,
       line,
-    );
+    });
   }
   return value;
 }
@@ -387,12 +390,12 @@ function jsonTargets(
       (target.metadata !== undefined &&
         (typeof target.metadata !== "object" || target.metadata === null))
     ) {
-      throw new CsvParseError(
-        `Column ${
+      throw new CsvParseError({
+        message: `Column ${
           JSON.stringify(header[i])
         } holds a target that is not {id, type, name?, metadata?}`,
         line,
-      );
+      });
     }
     return entity(target.id, target.type, target.name ?? "", target.metadata);
   });
@@ -409,7 +412,9 @@ function eventBuilder(
   const rawEntries = header.includes("__proto__");
   return (fields, line, record) => {
     const action = fields[plan.action];
-    if (action === "") throw new CsvParseError("The row has no action", line);
+    if (action === "") {
+      throw new CsvParseError({ message: "The row has no action", line });
+    }
     const when = fields[plan.occurredAt];
     const time = occurredAt(when);
     if (time === undefined) throw unplacedRow(when, line);

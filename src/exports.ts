@@ -5,11 +5,9 @@
  */
 
 import {
-  type CallOptions,
-  type Client,
+  apiKeyOf,
   type ClientConfig,
   type RequestOptions,
-  requireApiKey,
   resolveConfig,
   type ResolvedConfig,
   type WaitOptions,
@@ -27,42 +25,40 @@ import {
   fromWire,
   toCreateExportBody,
 } from "./schemas.ts";
+import type { Issue } from "./rules.ts";
 import { linkSignal, sleep } from "./signals.ts";
-import { together } from "./validation.ts";
+import { throwIfAny } from "./validation.ts";
 import { send, type TransportResponse } from "./transport.ts";
 import type { AuditLogExport } from "./types.ts";
 
 function toExport(answer: TransportResponse): AuditLogExport {
   const parsed = fromWire(answer.data);
   if (!parsed.ok) {
-    throw new InvalidResponseError(
-      `The response is not an audit_log_export (bad ${
+    throw new InvalidResponseError({
+      message: `The response is not an audit_log_export (bad ${
         parsed.issues.join(", ")
       })`,
-      answer.response.status,
-      answer.request,
-      answer.requestId,
-    );
+      status: answer.response.status,
+      request: answer.request,
+      requestId: answer.requestId,
+    });
   }
   return parsed.value;
 }
 
 /**
- * Creates an export on a client, validating the call's config and the
- * options together.
+ * `createExport` on a resolved config. `issues` holds the config's own
+ * problems, if any, reported together with the options' in one
+ * `ValidationError` before anything is sent.
  */
-export async function createExportOn(
-  client: Client,
+export async function postExport(
+  config: ResolvedConfig,
   options: CreateExportOptions,
-  call?: CallOptions,
+  issues: Issue[] = [],
 ): Promise<AuditLogExport> {
-  const [[config, apiKey], valid] = together(
-    () => {
-      const config = client(call);
-      return [config, requireApiKey(config)] as const;
-    },
-    () => checkCreateExportOptions(options),
-  );
+  const apiKey = issues.length ? "" : apiKeyOf(config, issues);
+  const valid = checkCreateExportOptions(options, issues);
+  throwIfAny(issues);
   const answer = await send(config, {
     method: "POST",
     url: `${config.baseUrl}/audit_logs/exports`,
@@ -72,13 +68,21 @@ export async function createExportOn(
   return toExport(answer);
 }
 
-/** Reads an export on a client. */
-export async function getExportOn(
-  client: Client,
+/** The API key of a config whose options were valid, or a `ValidationError`. */
+function requireApiKey(config: ResolvedConfig): string {
+  const issues: Issue[] = [];
+  const key = apiKeyOf(config, issues);
+  throwIfAny(issues);
+  return key;
+}
+
+/** `getExport` on a resolved config; `issues` as for {@link postExport}. */
+export async function fetchExport(
+  config: ResolvedConfig,
   id: string,
-  call?: CallOptions,
+  issues: readonly Issue[] = [],
 ): Promise<AuditLogExport> {
-  const config = client(call);
+  throwIfAny(issues);
   const valid = checkExportId(id);
   const answer = await send(config, {
     method: "GET",
@@ -88,30 +92,29 @@ export async function getExportOn(
   return toExport(answer);
 }
 
-/** A client whose every call uses this one resolved config, for calls made on behalf of another. */
-export const fixed = (config: ResolvedConfig): Client => () => config;
-
 /** Validates an export-or-id argument and returns the id (and the object, if given). */
 export function exportRef(
   exportOrId: AuditLogExport | string,
 ): { id: string; known?: AuditLogExport } {
   if (typeof exportOrId === "string") return { id: checkExportId(exportOrId) };
   if (typeof exportOrId !== "object" || exportOrId === null) {
-    throw new ValidationError([{
-      path: "",
-      message: "expected an export object or an export id",
-    }]);
+    throw new ValidationError({
+      issues: [{
+        path: "",
+        message: "expected an export object or an export id",
+      }],
+    });
   }
   return { id: checkExportId(exportOrId.id), known: exportOrId };
 }
 
-/** Waits on a client for an export to be ready. */
-export async function waitForExportOn(
-  client: Client,
+/** `waitForExport` on a resolved config; `issues` as for {@link postExport}. */
+export async function pollExport(
+  config: ResolvedConfig,
   exportOrId: AuditLogExport | string,
-  call?: CallOptions,
+  issues: readonly Issue[] = [],
 ): Promise<AuditLogExport> {
-  const config = client(call);
+  throwIfAny(issues);
   const { id, known } = exportRef(exportOrId);
   if (known?.state === "ready" && known.url) return known;
   requireApiKey(config);
@@ -122,12 +125,12 @@ export async function waitForExportOn(
   // its end and the last answer still arrives within it.
   let reserve = 100;
   const timedOut = () =>
-    new TimeoutError(
-      `Export ${id} was not ready after ${
+    new TimeoutError({
+      message: `Export ${id} was not ready after ${
         Date.now() - started
       } ms (maxWait ${config.maxWait} ms)`,
-      config.maxWait,
-    );
+      timeout: config.maxWait,
+    });
   const budget = linkSignal(config.signal, config.maxWait);
   const polling = { ...config, signal: budget.signal };
   try {
@@ -140,12 +143,12 @@ export async function waitForExportOn(
     }
     for (;;) {
       const asked = Date.now();
-      const current = await getExportOn(fixed(polling), id);
+      const current = await fetchExport(polling, id);
       reserve = Math.max(100, 2 * (Date.now() - asked));
       config.onPoll?.(current);
       if (current.state === "ready") return current;
       if (current.state === "error" || current.state === "expired") {
-        throw new ExportFailedError(current);
+        throw new ExportFailedError({ export: current });
       }
       const remaining = deadline - Date.now();
       if (remaining <= reserve) throw timedOut();
@@ -189,7 +192,8 @@ export function createExport(
   options: CreateExportOptions,
   config?: ClientConfig & RequestOptions,
 ): Promise<AuditLogExport> {
-  return createExportOn(resolveConfig, options, config);
+  const issues: Issue[] = [];
+  return postExport(resolveConfig(config, issues), options, issues);
 }
 
 /**
@@ -207,7 +211,8 @@ export function getExport(
   id: string,
   config?: ClientConfig & RequestOptions,
 ): Promise<AuditLogExport> {
-  return getExportOn(resolveConfig, id, config);
+  const issues: Issue[] = [];
+  return fetchExport(resolveConfig(config, issues), id, issues);
 }
 
 /**
@@ -235,5 +240,6 @@ export function waitForExport(
   exportOrId: AuditLogExport | string,
   config?: ClientConfig & WaitOptions,
 ): Promise<AuditLogExport> {
-  return waitForExportOn(resolveConfig, exportOrId, config);
+  const issues: Issue[] = [];
+  return pollExport(resolveConfig(config, issues), exportOrId, issues);
 }

@@ -8,13 +8,19 @@ import * as v from "valibot";
 import { parseInstant } from "./instant.ts";
 import type { Result } from "./result.ts";
 import type { AuditLogExport } from "./types.ts";
-import { ValidationError, type ValidationIssue } from "./errors.ts";
-import { type Filter, FILTERS } from "./filters.ts";
+import { ValidationError } from "./errors.ts";
 import {
-  requireObject,
+  FILTERS,
+  type FilterSpelling,
+  type FilterWire,
+  spellings,
+} from "./filters.ts";
+import { checkOptions, isRecord, type Issue, type Rules } from "./rules.ts";
+import {
   safeString,
+  schemaRule,
   textProblem,
-  validate,
+  throwIfAny,
 } from "./validation.ts";
 
 /**
@@ -69,16 +75,24 @@ export interface CreateExportOptions {
   actors?: readonly string[];
 }
 
+// Every filter of `src/filters.ts` is a field above, and every field above
+// not named here is a filter: a filter added to the table without its field
+// (or the reverse) stops the compiler on one of these two lines.
+const everyFilterIsAField: Pick<CreateExportOptions, FilterSpelling> = {};
+const everyFieldIsAFilter: Exclude<
+  keyof CreateExportOptions,
+  "organizationId" | "rangeStart" | "rangeEnd"
+> extends FilterSpelling ? true : never = true;
+void everyFilterIsAField, everyFieldIsAFilter;
+
 /** The body of `POST /audit_logs/exports`, exactly as sent. */
-export interface CreateExportBody {
-  organization_id: string;
-  range_start: string;
-  range_end: string;
-  actions?: string[];
-  actor_names?: string[];
-  actor_ids?: string[];
-  targets?: string[];
-}
+export type CreateExportBody =
+  & {
+    organization_id: string;
+    range_start: string;
+    range_end: string;
+  }
+  & { [W in FilterWire]?: string[] };
 
 const MAX_STRING = 1_000;
 
@@ -103,38 +117,42 @@ function instantMs(x: unknown): number | undefined {
   return typeof x === "string" ? parseInstant(x) : undefined;
 }
 
-/** Every spelling of a filter: its option name, then its aliases. */
-const spellings = (f: Filter): string[] => [f.option, ...f.aliases];
-
-const createExportSchema = v.strictObject(
-  {
-    organizationId: safeString("organizationId", MAX_STRING),
-    rangeStart: instant,
-    rangeEnd: instant,
-    ...Object.fromEntries(
-      FILTERS.flatMap(spellings).map((name) => [
-        name,
-        v.optional(stringList),
-      ]),
-    ),
-  },
-  "options must be an object",
-);
+const filterRule = schemaRule(stringList);
 
 /**
- * Validates `createExport` options, reporting every problem at once:
- * schema issues and filters given under two spellings.
+ * The rule of every option of `createExport`: valibot checks each value,
+ * and the checks across fields follow in {@link checkCreateExportOptions}.
  */
-export function checkCreateExportOptions(input: unknown): CreateExportOptions {
-  requireObject(input, "options");
-  // Checks across fields, done by hand so that they are reported even when
-  // another field is wrong: two spellings of one filter, and the range order.
-  const o = input as Record<string, unknown>;
-  const extra: ValidationIssue[] = [];
+const CREATE_EXPORT_RULES: Rules<CreateExportOptions> = {
+  organizationId: schemaRule(safeString("organizationId", MAX_STRING)),
+  rangeStart: schemaRule(instant),
+  rangeEnd: schemaRule(instant),
+  ...Object.fromEntries(
+    FILTERS.flatMap(spellings).map((name) => [name, filterRule]),
+  ) as Record<FilterSpelling, typeof filterRule>,
+};
+
+/**
+ * Checks `createExport` options, adding every problem to `issues`: each
+ * value, unknown keys, a filter given under two spellings, and the range's
+ * order (reported even when another field is wrong).
+ */
+export function checkCreateExportOptions(
+  input: unknown,
+  issues: Issue[],
+): CreateExportOptions {
+  checkOptions(input, CREATE_EXPORT_RULES, issues);
+  if (!isRecord(input)) return input as CreateExportOptions;
+  const o = input;
+  for (const name of ["organizationId", "rangeStart", "rangeEnd"] as const) {
+    if (o[name] === undefined) {
+      issues.push({ path: name, message: "is required" });
+    }
+  }
   for (const filter of FILTERS) {
     const given = spellings(filter).filter((n) => o[n] !== undefined);
     if (given.length > 1) {
-      extra.push({
+      issues.push({
         path: given[1],
         message: `use only one of ${
           given.join(", ")
@@ -145,9 +163,19 @@ export function checkCreateExportOptions(input: unknown): CreateExportOptions {
   const start = instantMs(o.rangeStart);
   const end = instantMs(o.rangeEnd);
   if (start !== undefined && end !== undefined && start >= end) {
-    extra.push({ path: "rangeEnd", message: "must be after rangeStart" });
+    issues.push({ path: "rangeEnd", message: "must be after rangeStart" });
   }
-  return validate(createExportSchema, input, "", extra) as CreateExportOptions;
+  return input as unknown as CreateExportOptions;
+}
+
+/** The options when they are valid, else a `ValidationError` listing every problem. */
+export function requireCreateExportOptions(
+  input: unknown,
+): CreateExportOptions {
+  const issues: Issue[] = [];
+  const valid = checkCreateExportOptions(input, issues);
+  throwIfAny(issues);
+  return valid;
 }
 
 const iso = (x: Instant): string => new Date(instantMs(x)!).toISOString();
@@ -162,10 +190,9 @@ export function toCreateExportBody(o: CreateExportOptions): CreateExportBody {
     range_start: iso(o.rangeStart),
     range_end: iso(o.rangeEnd),
   };
-  const given = o as unknown as Record<string, readonly string[] | undefined>;
   for (const filter of FILTERS) {
-    const name = spellings(filter).find((n) => given[n] !== undefined);
-    const list = nonEmpty(name === undefined ? undefined : given[name]);
+    const name = spellings(filter).find((n) => o[n] !== undefined);
+    const list = nonEmpty(name === undefined ? undefined : o[name]);
     if (list) body[filter.wire] = list;
   }
   return body;
@@ -177,7 +204,7 @@ export function checkExportId(id: unknown): string {
     (id === "." || id === ".."
       ? "export id must not be a dot segment"
       : undefined);
-  if (message) throw new ValidationError([{ path: "id", message }]);
+  if (message) throw new ValidationError({ issues: [{ path: "id", message }] });
   return id as string;
 }
 

@@ -389,7 +389,7 @@ export async function send(
       } catch (error) {
         // Thrown before anything was sent: the request itself is unusable,
         // and sending it again would fail the same way.
-        throw fatal = new ConnectionError(request, hide(error));
+        throw fatal = new ConnectionError({ request, cause: hide(error) });
       }
       response = await abortable(pending, link.signal);
       const id = response.headers.get("x-request-id");
@@ -414,16 +414,16 @@ export async function send(
       if (response.ok) {
         const data = text === undefined ? undefined : parseJson(text);
         if (data === undefined || holdsSecret(data, secret)) {
-          throw fatal = new InvalidResponseError(
-            text === undefined
+          throw fatal = new InvalidResponseError({
+            message: text === undefined
               ? `The response body is larger than ${MAX_RESPONSE_BYTES} bytes`
               : data === undefined
               ? "The response body is not JSON"
               : "The response body contains the API key it was sent with",
-            response.status,
+            status: response.status,
             request,
             requestId,
-          );
+          });
         }
         report();
         return { response, data, requestId, request, release: () => {} };
@@ -449,12 +449,13 @@ export async function send(
         throw fatal;
       }
       failure = link.timedOut
-        ? new TimeoutError(
-          `${request.method} ${request.url} took longer than ${config.timeout} ms`,
-          config.timeout,
+        ? new TimeoutError({
+          message:
+            `${request.method} ${request.url} took longer than ${config.timeout} ms`,
+          timeout: config.timeout,
           request,
-        )
-        : new ConnectionError(request, hide(error));
+        })
+        : new ConnectionError({ request, cause: hide(error) });
     } finally {
       if (!handedOver) link.dispose();
     }

@@ -7,6 +7,7 @@
 
 import * as v from "valibot";
 import { ValidationError, type ValidationIssue } from "./errors.ts";
+import type { Rule } from "./rules.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnySchema = v.GenericSchema<any, any>;
@@ -27,29 +28,19 @@ function toIssue(issue: v.BaseIssue<unknown>, prefix: string): ValidationIssue {
   return { path, message: issue.message };
 }
 
-/** The parsed value, or a `ValidationError` listing every issue (paths prefixed by `prefix`). */
-export function validate<S extends AnySchema>(
-  schema: S,
-  input: unknown,
-  prefix = "",
-  extra: readonly ValidationIssue[] = [],
-): v.InferOutput<S> {
-  const result = v.safeParse(schema, input);
-  if (result.success && extra.length === 0) return result.output;
-  const issues = result.success
-    ? []
-    : result.issues.map((i) => toIssue(i, prefix));
-  throw new ValidationError([...issues, ...extra]);
-}
-
-/** Throws a whole-input `ValidationError` unless `input` is a plain (non-array) object. */
-export function requireObject(input: unknown, what: string): void {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    throw new ValidationError([{
-      path: "",
-      message: `${what} must be an object`,
-    }]);
-  }
+/**
+ * A rule that runs a valibot schema over one value, so valibot's checks join
+ * the one way options are checked: every issue is added at its path below
+ * the option's.
+ */
+export function schemaRule(schema: AnySchema): Rule {
+  return (value, path, issues) => {
+    const result = v.safeParse(schema, value);
+    if (!result.success) {
+      for (const issue of result.issues) issues.push(toIssue(issue, path));
+    }
+    return undefined;
+  };
 }
 
 /** Characters that must never reach a header or a URL: C0 controls and DEL. */
@@ -84,23 +75,7 @@ export function safeString(
   );
 }
 
-/**
- * Runs two validations and reports the problems of both in one
- * `ValidationError`, so a bad config never hides a bad option.
- */
-export function together<A, B>(a: () => A, b: () => B): [A, B] {
-  const issues: ValidationIssue[] = [];
-  const attempt = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      issues.push(...error.issues);
-      return undefined;
-    }
-  };
-  const first = attempt(a);
-  const second = attempt(b);
-  if (issues.length) throw new ValidationError(issues);
-  return [first as A, second as B];
+/** Throws one `ValidationError` listing every issue, when there is any. */
+export function throwIfAny(issues: readonly ValidationIssue[]): void {
+  if (issues.length) throw new ValidationError({ issues });
 }

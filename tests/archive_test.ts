@@ -422,8 +422,9 @@ Deno.test("archiveExports survives being stopped anywhere: reruns complete the a
             });
             const controller = new AbortController();
             let seen = 0;
-            await archiveExports({ ...options, signal: controller.signal }, {
+            await archiveExports(options, {
               ...config,
+              signal: controller.signal,
               maxRetries: 2,
               onAttempt: () => {
                 if (++seen === stop) controller.abort(new Error("stopped"));

@@ -15,30 +15,32 @@ import * as source from "../mod.ts";
 
 const REQUEST = { method: "GET", url: "https://api.workos.com/x" };
 
-/** Constructor arguments of the error classes that do not take an `ApiErrorInit`. */
-const ARGS: Record<string, unknown[]> = {
-  AuditLogError: ["m"],
-  ValidationError: [[{ path: "", message: "m" }]],
-  ConnectionError: [REQUEST, new Error("reset")],
-  TimeoutError: ["m", 1],
-  InvalidResponseError: ["m", 200, REQUEST],
-  ExportFailedError: [{
-    object: "audit_log_export",
-    id: "audit_log_export_1",
-    state: "error",
-    createdAt: "",
-    updatedAt: "",
-  }],
-  CsvParseError: ["m", 1],
-  ArchiveError: [{ windows: [], gaps: [], durationMs: 0 }, [{
-    organizationId: "org_1",
-    error: new Error("m"),
-  }]],
+/** The init objects of the error classes that do not take an `ApiErrorInit`. */
+const INITS: Record<string, unknown> = {
+  AuditLogError: { message: "m" },
+  ValidationError: { issues: [{ path: "", message: "m" }] },
+  ConnectionError: { request: REQUEST, cause: new Error("reset") },
+  TimeoutError: { message: "m", timeout: 1 },
+  InvalidResponseError: { message: "m", status: 200, request: REQUEST },
+  ExportFailedError: {
+    export: {
+      object: "audit_log_export",
+      id: "audit_log_export_1",
+      state: "error",
+      createdAt: "",
+      updatedAt: "",
+    },
+  },
+  CsvParseError: { message: "m", line: 1 },
+  ArchiveError: {
+    result: { windows: [], gaps: [], durationMs: 0 },
+    failures: [{ organizationId: "org_1", error: new Error("m") }],
+  },
 };
-const argsOf = (name: string) =>
-  ARGS[name] ?? [{ status: 400, message: "m", request: REQUEST }];
+const initOf = (name: string) =>
+  INITS[name] ?? { status: 400, message: "m", request: REQUEST };
 
-type ErrorClass = new (...args: unknown[]) => Error;
+type ErrorClass = new (init: unknown) => Error;
 type Copy = Record<string, unknown>;
 
 /** The exported error classes of a copy, by exported name. */
@@ -114,7 +116,7 @@ Deno.test("error brand: an error of one copy is an instance of the same class an
     const fromClasses = errorClasses(from);
     for (const [toLabel, to] of Object.entries(copies)) {
       for (const [name, Made] of fromClasses) {
-        const error = new Made(...argsOf(name));
+        const error = new Made(initOf(name));
         for (const [other, Target] of errorClasses(to)) {
           const expected = extendsClass(Made, fromClasses.get(other)!);
           assert.equal(
@@ -159,10 +161,10 @@ Deno.test("error brand: a subclass outside the package stays its own class", () 
   const Minified = copies.minified
     .ValidationError as typeof source.ValidationError;
   class MyError extends Minified {}
-  const mine = new MyError([{ path: "", message: "m" }]);
+  const mine = new MyError({ issues: [{ path: "", message: "m" }] });
   assert.ok(mine instanceof source.ValidationError);
   assert.ok(mine instanceof source.AuditLogError);
-  assert.ok(!(new source.ValidationError([]) instanceof MyError));
+  assert.ok(!(new source.ValidationError({ issues: [] }) instanceof MyError));
   const notFound = new source.NotFoundError({
     status: 404,
     message: "m",

@@ -17,25 +17,25 @@ const EXPORT = {
   updatedAt: "",
 };
 
-/** Constructor arguments of every error class, by its exported name. */
-const ARGS: Record<string, unknown[]> = {
-  AuditLogError: ["m"],
-  ValidationError: [[{ path: "", message: "m" }]],
-  ApiError: [{ status: 418, message: "m", request: REQUEST }],
-  ConnectionError: [REQUEST, new Error("reset")],
-  TimeoutError: ["m", 1],
-  InvalidResponseError: ["m", 200, REQUEST],
-  ExportFailedError: [EXPORT],
-  CsvParseError: ["m", 1],
-  ArchiveError: [{ windows: [], gaps: [], durationMs: 0 }, [{
-    organizationId: "org_1",
-    error: new Error("m"),
-  }]],
+/** The init object of every error class, by its exported name. */
+const INITS: Record<string, unknown> = {
+  AuditLogError: { message: "m" },
+  ValidationError: { issues: [{ path: "", message: "m" }] },
+  ApiError: { status: 418, message: "m", request: REQUEST },
+  ConnectionError: { request: REQUEST, cause: new Error("reset") },
+  TimeoutError: { message: "m", timeout: 1 },
+  InvalidResponseError: { message: "m", status: 200, request: REQUEST },
+  ExportFailedError: { export: EXPORT },
+  CsvParseError: { message: "m", line: 1 },
+  ArchiveError: {
+    result: { windows: [], gaps: [], durationMs: 0 },
+    failures: [{ organizationId: "org_1", error: new Error("m") }],
+  },
 };
-const argsOf = (name: string) =>
-  ARGS[name] ?? [{ status: 400, message: "m", request: REQUEST }];
+const initOf = (name: string) =>
+  INITS[name] ?? { status: 400, message: "m", request: REQUEST };
 
-type ErrorClass = new (...args: unknown[]) => Error;
+type ErrorClass = new (init: unknown) => Error;
 
 function errorClasses(module: Record<string, unknown>): [string, ErrorClass][] {
   return Object.entries(module).filter(([, value]) =>
@@ -68,7 +68,7 @@ Deno.test("errors: every error class is named by its exported name, even minifie
       !/\bValidationError = class\b/.test(await Deno.readTextFile(outfile)),
     );
     for (const [name, Class] of classes) {
-      const error = new Class(...argsOf(name));
+      const error = new Class(initOf(name));
       assert.equal(error.name, name);
       assert.ok(String(error).startsWith(`${name}: `), String(error));
     }

@@ -1,7 +1,8 @@
 /**
  * Row 3, per-call cost: runs `node/per_call.mjs` against the minimal
  * loopback server of `node/http_server.mjs` (a separate process, so the
- * server's CPU is not the client's) and summarizes its samples.
+ * server's CPU is not the client's) and summarizes its samples. Every ratio
+ * pairs samples of the same round, so the machine's drift cancels out.
  *
  * @module
  */
@@ -19,7 +20,8 @@ export interface PerCallConfig {
   batchSize: number;
 }
 
-type Variant = "floor" | "ours" | "sdk";
+/** `floor` is the plain `fetch`; `featureFloor` adds what every call of the client must do. */
+type Variant = "floor" | "featureFloor" | "ours" | "sdk";
 
 interface Raw {
   network: Record<
@@ -27,7 +29,12 @@ interface Raw {
     { latencyUs: number[]; roundMedianUs: number[]; cpuUsPerCall: number[] }
   >;
   microUs: Record<
-    "validateSerialize" | "newRequest" | "floorStub" | "oursStub" | "sdkStub",
+    | "validateSerialize"
+    | "newRequest"
+    | "floorStub"
+    | "featureFloorStub"
+    | "oursStub"
+    | "sdkStub",
     number[]
   >;
 }
@@ -40,8 +47,10 @@ export interface NetworkResult {
   p99Us: number;
   /** Process CPU (user + system) per call, median over rounds. */
   cpuUs: number;
-  /** Per-round median latency ratio to the floor, median over rounds. */
+  /** Per-round median latency ratio to the plain floor, median over rounds. */
   vsFloor: number;
+  /** Same, to the feature floor. */
+  vsFeatureFloor: number;
   /** Same, to the official SDK. */
   vsSdk: number;
 }
@@ -55,10 +64,12 @@ export interface PerCallResult {
     /** Building one `Request` (with a signal) in this Node. */
     newRequest: number;
     floorStub: number;
+    featureFloorStub: number;
     oursStub: number;
     sdkStub: number;
     /** Paired per-batch ratios. */
     oursStubVsFloor: number;
+    oursStubVsFeatureFloor: number;
     oursStubVsSdk: number;
   };
 }
@@ -81,13 +92,18 @@ export async function benchPerCall(
     await server.stop();
   }
   const n = raw.network;
-  const network = (["ours", "sdk", "floor"] as const).map((variant) => ({
+  const variants = ["ours", "sdk", "featureFloor", "floor"] as const;
+  const network = variants.map((variant) => ({
     variant,
     calls: n[variant].latencyUs.length,
     medianUs: median(n[variant].latencyUs),
     p99Us: percentile(n[variant].latencyUs, 99),
     cpuUs: median(n[variant].cpuUsPerCall),
     vsFloor: pairedRatio(n[variant].roundMedianUs, n.floor.roundMedianUs),
+    vsFeatureFloor: pairedRatio(
+      n[variant].roundMedianUs,
+      n.featureFloor.roundMedianUs,
+    ),
     vsSdk: pairedRatio(n[variant].roundMedianUs, n.sdk.roundMedianUs),
   }));
   const m = raw.microUs;
@@ -97,9 +113,11 @@ export async function benchPerCall(
       validateSerialize: median(m.validateSerialize),
       newRequest: median(m.newRequest),
       floorStub: median(m.floorStub),
+      featureFloorStub: median(m.featureFloorStub),
       oursStub: median(m.oursStub),
       sdkStub: median(m.sdkStub),
       oursStubVsFloor: pairedRatio(m.oursStub, m.floorStub),
+      oursStubVsFeatureFloor: pairedRatio(m.oursStub, m.featureFloorStub),
       oursStubVsSdk: pairedRatio(m.oursStub, m.sdkStub),
     },
   };

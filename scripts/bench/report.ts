@@ -30,6 +30,40 @@ const SECTIONS = [
   renderArchiveMemory,
 ] as const;
 
+/** Number of rows: `SECTIONS[n - 1]` renders row `n`. */
+export const ROW_COUNT: number = SECTIONS.length;
+
+/**
+ * The report of a run of only some rows, for the terminal or `.bench/`,
+ * never for `BENCHMARKS.md`: a short header, those rows' targets and their
+ * sections. Only the renderers of `rows` are called, so `r` needs only
+ * their results.
+ */
+export function renderRows(r: Results, rows: readonly number[]): string {
+  const sections = rows.map((n) => SECTIONS[n - 1](r));
+  const targets = sections.flatMap((s) => s.targets);
+  const m = r.machine;
+  return `# Benchmarks: row${rows.length === 1 ? "" : "s"} ${
+    rows.join(", ")
+  } only
+
+Partial run (\`--only\`${
+    r.quick ? ", `--quick`" : ""
+  }), written to \`.bench/\` and never to \`BENCHMARKS.md\`.
+
+- Date: ${m.date}
+- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}
+- Runtimes: ${
+    Object.entries(m.runtimes).map(([k, x]) => `${k} ${x}`).join(", ")
+  }
+- Bench time: ${r.seconds.total.toFixed(0)} s.
+
+${table(["#", "what", "measured", "target", "verdict"], targets)}
+
+${sections.map((s) => s.text).join("\n")}`.replace(/\n{3,}/g, "\n\n")
+    .trimEnd() + "\n";
+}
+
 /** The whole `BENCHMARKS.md`. */
 export function render(r: Results): string {
   const sections = SECTIONS.map((section) => section(r));
@@ -42,7 +76,8 @@ export function render(r: Results): string {
   return `# Benchmarks
 
 Written by \`npm run bench\` (\`deno run -A scripts/bench.ts\`, about six minutes;
-\`--quick\` for a smoke run into \`.bench/\`), which rebuilds its bundles and data
+\`--quick\` for a smoke run into \`.bench/\`, \`--only=3\` for row 3 alone, printed
+and written to \`.bench/\`), which rebuilds its bundles and data
 in the gitignored \`.bench/\` and rewrites this file: do not edit it by hand.
 The code of each row is in \`scripts/bench/\`.${
     r.quick

@@ -196,7 +196,6 @@ export async function runArchive(
         ? undefined
         : parseCount("concurrency", concurrency, 1, 64, spec),
       format: outputFormat(ctx),
-      signal: ctx.signal,
       now: io.now,
       onWindow: (w) =>
         ctx.progress.done(
@@ -206,7 +205,7 @@ export async function runArchive(
               : ` ${w.start.toISOString()} → ${w.end.toISOString()}`
           }: ${w.rows} row${w.rows === 1 ? "" : "s"} → ${w.key}`,
         ),
-    }, config);
+    }, { ...config, signal: ctx.signal });
   } catch (error) {
     // What was stored before the failure stays stored, and every gap is
     // still a gap: say both, then fail with the error's own message.

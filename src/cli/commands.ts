@@ -7,7 +7,7 @@
  */
 
 import { NoEventsError } from "../errors.ts";
-import { checkCreateExportOptions } from "../schemas.ts";
+import { requireCreateExportOptions } from "../schemas.ts";
 import type { AuditLogExport } from "../types.ts";
 import {
   connect,
@@ -27,7 +27,7 @@ import { UsageError } from "./errors.ts";
 export async function runCreate(ctx: Context): Promise<number> {
   const options = exportOptions(ctx);
   // Every bad value is reported before the key is even looked at.
-  checkCreateExportOptions(options);
+  requireCreateExportOptions(options);
   const { client, wait } = connect(ctx);
   await printJson(ctx, await client.createExport(options, wait));
   return 0;
@@ -66,7 +66,7 @@ export function runDownload(ctx: Context): Promise<number> {
  */
 export function runExport(ctx: Context): Promise<number> {
   const options = exportOptions(ctx);
-  checkCreateExportOptions(options);
+  requireCreateExportOptions(options);
   const connection = connect(ctx);
   return deliver(
     ctx,

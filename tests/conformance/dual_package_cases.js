@@ -39,29 +39,31 @@ export const ERROR_CLASSES = {
 
 const REQUEST = { method: "GET", url: "https://api.workos.com/x" };
 
-/** Constructor arguments, for the classes that take no `ApiErrorInit`. */
-const ARGS = {
-  AuditLogError: ["m"],
-  ValidationError: [[{ path: "", message: "m" }]],
-  ConnectionError: [REQUEST, new Error("reset")],
-  TimeoutError: ["m", 1],
-  InvalidResponseError: ["m", 200, REQUEST],
-  ExportFailedError: [{
-    object: "audit_log_export",
-    id: "audit_log_export_1",
-    state: "error",
-    createdAt: "",
-    updatedAt: "",
-  }],
-  CsvParseError: ["m", 1],
-  ArchiveError: [{ windows: [], gaps: [], durationMs: 0 }, [{
-    organizationId: "org_1",
-    error: new Error("m"),
-  }]],
+/** The init object of each class that takes no `ApiErrorInit`. */
+const INITS = {
+  AuditLogError: { message: "m" },
+  ValidationError: { issues: [{ path: "", message: "m" }] },
+  ConnectionError: { request: REQUEST, cause: new Error("reset") },
+  TimeoutError: { message: "m", timeout: 1 },
+  InvalidResponseError: { message: "m", status: 200, request: REQUEST },
+  ExportFailedError: {
+    export: {
+      object: "audit_log_export",
+      id: "audit_log_export_1",
+      state: "error",
+      createdAt: "",
+      updatedAt: "",
+    },
+  },
+  CsvParseError: { message: "m", line: 1 },
+  ArchiveError: {
+    result: { windows: [], gaps: [], durationMs: 0 },
+    failures: [{ organizationId: "org_1", error: new Error("m") }],
+  },
 };
 
-const argsOf = (name) =>
-  ARGS[name] ?? [{ status: 400, message: "m", request: REQUEST }];
+const initOf = (name) =>
+  INITS[name] ?? { status: 400, message: "m", request: REQUEST };
 
 /** `name` and every class it extends, by name. */
 function lineage(name) {
@@ -93,7 +95,7 @@ function errorClassesOf(copy) {
  * and of each of its ancestors there, and of no other class of `to`.
  */
 function crossCheck(name, from, to, fromLabel, toLabel) {
-  const error = new from[name](...argsOf(name));
+  const error = new from[name](initOf(name));
   const expected = new Set(lineage(name));
   for (const other of Object.keys(ERROR_CLASSES)) {
     const is = error instanceof to[other];
