@@ -12,6 +12,7 @@ import {
   ArchiveError,
   archiveExports,
   type ArchiveStore,
+  createClient,
   exportRows,
   ValidationError,
 } from "../mod.ts";
@@ -304,6 +305,18 @@ Deno.test("archiveExports validates every option before touching the store or th
     [{ organizationId: "org_1", store, concurrency: 0 }, ["concurrency"]],
     [{ organizationId: "org_1", store, onWindow: "log" }, ["onWindow"]],
     [{ organizationId: "org_1", store, windows: 3 }, ["windows"]],
+    // A signal belongs to the config, as for every other call.
+    [{ organizationId: "org_1", store, signal: AbortSignal.abort() }, [
+      "signal",
+    ]],
+    [{ organizationId: "org_1", store, recheck: 1e300 }, ["recheck"]],
+    [{ organizationId: "org_1", store, retentionMonths: NaN }, [
+      "retentionMonths",
+    ]],
+    [{ organizationId: "org_1\u0000", store }, ["organizationId"]],
+    [{ organizationId: "org_1", organizationIds: ["org_1"], store }, [
+      "organizationIds",
+    ]],
   ];
   for (const [options, paths] of cases) {
     const error = await archiveExports(
@@ -325,6 +338,76 @@ Deno.test("archiveExports validates every option before touching the store or th
   }
   assert.equal(requests, 0);
   assert.deepEqual(store.puts, []);
+});
+
+Deno.test("archiveExports reports a bad config together with bad options, and takes its signal in the config", async () => {
+  const store = memoryStore();
+  const error = await archiveExports(
+    { organizationId: "org 1", store },
+    { apiKey: "sk_test_x", timeout: -1, signal: "stop" as never },
+  ).then(() => undefined, (e) => e);
+  assert.ok(error instanceof ValidationError);
+  assert.deepEqual(error.issues.map((i: { path: string }) => i.path), [
+    "timeout",
+    "signal",
+    "organizationId",
+  ]);
+  const aborted = new AbortController();
+  aborted.abort(new Error("stopped before it began"));
+  await assert.rejects(
+    archiveExports({ organizationId: "org_1", store }, {
+      apiKey: "sk_test_x",
+      fetch: () => Promise.reject(new Error("no request expected")),
+      signal: aborted.signal,
+    }),
+    /stopped before it began/,
+  );
+  assert.deepEqual(store.puts, []);
+});
+
+Deno.test("createClient: archiveExports is a method, with the client's config and the call's signal", async () => {
+  const organizationId = "org_01EHZNVPK3SFK441A1RGBFSHRT";
+  const server = await serveEmulator({
+    now: () => NOW,
+    exportDelayMs: 0,
+    rateLimit: false,
+    events: [storedEvent(organizationId, {
+      occurredAt: new Date(NOW - 2 * DAY).toISOString(),
+    })],
+  });
+  try {
+    let attempts = 0;
+    const client = createClient({
+      apiKey: server.emulator.apiKey,
+      baseUrl: server.url,
+      onAttempt: () => attempts++,
+    });
+    const store = memoryStore();
+    const result = await client.archiveExports({
+      organizationId,
+      store,
+      from: new Date(NOW - 3 * DAY),
+      now: () => NOW,
+      recheck: 0,
+    }, { signal: new AbortController().signal });
+    assert.equal(result.windows.length, 2);
+    assert.equal(
+      result.windows.reduce((n, w) => n + w.rows, 0),
+      1,
+      "the one event, archived once",
+    );
+    assert.ok(attempts > 0, "the client's onAttempt saw the run's requests");
+    const stopped = new AbortController();
+    stopped.abort(new Error("stopped"));
+    await assert.rejects(
+      client.archiveExports({ organizationId, store, now: () => NOW }, {
+        signal: stopped.signal,
+      }),
+      /stopped/,
+    );
+  } finally {
+    await server.close();
+  }
 });
 
 Deno.test("archiveExports refuses a checkpoint it cannot read rather than guess", async () => {
