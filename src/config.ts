@@ -318,10 +318,22 @@ export function isSecureTransport(url: URL): boolean {
     (url.protocol === "http:" && isLoopback(url.hostname));
 }
 
-/** What is wrong with a base URL, if anything. */
-function baseUrlProblem(raw: string): string | undefined {
+/** A base URL checked: its problem, or its form without trailing slashes. */
+interface CheckedBaseUrl {
+  raw: string;
+  problem: string | undefined;
+  href: string;
+}
+
+// The last base URL checked: a process talks to one API, so each call finds
+// its base URL here instead of parsing it again (twice: to check it, and to
+// normalize it).
+let lastBaseUrl: CheckedBaseUrl | undefined;
+
+function checkBaseUrl(raw: string): CheckedBaseUrl {
+  if (lastBaseUrl?.raw === raw) return lastBaseUrl;
   const url = parseUrl(raw);
-  return !url
+  const problem = !url
     ? "baseUrl must be an absolute URL"
     : !isSecureTransport(url)
     ? "baseUrl must use https: (http: only for loopback hosts)"
@@ -330,11 +342,16 @@ function baseUrlProblem(raw: string): string | undefined {
     : url.search || url.hash
     ? "baseUrl must not have a query or fragment"
     : undefined;
+  const href = problem ? "" : url!.href.replace(/\/+$/, "");
+  return lastBaseUrl = { raw, problem, href };
 }
 
+/** What is wrong with a base URL, if anything. */
+const baseUrlProblem = (raw: string): string | undefined =>
+  checkBaseUrl(raw).problem;
+
 /** A checked base URL without its trailing slashes. */
-const normalizeBaseUrl = (raw: string): string =>
-  new URL(raw).href.replace(/\/+$/, "");
+const normalizeBaseUrl = (raw: string): string => checkBaseUrl(raw).href;
 
 /**
  * The defaults of every call, in ms where a duration. `baseUrl` yields to
@@ -362,6 +379,13 @@ export const CLIENT_DEFAULTS: {
 };
 
 /**
+ * The default `fetch`: the global one, looked up on every call, so that a
+ * `fetch` installed later is the one used.
+ */
+export const globalFetch: FetchLike = (input, init) =>
+  globalThis.fetch(input, init);
+
+/**
  * Where every resolution starts: every field present, in one order, so each
  * resolved config has the same shape whatever options a call passes (a
  * changing shape makes every later read of it slower).
@@ -369,7 +393,7 @@ export const CLIENT_DEFAULTS: {
 const START: ResolvedConfig = {
   apiKey: undefined,
   baseUrl: CLIENT_DEFAULTS.baseUrl,
-  fetch: (input, init) => globalThis.fetch(input, init),
+  fetch: globalFetch,
   timeout: CLIENT_DEFAULTS.timeout,
   maxRetries: CLIENT_DEFAULTS.maxRetries,
   // Shared by every call without headers of its own: frozen, so no call can

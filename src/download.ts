@@ -23,11 +23,13 @@ import {
   type RequestInfo,
   TimeoutError,
   ValidationError,
+  withoutQuery,
 } from "./errors.ts";
 import { exportRef, fetchExport, pollExport, postExport } from "./exports.ts";
 import type { Issue } from "./rules.ts";
 import type { CreateExportOptions } from "./schemas.ts";
-import { send } from "./transport.ts";
+import { type Attempts, exchange, USER_AGENT } from "./transport.ts";
+import type { LinkedSignal } from "./signals.ts";
 import type { AuditLogExport } from "./types.ts";
 import { throwIfAny } from "./validation.ts";
 
@@ -267,6 +269,88 @@ function checkResume(
 }
 
 /**
+ * The secrets of a presigned URL: its query, and every value in it long
+ * enough to be a signature or a token (the short ones are expiries and
+ * algorithm names, and would only blank out words), as sent and decoded.
+ */
+function presignedSecrets(url: string): string[] {
+  const query = /[?]([^#]*)/s.exec(url)?.[1];
+  if (!query) return [];
+  const secrets = [query, safeDecode(query)];
+  for (const part of query.split("&")) {
+    const value = part.slice(part.indexOf("=") + 1);
+    if (value.length >= 16) secrets.push(value, safeDecode(value));
+  }
+  return secrets;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll("+", " "));
+  } catch {
+    return text;
+  }
+}
+
+/** A 2xx answer of the file host, its body unread. */
+interface OpenedFile {
+  response: Response;
+  request: RequestInfo;
+  requestId: string | undefined;
+  /** Stops following the caller's signal; called once the body is done. */
+  release(): void;
+}
+
+/** Hands a 2xx body over unread: only the caller's signal may stop it now. */
+function handOver(
+  call: Attempts<OpenedFile>,
+  link: LinkedSignal,
+): OpenedFile {
+  link.stopTimer();
+  return {
+    response: call.response!,
+    request: call.request,
+    requestId: call.requestId,
+    release: () => link.dispose(),
+  };
+}
+
+/**
+ * Sends `GET url` to the file host, from byte `from` on (`Range`, with
+ * `If-Range: ifRange` so that a changed file comes whole, never as a range
+ * of it), through the one attempt loop: retried like any request until the
+ * headers arrive. No `Authorization`, nor the config's headers: a
+ * presigned URL lives on another host, which must not see them.
+ */
+function openFile(
+  config: ResolvedConfig,
+  url: string,
+  from: number,
+  ifRange: string | undefined,
+): Promise<OpenedFile> {
+  const headers: Record<string, string> = {
+    accept: "text/csv, */*",
+    "user-agent": USER_AGENT,
+  };
+  if (from) {
+    headers.range = `bytes=${from}-`;
+    if (ifRange) headers["if-range"] = ifRange;
+  }
+  // A presigned URL's query is a credential: errors keep only its path.
+  const shown = withoutQuery(url);
+  return exchange(config, {
+    request: { method: "GET", url: shown },
+    url,
+    headers,
+    secrets: [config.apiKey, ...presignedSecrets(url)],
+    presigned: true,
+    hide: (error) => scrub(error, url, shown),
+    accept: handOver,
+    keepsLink: true,
+  });
+}
+
+/**
  * Opens the file at `url` from byte `from` on. The first answer tells what
  * the file is (`known` is filled in from it); a resume sends its
  * validator as `If-Range` and is checked by {@link checkResume}.
@@ -285,17 +369,9 @@ async function openBody(
       "the file host sent no ETag or Last-Modified to resume the file by",
     );
   }
-  let sent: Awaited<ReturnType<typeof send>>;
+  let sent: OpenedFile;
   try {
-    // No apiKey: a presigned URL lives on another host and must not see the key.
-    sent = await send(config, {
-      method: "GET",
-      url,
-      stream: true,
-      from,
-      ifRange,
-      hide: scrub,
-    });
+    sent = await openFile(config, url, from, ifRange);
   } catch (error) {
     if (from > 0 && error instanceof ApiError && error.status === 416) {
       // Byte `from` lies inside the file as first announced, so a host

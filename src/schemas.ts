@@ -178,7 +178,8 @@ export function requireCreateExportOptions(
   return valid;
 }
 
-const iso = (x: Instant): string => new Date(instantMs(x)!).toISOString();
+const iso = (x: Instant): string =>
+  (x instanceof Date ? x : new Date(instantMs(x)!)).toISOString();
 
 const nonEmpty = (list: readonly string[] | undefined): string[] | undefined =>
   list && list.length > 0 ? [...list] : undefined;

@@ -30,7 +30,17 @@ export interface LinkedSignal {
   stopTimer(): void;
   /** Stops the time budget and stops following the source signal. */
   dispose(): void;
+  /**
+   * Settles as `promise` does, or rejects with the signal's reason as soon
+   * as it aborts: work that ignores the signal (a `fetch` wrapper that
+   * rebuilds `init`, a body that does not follow it) still cannot hold a
+   * call past its time-out or its caller's abort. What `promise` gives
+   * after that goes to `discard`.
+   */
+  race<T>(promise: Promise<T>, discard?: (value: T) => void): Promise<T>;
 }
+
+const ignore = () => {};
 
 /** Links the caller's signal with a time budget (no budget when `ms` is `Infinity`). */
 export function linkSignal(
@@ -38,29 +48,44 @@ export function linkSignal(
   ms: number,
 ): LinkedSignal {
   const controller = new AbortController();
-  let timedOut = false;
-  const onAbort = () => controller.abort(source!.reason);
-  if (source?.aborted) controller.abort(source.reason);
-  else source?.addEventListener("abort", onAbort, { once: true });
+  const { signal } = controller;
+  // The pending race's rejection, called directly: an abort listener per
+  // race costs more than the rest of a call's bookkeeping.
+  let lost: ((reason: unknown) => void) | undefined;
+  const abort = (reason: unknown) => {
+    controller.abort(reason);
+    lost?.(reason);
+  };
+  const follow = () => abort(source!.reason);
+  if (source?.aborted) abort(source.reason);
+  else source?.addEventListener("abort", follow, { once: true });
   const timer = Number.isFinite(ms)
     ? setTimeout(() => {
-      timedOut = true;
-      controller.abort(
-        new DOMException("The operation timed out.", "TimeoutError"),
-      );
+      link.timedOut = true;
+      abort(new DOMException("The operation timed out.", "TimeoutError"));
     }, ms)
     : undefined;
-  return {
-    signal: controller.signal,
-    get timedOut() {
-      return timedOut;
-    },
-    stopTimer() {
-      clearTimeout(timer);
-    },
+  const link = {
+    signal,
+    timedOut: false,
+    stopTimer: () => clearTimeout(timer),
     dispose() {
       clearTimeout(timer);
-      source?.removeEventListener("abort", onAbort);
+      source?.removeEventListener("abort", follow);
+      lost = undefined;
     },
+    race: <T>(promise: Promise<T>, discard: (value: T) => void = ignore) =>
+      new Promise<T>((resolve, reject) => {
+        const fail = (reason: unknown) => {
+          promise.then(discard, ignore);
+          reject(reason);
+        };
+        if (signal.aborted) return fail(signal.reason);
+        lost = fail;
+        promise.then(resolve, reject).finally(() => {
+          if (lost === fail) lost = undefined;
+        });
+      }),
   };
+  return link;
 }

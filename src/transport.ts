@@ -1,12 +1,15 @@
 /**
- * The one function every request goes through: headers, idempotency,
- * per-attempt time-outs, retries with backoff, `Retry-After`, the mapping
- * of failures to typed errors, and the redaction of secrets from them.
+ * The one attempt loop every request goes through: per-attempt time-outs,
+ * retries with backoff, `Retry-After`, the mapping of failures to typed
+ * errors, and the redaction of secrets from them; and on it, {@link send}
+ * for the API's JSON calls. What a download adds (its headers, its URL's
+ * hidden query, the hand-over of an unread body) lives with the download,
+ * so a JSON call does not carry it.
  *
  * @module
  */
 
-import type { ResolvedConfig } from "./config.ts";
+import { globalFetch, type ResolvedConfig } from "./config.ts";
 import {
   ApiError,
   type ApiErrorInit,
@@ -25,46 +28,39 @@ import {
   type RequestInfo,
   TimeoutError,
   UnprocessableEntityError,
-  withoutQuery,
 } from "./errors.ts";
 import { randomUUID } from "./random.ts";
-import { linkSignal, sleep } from "./signals.ts";
+import { type LinkedSignal, linkSignal, sleep } from "./signals.ts";
 import { VERSION } from "./version.ts";
 
-/** One logical request; it may take several attempts. */
-export interface TransportRequest {
-  method: "GET" | "POST";
-  /** Absolute URL. */
-  url: string;
-  /** JSON body. */
-  body?: unknown;
-  /** The API key to send; omitted for presigned download URLs. */
-  apiKey?: string;
-  /** Return a 2xx response with its body unread (downloads); the attempt time-out then ends at the headers. */
-  stream?: boolean;
-  /** Ask for the file from this byte on (`Range: bytes=<from>-`), to resume a download. */
-  from?: number;
-  /**
-   * The validator of the file being resumed (a strong ETag, or a
-   * Last-Modified date), sent as `If-Range` with `from`: a host whose file
-   * changed since then answers the whole new file (200), never a range of it.
-   */
-  ifRange?: string;
-  /**
-   * Takes credentials out of a runtime's network error: given the error, the
-   * URL as sent and as shown (a presigned URL without its query).
-   */
-  hide?: (error: unknown, url: string, shown: string) => unknown;
-}
+/** The `User-Agent` of every request, where the runtime lets it be set. */
+export const USER_AGENT = `audit-log-export/${VERSION}`;
 
-/** A 2xx answer: the parsed JSON (or the unread response when streaming). */
-export interface TransportResponse {
-  response: Response;
-  data: unknown;
-  requestId: string | undefined;
+/** One logical request, as the attempt loop sends it; it may take several attempts. */
+export interface Exchange<T> {
+  /** Method and URL as errors and `onAttempt` show them. */
   request: RequestInfo;
-  /** Stops following the caller's signal; a streaming caller calls it once the body is done. */
-  release(): void;
+  /** The absolute URL as sent. */
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** What no error may hold: the key, a presigned URL's signature. */
+  secrets: readonly (string | undefined)[];
+  /** A presigned URL: its errors keep no response, whose `url` is a credential. */
+  presigned?: boolean;
+  /** Takes credentials out of a runtime's network error, before the redactor. */
+  hide?: (error: unknown) => unknown;
+  /**
+   * Turns a 2xx answer into the result, within the attempt's time budget
+   * (reads go through {@link Attempts.bounded}). An error it marks with
+   * {@link Attempts.fatal} ends the call; any other is a failed attempt.
+   */
+  accept(call: Attempts<T>, link: LinkedSignal): T | Promise<T>;
+  /**
+   * The result keeps the attempt's link (a body still to be read): `accept`
+   * stops its timer and its result releases it.
+   */
+  keepsLink?: boolean;
 }
 
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
@@ -121,37 +117,58 @@ export function backoff(attempt: number, random = Math.random): number {
   return ceiling / 2 + random() * (ceiling / 2);
 }
 
-/** Reads a body as text, refusing more than `max` bytes. */
-async function readText(
+/**
+ * Reads a body as text, refusing (`undefined`) more than `max` bytes. Not
+ * `async`: the common answer, a declared length within the cap, is the
+ * runtime's own read, passed on as it is.
+ */
+function readText(
   response: Response,
   max: number,
 ): Promise<string | undefined> {
-  if (!response.body) return "";
+  if (!response.body) return Promise.resolve("");
   // A declared length within the cap lets the runtime read the body natively;
   // a body longer than declared is cut short by the runtime, not trusted. A
   // compressed body's length is not that of what it expands to: counted.
-  const declared = Number(response.headers.get("content-length") ?? NaN);
-  const encoding = response.headers.get("content-encoding");
-  if (
-    declared >= 0 && declared <= max &&
-    (encoding === null || /^\s*identity\s*$/i.test(encoding))
-  ) {
-    return response.text();
-  }
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
+  const headers = response.headers;
+  const declared = Number(headers.get("content-length") ?? NaN);
+  const encoding = headers.get("content-encoding");
+  return declared >= 0 && declared <= max &&
+      (encoding === null || /^\s*identity\s*$/i.test(encoding))
+    ? response.text()
+    : readCounted(response.body, max);
+}
+
+// One for every body: a decode without `stream` keeps no state between calls.
+let decoder: TextDecoder | undefined;
+
+/** A body read chunk by chunk, counting its bytes, and decoded once. */
+async function readCounted(
+  body: ReadableStream<Uint8Array>,
+  max: number,
+): Promise<string | undefined> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return text + decoder.decode();
+    if (done) break;
     size += value.byteLength;
     if (size > max) {
       await reader.cancel().catch(() => {});
       return undefined;
     }
-    text += decoder.decode(value, { stream: true });
+    chunks.push(value);
   }
+  const bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(size);
+  if (chunks.length !== 1) {
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.byteLength;
+    }
+  }
+  return (decoder ??= new TextDecoder()).decode(bytes);
 }
 
 function parseJson(text: string): unknown {
@@ -163,33 +180,14 @@ function parseJson(text: string): unknown {
 }
 
 /**
- * The secrets of a request: the key, and for a presigned URL its query and
- * every value in it long enough to be a signature or a token (the short
- * ones are expiries and algorithm names, and would only blank out words).
+ * Text made only of the characters of ids (no space, `%`, `+` or `\`, so no
+ * encoded spelling of anything and no `Bearer` credential): it holds a
+ * secret only as the secret itself.
  */
-function secretsOf(
-  config: ResolvedConfig,
-  req: TransportRequest,
-): (string | undefined)[] {
-  const secrets = [config.apiKey, req.apiKey];
-  const query = /[?]([^#]*)/s.exec(req.url)?.[1];
-  if (req.apiKey === undefined && query) {
-    secrets.push(query, safeDecode(query));
-    for (const part of query.split("&")) {
-      const value = part.slice(part.indexOf("=") + 1);
-      if (value.length >= 16) secrets.push(value, safeDecode(value));
-    }
-  }
-  return secrets;
-}
+const ID_TEXT = /^[\w.~:-]*$/;
 
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text.replaceAll("+", " "));
-  } catch {
-    return text;
-  }
-}
+/** A secret that every encoding leaves as it is. */
+const PLAIN_SECRET = /^[\w.-]+$/;
 
 /**
  * The response as an error may keep it: itself, or when its status text,
@@ -219,40 +217,6 @@ function keptResponse(
   }
 }
 
-function apiError(
-  response: Response,
-  text: string | undefined,
-  request: RequestInfo,
-  requestId: string | undefined,
-  wait: number | undefined,
-  presigned: boolean,
-  secret: Redactor,
-): ApiError {
-  const { status } = response;
-  const b = Object(parseJson(text ?? "")) as Record<string, unknown>;
-  // A server may echo what it was sent, the Authorization header or a
-  // presigned URL, in any field of its error body.
-  const init: ApiErrorInit = {
-    status,
-    message: typeof b.message === "string" && b.message
-      ? secret.text(b.message)
-      : `${request.method} ${new URL(request.url).pathname} failed`,
-    code: typeof b.code === "string" ? secret.text(b.code) : undefined,
-    errors: Array.isArray(b.errors) ? secret.value(b.errors) : undefined,
-    requestId,
-    retryAfter: wait === undefined ? undefined : wait / 1000,
-    request,
-    // A presigned response's url holds the signature: such errors keep none.
-    response: presigned ? undefined : keptResponse(response, secret),
-  };
-  // The API has no code for an empty period; its message is all there is.
-  const Class = status === 400 && NO_EVENTS.test(init.message)
-    ? NoEventsError
-    : ERROR_CLASSES[status] ??
-      (status >= 500 ? InternalServerError : ApiError);
-  return new Class(init);
-}
-
 /**
  * Whether a JSON answer holds one of the secrets anywhere. The API never
  * sends the key back; an answer that does is not the documented shape, and
@@ -276,177 +240,211 @@ function holdsSecret(data: unknown, secret: Redactor): boolean {
   return false;
 }
 
-function buildHeaders(
-  config: ResolvedConfig,
-  req: TransportRequest,
-  idempotencyKey: string | undefined,
-): Record<string, string> {
-  // Custom headers may carry secrets too: they go to the API host only.
-  // Their names are already lower-case, so the ones set below always win.
-  const headers: Record<string, string> = req.apiKey === undefined
-    ? {}
-    : { ...config.headers };
-  headers.accept = req.stream ? "text/csv, */*" : "application/json";
-  headers["user-agent"] = `audit-log-export/${VERSION}`;
-  if (req.body !== undefined) headers["content-type"] = "application/json";
-  if (req.apiKey !== undefined) headers.authorization = `Bearer ${req.apiKey}`;
-  if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
-  if (req.from) {
-    headers.range = `bytes=${req.from}-`;
-    if (req.ifRange) headers["if-range"] = req.ifRange;
+/**
+ * One logical request across its attempts: what the loop knows of the
+ * current attempt, and the redactor of the request's secrets, built only
+ * when something has to be cleaned (a failure, or text that might hold a
+ * secret): most calls never build it.
+ */
+export class Attempts<T> {
+  /** 0 for the first attempt. */
+  attempt = 0;
+  started = 0;
+  /** The current attempt's response, once its headers arrived. */
+  response: Response | undefined = undefined;
+  /** The parsed body of a JSON answer. */
+  data: unknown = undefined;
+  /** The error that ends the call, as opposed to one worth another attempt. */
+  fatal: unknown = undefined;
+  /** Whether `fetch` and the bodies it gives follow their signal by themselves. */
+  readonly follows: boolean;
+  #secret: Redactor | undefined = undefined;
+
+  constructor(
+    readonly config: ResolvedConfig,
+    readonly exchange: Exchange<T>,
+    readonly request: RequestInfo = exchange.request,
+  ) {
+    this.follows = config.fetch === globalFetch &&
+      globalThis.fetch === RUNTIME_FETCH;
   }
-  return headers;
+
+  /**
+   * `work` of the current attempt, bounded by its signal: as it is when
+   * the runtime's `fetch` does that itself, else raced against `link`.
+   */
+  bounded<V>(
+    work: Promise<V>,
+    link: LinkedSignal,
+    discard?: (value: V) => void,
+  ): Promise<V> {
+    return this.follows ? work : link.race(work, discard);
+  }
+
+  /** The redactor of the secrets, built on first use. */
+  secret(): Redactor {
+    return this.#secret ??= redactor(this.exchange.secrets);
+  }
+
+  /** Whether one of the secrets is in `text` as it is. */
+  #anyIn(text: string): boolean {
+    return this.exchange.secrets.some((s) => s && text.includes(s));
+  }
+
+  /** `X-Request-ID` of the current response, fit to go into an error or a log. */
+  get requestId(): string | undefined {
+    const id = this.response?.headers.get("x-request-id");
+    if (id == null) return undefined;
+    return ID_TEXT.test(id) && !this.#anyIn(id) ? id : this.secret().text(id);
+  }
+
+  /** Whether the parsed `data` of `text` holds a secret. */
+  holds(text: string, data: unknown): boolean {
+    // Without a backslash, every string in the data is part of the text, and
+    // a plain secret has no other spelling: the text alone can clear it.
+    const plain = !text.includes("\\") &&
+      this.exchange.secrets.every((s) => !s || PLAIN_SECRET.test(s));
+    return (!plain || this.#anyIn(text)) && holdsSecret(data, this.secret());
+  }
+
+  /** A runtime's network error, its credentials taken out. */
+  hide(error: unknown): unknown {
+    const { hide } = this.exchange;
+    return this.secret().error(hide ? hide(error) : error);
+  }
+
+  /** Tells `onAttempt` about the current attempt. */
+  report(error?: Error, retryInMs?: number): void {
+    this.config.onAttempt?.({
+      method: this.request.method,
+      url: this.request.url,
+      attempt: this.attempt + 1,
+      status: this.response?.status,
+      requestId: this.requestId,
+      durationMs: Date.now() - this.started,
+      error: error?.name,
+      retryInMs,
+    });
+  }
 }
 
-/**
- * Settles as `promise` does, or rejects with the signal's reason as soon as
- * it aborts: a `fetch` that ignores `init.signal` (a wrapper that rebuilds
- * `init`) cannot hold a call past its time-out or its caller's abort. A
- * response that arrives after that has its body cancelled.
- */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      promise.then(discard, () => {});
-      reject(signal.reason);
-    };
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    const settle = <A>(then: (a: A) => void) => (a: A) => {
-      signal.removeEventListener("abort", onAbort);
-      then(a);
-    };
-    promise.then(settle(resolve), settle(reject));
-  });
-}
-
-function discard(value: unknown): void {
-  if (value instanceof Response) value.body?.cancel().catch(() => {});
-}
-
-/**
- * Sends a request, retrying what is safe to retry, and returns the 2xx
- * answer or throws the typed error of the last attempt.
- */
-export async function send(
-  config: ResolvedConfig,
-  req: TransportRequest,
-): Promise<TransportResponse> {
-  // A presigned URL's query is a credential: errors keep only its path.
-  const request: RequestInfo = {
-    method: req.method,
-    url: req.apiKey === undefined ? withoutQuery(req.url) : req.url,
+/** The typed error of a non-2xx answer whose body was `text`. */
+function apiError(
+  call: Attempts<unknown>,
+  response: Response,
+  text: string | undefined,
+  wait: number | undefined,
+): ApiError {
+  const { status } = response;
+  const { request } = call;
+  const secret = call.secret();
+  const b = Object(parseJson(text ?? "")) as Record<string, unknown>;
+  // A server may echo what it was sent, the Authorization header or a
+  // presigned URL, in any field of its error body.
+  const init: ApiErrorInit = {
+    status,
+    message: typeof b.message === "string" && b.message
+      ? secret.text(b.message)
+      : `${request.method} ${new URL(request.url).pathname} failed`,
+    code: typeof b.code === "string" ? secret.text(b.code) : undefined,
+    errors: Array.isArray(b.errors) ? secret.value(b.errors) : undefined,
+    requestId: call.requestId,
+    retryAfter: wait === undefined ? undefined : wait / 1000,
+    request,
+    // A presigned response's url holds the signature: such errors keep none.
+    response: call.exchange.presigned
+      ? undefined
+      : keptResponse(response, secret),
   };
-  const secret = redactor(secretsOf(config, req));
-  // One key per logical call, identical on every retry, so a POST that took
-  // effect before its answer was lost is not done twice.
-  const idempotencyKey = req.method === "POST"
-    ? config.idempotencyKey ?? randomUUID()
-    : undefined;
-  const headers = buildHeaders(config, req, idempotencyKey);
-  const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-  const caller = config.signal;
-  // A runtime's network error may name the URL, a wrapper's the headers.
-  const hide = (error: unknown) =>
-    secret.error(req.hide ? req.hide(error, req.url, request.url) : error);
+  // The API has no code for an empty period; its message is all there is.
+  const Class = status === 400 && NO_EVENTS.test(init.message)
+    ? NoEventsError
+    : ERROR_CLASSES[status] ??
+      (status >= 500 ? InternalServerError : ApiError);
+  return new Class(init);
+}
 
-  for (let attempt = 0;; attempt++) {
+/**
+ * The runtime's own `fetch`, as it was when this module loaded. It rejects,
+ * and errors the body it gave, as soon as its signal aborts: a call through
+ * it needs no race of its own (which would only add promises and ticks to
+ * every call). Any other `fetch`, a wrapper or a stub, is raced.
+ */
+const RUNTIME_FETCH: unknown = globalThis.fetch;
+
+/** A response that arrives after its attempt was given up: its body is let go. */
+function discard(response: Response): void {
+  response.body?.cancel().catch(() => {});
+}
+
+/**
+ * Runs `exchange`, retrying what is safe to retry, and returns what its
+ * `accept` made of the 2xx answer, or throws the typed error of the last
+ * attempt. Every request, JSON or file, goes through here.
+ */
+export async function exchange<T>(
+  config: ResolvedConfig,
+  exchange: Exchange<T>,
+): Promise<T> {
+  const call = new Attempts(config, exchange);
+  const { request } = exchange;
+  const caller = config.signal;
+  for (;; call.attempt++) {
     caller?.throwIfAborted();
     // A pause shared with other calls is waited before this attempt's own
     // time-out starts, so it never counts against the attempt.
     if (config.gate) await config.gate(caller);
     const link = linkSignal(caller, config.timeout);
-    const started = Date.now();
-    let response: Response | undefined;
-    let requestId: string | undefined;
+    call.started = Date.now();
+    call.response = undefined;
     let failure: ApiError | ConnectionError | TimeoutError;
     let wait: number | undefined;
-    // The error that ends the call, as opposed to one worth another attempt.
-    let fatal: unknown;
-    let handedOver = false;
-    const report = (error?: Error, retryInMs?: number) =>
-      config.onAttempt?.({
-        method: request.method,
-        url: request.url,
-        attempt: attempt + 1,
-        status: response?.status,
-        requestId,
-        durationMs: Date.now() - started,
-        error: error?.name,
-        retryInMs,
-      });
+    let kept = false;
     try {
       let pending: Promise<Response>;
       try {
         // A URL and init rather than a Request: undici copies a Request
         // object on every call, which costs more than the rest of the call.
-        pending = config.fetch(req.url, {
-          method: req.method,
-          headers,
-          body,
+        pending = config.fetch(exchange.url, {
+          method: request.method,
+          headers: exchange.headers,
+          body: exchange.body,
           signal: link.signal,
         });
       } catch (error) {
         // Thrown before anything was sent: the request itself is unusable,
         // and sending it again would fail the same way.
-        throw fatal = new ConnectionError({ request, cause: hide(error) });
-      }
-      response = await abortable(pending, link.signal);
-      const id = response.headers.get("x-request-id");
-      requestId = id === null ? undefined : secret.text(id);
-      if (response.ok && req.stream) {
-        // The body belongs to the caller now; only their signal may stop it.
-        handedOver = true;
-        link.stopTimer();
-        report();
-        return {
-          response,
-          data: undefined,
-          requestId,
+        throw call.fatal = new ConnectionError({
           request,
-          release: () => link.dispose(),
-        };
+          cause: call.hide(error),
+        });
       }
-      const text = await abortable(
-        readText(response, MAX_RESPONSE_BYTES),
-        link.signal,
+      const response = call.response = await call.bounded(
+        pending,
+        link,
+        discard,
       );
       if (response.ok) {
-        const data = text === undefined ? undefined : parseJson(text);
-        if (data === undefined || holdsSecret(data, secret)) {
-          throw fatal = new InvalidResponseError({
-            message: text === undefined
-              ? `The response body is larger than ${MAX_RESPONSE_BYTES} bytes`
-              : data === undefined
-              ? "The response body is not JSON"
-              : "The response body contains the API key it was sent with",
-            status: response.status,
-            request,
-            requestId,
-          });
-        }
-        report();
-        return { response, data, requestId, request, release: () => {} };
+        const result = await exchange.accept(call, link);
+        kept = exchange.keepsLink === true;
+        call.report();
+        return result;
       }
-      wait = retryAfterMs(response.headers);
-      failure = apiError(
-        response,
-        text,
-        request,
-        requestId,
-        wait,
-        req.apiKey === undefined,
-        secret,
+      const text = await call.bounded(
+        readText(response, MAX_RESPONSE_BYTES),
+        link,
       );
-      if (!RETRYABLE.has(response.status)) throw fatal = failure;
+      wait = retryAfterMs(response.headers);
+      failure = apiError(call, response, text, wait);
+      if (!RETRYABLE.has(response.status)) throw call.fatal = failure;
     } catch (error) {
       if (caller?.aborted) {
-        report(new DOMException("aborted", "AbortError"));
+        call.report(new DOMException("aborted", "AbortError"));
         throw caller.reason;
       }
-      if (error === fatal) {
-        report(fatal as Error);
-        throw fatal;
+      if (error === call.fatal) {
+        call.report(error as Error);
+        throw error;
       }
       failure = link.timedOut
         ? new TimeoutError({
@@ -455,20 +453,98 @@ export async function send(
           timeout: config.timeout,
           request,
         })
-        : new ConnectionError({ request, cause: hide(error) });
+        : new ConnectionError({ request, cause: call.hide(error) });
     } finally {
-      if (!handedOver) link.dispose();
+      if (!kept) link.dispose();
     }
-    const final = attempt >= config.maxRetries ||
+    const final = call.attempt >= config.maxRetries ||
       (wait !== undefined && wait > MAX_RETRY_DELAY_MS);
     // A zero or past Retry-After still waits the first backoff step: a
     // server that says "now" to every client must not get them all at once.
     const delay = wait === undefined
-      ? backoff(attempt)
+      ? backoff(call.attempt)
       : Math.max(wait, backoff(0));
     // Whole milliseconds: a log line or a metric has no use for the jitter's fraction.
-    report(failure, final ? undefined : Math.round(delay));
+    call.report(failure, final ? undefined : Math.round(delay));
     if (final) throw failure;
     await sleep(delay, caller);
   }
+}
+
+/** One call of the JSON API; it may take several attempts. */
+export interface TransportRequest {
+  method: "GET" | "POST";
+  /** Absolute URL. */
+  url: string;
+  /** JSON body. */
+  body?: unknown;
+  /** The API key to send. */
+  apiKey: string;
+}
+
+/** A 2xx answer of the JSON API. */
+export interface TransportResponse {
+  response: Response;
+  /** The parsed JSON. */
+  data: unknown;
+  readonly requestId: string | undefined;
+  readonly request: RequestInfo;
+}
+
+/** Reads a 2xx JSON answer within the attempt's budget; a bad one ends the call. */
+async function acceptJson(
+  call: Attempts<TransportResponse>,
+  link: LinkedSignal,
+): Promise<TransportResponse> {
+  const response = call.response!;
+  const text = await call.bounded(
+    readText(response, MAX_RESPONSE_BYTES),
+    link,
+  );
+  const data = text === undefined ? undefined : parseJson(text);
+  if (data === undefined || call.holds(text!, data)) {
+    throw call.fatal = new InvalidResponseError({
+      message: text === undefined
+        ? `The response body is larger than ${MAX_RESPONSE_BYTES} bytes`
+        : data === undefined
+        ? "The response body is not JSON"
+        : "The response body contains the API key it was sent with",
+      status: response.status,
+      request: call.request,
+      requestId: call.requestId,
+    });
+  }
+  call.data = data;
+  return call as unknown as TransportResponse;
+}
+
+/**
+ * Sends a call of the JSON API (`Authorization`, `Idempotency-Key` on a
+ * POST, the config's own headers) and returns its parsed 2xx answer, or
+ * throws the typed error of the last attempt.
+ */
+export function send(
+  config: ResolvedConfig,
+  req: TransportRequest,
+): Promise<TransportResponse> {
+  // Custom headers may carry secrets too: they go to the API host only.
+  // Their names are already lower-case, so the ones set below always win.
+  const headers: Record<string, string> = { ...config.headers };
+  headers.accept = "application/json";
+  headers["user-agent"] = USER_AGENT;
+  if (req.body !== undefined) headers["content-type"] = "application/json";
+  headers.authorization = `Bearer ${req.apiKey}`;
+  // One key per logical call, identical on every retry, so a POST that took
+  // effect before its answer was lost is not done twice.
+  if (req.method === "POST") {
+    headers["idempotency-key"] = config.idempotencyKey ?? randomUUID();
+  }
+  return exchange(config, {
+    request: { method: req.method, url: req.url },
+    url: req.url,
+    headers,
+    body: req.body === undefined ? undefined : JSON.stringify(req.body),
+    secrets: [config.apiKey, req.apiKey],
+    accept: acceptJson,
+  });
 }
