@@ -9,6 +9,7 @@ import { readEnv } from "./env.ts";
 import {
   at,
   checkOptions,
+  isRecord,
   type Issue,
   type Rule,
   type Rules,
@@ -266,7 +267,9 @@ const headerEntries = (h: object): [string, unknown][] =>
 const CLIENT_RULES: Rules<CallOptions> = {
   apiKey: apiKeyProblem,
   baseUrl: (s) =>
-    typeof s === "string" ? baseUrlProblem(s) : "baseUrl must be a string",
+    typeof s === "string"
+      ? checkBaseUrl(s).problem
+      : "baseUrl must be a string",
   fetch: callable("fetch"),
   timeout: duration("timeout"),
   maxRetries: (n) =>
@@ -325,13 +328,7 @@ interface CheckedBaseUrl {
   href: string;
 }
 
-// The last base URL checked: a process talks to one API, so each call finds
-// its base URL here instead of parsing it again (twice: to check it, and to
-// normalize it).
-let lastBaseUrl: CheckedBaseUrl | undefined;
-
 function checkBaseUrl(raw: string): CheckedBaseUrl {
-  if (lastBaseUrl?.raw === raw) return lastBaseUrl;
   const url = parseUrl(raw);
   const problem = !url
     ? "baseUrl must be an absolute URL"
@@ -343,15 +340,8 @@ function checkBaseUrl(raw: string): CheckedBaseUrl {
     ? "baseUrl must not have a query or fragment"
     : undefined;
   const href = problem ? "" : url!.href.replace(/\/+$/, "");
-  return lastBaseUrl = { raw, problem, href };
+  return { raw, problem, href };
 }
-
-/** What is wrong with a base URL, if anything. */
-const baseUrlProblem = (raw: string): string | undefined =>
-  checkBaseUrl(raw).problem;
-
-/** A checked base URL without its trailing slashes. */
-const normalizeBaseUrl = (raw: string): string => checkBaseUrl(raw).href;
 
 /**
  * The defaults of every call, in ms where a duration. `baseUrl` yields to
@@ -427,16 +417,18 @@ export function overlayConfig(
   for (const key in given) {
     const value = given[key];
     if (!Object.hasOwn(given, key) || value === undefined) continue;
-    if (key === "headers") {
+    if (key === "baseUrl") {
+      // Parsed again for its normal form: a checked URL is cheap to parse,
+      // and a cache of the last one would be state shared by every call.
+      out.baseUrl = checkBaseUrl(value as string).href;
+    } else if (key === "headers") {
       const headers = { ...base.headers };
       for (const [name, v] of headerEntries(value as object)) {
         headers[name.toLowerCase()] = v as string;
       }
       out.headers = headers;
     } else {
-      (out as unknown as Record<string, unknown>)[key] = key === "baseUrl"
-        ? normalizeBaseUrl(value as string)
-        : value;
+      (out as unknown as Record<string, unknown>)[key] = value;
     }
   }
   return out;
@@ -457,14 +449,14 @@ export function resolveConfig(
     ? readEnv("WORKOS_BASE_URL")
     : undefined;
   if (envBaseUrl) {
-    const problem = baseUrlProblem(envBaseUrl);
+    const { problem, href } = checkBaseUrl(envBaseUrl);
     if (problem) {
       issues.push({
         path: "baseUrl",
         message: `${problem} (it came from WORKOS_BASE_URL)`,
       });
     } else {
-      out.baseUrl = normalizeBaseUrl(envBaseUrl);
+      out.baseUrl = href;
     }
   }
   out.onAttempt ??= readEnv("AUDIT_LOG_EXPORT_DEBUG") === "1"

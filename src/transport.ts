@@ -139,8 +139,9 @@ function readText(
     : readCounted(response.body, max);
 }
 
-// One for every body: a decode without `stream` keeps no state between calls.
-let decoder: TextDecoder | undefined;
+// One for every body: a decode without `stream` keeps no state between
+// calls. Pure, so a bundle that never reads a counted body drops it.
+const decoder = /* @__PURE__ */ new TextDecoder();
 
 /** A body read chunk by chunk, counting its bytes, and decoded once. */
 async function readCounted(
@@ -168,7 +169,7 @@ async function readCounted(
       at += chunk.byteLength;
     }
   }
-  return (decoder ??= new TextDecoder()).decode(bytes);
+  return decoder.decode(bytes);
 }
 
 function parseJson(text: string): unknown {

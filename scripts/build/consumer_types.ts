@@ -46,6 +46,7 @@ import {
   serveEmulator,
 } from "audit-log-export/testing";
 import { directoryStore } from "audit-log-export/fs";
+import { s3Store, S3StoreError, type S3StoreOptions } from "audit-log-export/s3";
 
 const emulatorOptions: EmulatorOptions = { exportDelayMs: 0 };
 const emulator: Emulator = createEmulator(emulatorOptions);
@@ -91,7 +92,13 @@ declare const bucket: {
 };
 
 export async function archive(root: string): Promise<ArchivedWindow[]> {
-  const stores: ArchiveStore[] = [directoryStore(root), bucket];
+  const s3Options: S3StoreOptions = {
+    bucket: "audit-archive",
+    endpoint: "http://127.0.0.1:9000",
+    credentials: { accessKeyId: "minio", secretAccessKey: "minio-secret" },
+    objectLock: { mode: "GOVERNANCE", days: 30 },
+  };
+  const stores: ArchiveStore[] = [directoryStore(root), bucket, s3Store(s3Options)];
   const windows: ArchivedWindow[] = [];
   for (const store of stores) {
     try {
@@ -107,6 +114,7 @@ export async function archive(root: string): Promise<ArchivedWindow[]> {
       for (const gap of result.gaps) console.error(gap.from.toISOString(), gap.to.getTime());
     } catch (error) {
       if (error instanceof ArchiveError) windows.push(...error.result.windows);
+      if (error instanceof S3StoreError) console.error(error.status, error.code);
     }
   }
   return windows;

@@ -72,6 +72,7 @@ export const ENTRIES = [
   { key: "./testing", name: "testing", kind: "library", edge: "stub-node" },
   { key: "./fs", name: "fs", kind: "library", edge: "throwing-exports" },
   { key: "./cli", name: "cli", kind: "cli" },
+  { key: "./s3", name: "s3", kind: "library", edgeSafe: true },
 ];
 
 /**

@@ -4,7 +4,7 @@ import type { Entry } from "../../scripts/build/targets.mjs";
 
 const sourceOf = (key: string) => key === "." ? "mod.ts" : `${key.slice(2)}.ts`;
 
-Deno.test("planBundles: the targets give the package's nine bundles, in build order", () => {
+Deno.test("planBundles: the targets give the package's eleven bundles, in build order", () => {
   assert.deepEqual(planBundles(sourceOf).map((b) => b.out), [
     "esm/mod.js",
     "cjs/mod.cjs",
@@ -15,10 +15,12 @@ Deno.test("planBundles: the targets give the package's nine bundles, in build or
     "cjs/fs.cjs",
     "esm/fs.edge.js",
     "esm/cli.js",
+    "esm/s3.js",
+    "cjs/s3.cjs",
   ]);
 });
 
-Deno.test("planBundles: the client and every edge build must be free of Node; the rest need not", () => {
+Deno.test("planBundles: the client, the S3 store and every edge build must be free of Node; the rest need not", () => {
   const edgeSafe = planBundles(sourceOf).filter((b) => b.edgeSafe).map((b) =>
     b.out
   );
@@ -27,6 +29,8 @@ Deno.test("planBundles: the client and every edge build must be free of Node; th
     "cjs/mod.cjs",
     "esm/testing.edge.js",
     "esm/fs.edge.js",
+    "esm/s3.js",
+    "cjs/s3.cjs",
   ]);
 });
 

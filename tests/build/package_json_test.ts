@@ -84,6 +84,7 @@ Deno.test("packageJson: files holds the output folders and each subpath's redire
     "bin/",
     "testing/",
     "fs/",
+    "s3/",
   ]);
 });
 
