@@ -19,5 +19,8 @@
 export { directoryStore } from "./src/node/fs_store.ts";
 export { saveExport } from "./src/node/fs_save.ts";
 export type { SavedExport } from "./src/node/fs_save.ts";
-export type { DirectoryStore, DirectoryStoreOptions } from "./src/node/fs_store.ts";
+export type {
+  DirectoryStore,
+  DirectoryStoreOptions,
+} from "./src/node/fs_store.ts";
 export type { StoreLock } from "./src/archive_store.ts";

@@ -40,6 +40,24 @@ export type {
   VanishedEvents,
 } from "./src/archive.ts";
 export type { StoreLock } from "./src/archive_store.ts";
+export { verifyArchive } from "./src/archive_verify.ts";
+export type {
+  ArchiveVerification,
+  MissingWindow,
+  OrganizationVerification,
+  VerifyArchiveOptions,
+  VerifyProblem,
+} from "./src/archive_verify.ts";
+export { ArchiveIntegrityError, readArchive } from "./src/archive_read.ts";
+export type { ReadArchiveOptions } from "./src/archive_read.ts";
+export type { ReadSpanOptions } from "./src/archive_options.ts";
+export type {
+  Signature,
+  SignatureAlgorithm,
+  SigningKey,
+  VerifyingKey,
+} from "./src/archive_sign.ts";
+export type { ChainHead, DigestRecord } from "./src/archive_digest.ts";
 export type { AuditLogsClient } from "./src/client.ts";
 export { CLIENT_DEFAULTS, DEFAULT_BASE_URL } from "./src/config.ts";
 export type {

@@ -13,7 +13,10 @@
  * leaves at most one window to redo under the same key, and a change of
  * `window` or `format` is refused instead of storing events twice. Spans
  * that can no longer be exported are written to a gaps ledger and reported
- * by every run until acknowledged.
+ * by every run until acknowledged. Every stored file gets a digest beside
+ * it (`archive_digest.ts`), written before the checkpoint moves, chaining
+ * the organization's files; a run that finds a file without one verifies
+ * the file against a new export of its window before digesting it.
  *
  * @module
  */
@@ -31,7 +34,16 @@ import {
   writeCheckpoint,
   writeGaps,
 } from "./archive_ledger.ts";
+import { DigestChain } from "./archive_chain.ts";
+import { encoded, hashed } from "./archive_codec.ts";
 import { recheckWindows, storedWindows } from "./archive_recheck.ts";
+import { recheckStored } from "./archive_repair.ts";
+import {
+  keyProblem,
+  type Signer,
+  signerOf,
+  type SigningKey,
+} from "./archive_sign.ts";
 import {
   accessStore,
   type StoreAccess,
@@ -184,6 +196,23 @@ export interface ArchiveOptions {
   now?: () => number;
   /** How many calendar months back the API can export. Default 3, as WorkOS documents. */
   retentionMonths?: number;
+  /**
+   * `"gzip"` stores windows and addenda compressed (`.csv.gz`,
+   * `.ndjson.gz`), through the web's `CompressionStream`; digests are of
+   * the stored bytes. Default: not compressed. Fixed for an archive once its
+   * first window is stored, like `format`.
+   */
+  compress?: "gzip";
+  /**
+   * Signs every digest record: an Ed25519 private key (a `CryptoKey`, or a
+   * JWK `{ kty: "OKP", crv: "Ed25519", d, x }`; Web Crypto, so not on Node
+   * 18 without `--experimental-global-webcrypto`) or an HMAC-SHA-256 secret
+   * (at least 32 bytes, a JWK `{ kty: "oct", k }`, or an HMAC `CryptoKey`;
+   * every runtime). `verifyArchive` checks them with the public key (or
+   * the secret). Default: digests are not signed. The key is never stored,
+   * logged or quoted in an error.
+   */
+  signingKey?: SigningKey;
 }
 
 /**
@@ -437,6 +466,8 @@ const EDGE_MS = 7 * DAY;
 const ORGANIZATION_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,254}$/;
 
 interface Plan extends WindowSettings {
+  signingKey: SigningKey | undefined;
+  signer?: Signer;
   organizations: string[];
   store: StoreAccess;
   from: number | undefined;
@@ -449,12 +480,14 @@ interface Plan extends WindowSettings {
   retentionMonths: number;
 }
 
-function instantOf(x: unknown): number | undefined {
+/** Epoch ms of a `Date` or an ISO-8601 date-time with a zone, or `undefined`. */
+export function instantOf(x: unknown): number | undefined {
   if (x instanceof Date) return x.getTime();
   return typeof x === "string" ? parseInstant(x) : undefined;
 }
 
-const organizationIdProblem = (id: unknown): string | undefined =>
+/** Why `id` cannot name an organization of the archive, or `undefined`. */
+export const organizationIdProblem = (id: unknown): string | undefined =>
   textProblem("organization id", id, 255) ??
     (ORGANIZATION_ID.test(id as string) && id !== "." && id !== ".."
       ? undefined
@@ -467,6 +500,14 @@ const wholeNumber = (min: number, max: number, unit = "ms"): Rule => (v) =>
 
 const callable: Rule = (f) =>
   typeof f === "function" ? undefined : "must be a function";
+
+/** The `compress` option, also of {@link verifyArchive}'s kin: only gzip, where the runtime has it. */
+export const compressRule: Rule = (c) =>
+  c !== "gzip"
+    ? 'must be "gzip" (or left out)'
+    : typeof CompressionStream === "undefined"
+    ? "needs CompressionStream, which this runtime lacks"
+    : undefined;
 
 /** The rule of every option of {@link archiveExports}. */
 const ARCHIVE_RULES: Rules<ArchiveOptions> = {
@@ -504,6 +545,8 @@ const ARCHIVE_RULES: Rules<ArchiveOptions> = {
   onWindow: callable,
   now: callable,
   retentionMonths: wholeNumber(1, 120, "months"),
+  compress: compressRule,
+  signingKey: (k) => keyProblem(k),
 };
 
 /**
@@ -556,6 +599,8 @@ function plan(options: ArchiveOptions, issues: Issue[]): Plan | undefined {
     onWindow: o.onWindow,
     now: o.now,
     retentionMonths: o.retentionMonths,
+    ...(o.compress ? { compress: o.compress } : {}),
+    signingKey: o.signingKey,
   };
 }
 
@@ -634,30 +679,91 @@ function startOf(
   return { start: resume, gap: { from: start, to: resume } };
 }
 
+/**
+ * A window file already stored (by a run that stopped before its
+ * checkpoint moved, or before a checkpoint moved back): complete, as every
+ * write is, and perhaps with addenda of late events beside it, so it is
+ * kept as it is, never written anew, and no event lands in two files. Its
+ * digest, when it has one, must match it; without one (the run stopped
+ * before its digest), a new export must hold every record it holds before
+ * a digest is written for it.
+ */
+async function storedWindow(
+  p: Plan,
+  config: ResolvedConfig,
+  chain: DigestChain,
+  existing: ReadableStream<Uint8Array>,
+  window: { organizationId: string; key: string; start: number; end: number },
+): Promise<ArchivedWindow> {
+  const { organizationId, key, start, end } = window;
+  const found = await storedWindowCount(existing, p.format, p.compress);
+  const at = {
+    organizationId,
+    start: new Date(start),
+    end: new Date(end),
+    rows: found.rows,
+    bytes: found.bytes,
+    key,
+  };
+  const digest = await chain.existing(key, found);
+  if (digest) {
+    const exportId = digest.record.exportId;
+    return { ...at, ...(exportId ? { exportId } : {}) };
+  }
+  const checked = await recheckStored(
+    config,
+    p.store,
+    organizationId,
+    key,
+    start,
+    end,
+    p.format,
+    p.compress,
+  );
+  if (
+    !checked || checked.unexported > 0 || checked.sha256 !== found.sha256
+  ) {
+    throw new AuditLogError({
+      message: `The window file ${key} has no digest, and ${
+        checked
+          ? checked.sha256 !== found.sha256
+            ? "it changed while it was checked"
+            : `${checked.unexported} of its records are not in a new export of its window`
+          : "it is gone"
+      }: it is kept as it is, and the archive does not go past it. Compare it with a backup, and inspect the archive with verifyArchive`,
+    });
+  }
+  await chain.append({
+    organizationId,
+    key,
+    kind: "window",
+    ...found,
+    start,
+    end,
+    exportId: checked.exportId,
+    archivedAt: p.now(),
+  });
+  return { ...at, ...(checked.exportId ? { exportId: checked.exportId } : {}) };
+}
+
 /** Stores one window, streamed from its export; `undefined` when the API has not yet closed it. */
 async function archiveWindow(
   p: Plan,
   config: ResolvedConfig,
+  chain: DigestChain,
   organizationId: string,
   start: number,
   end: number,
 ): Promise<ArchivedWindow | undefined> {
-  const key = windowKey(organizationId, start, end, p.format);
-  // A window file already stored (by a run that stopped before its
-  // checkpoint moved, or before a checkpoint moved back) is complete, as
-  // every write is, and may have addenda of late events beside it: it is
-  // kept as it is, never written anew, so no event lands in two files.
+  const key = windowKey(organizationId, start, end, p.format, p.compress);
   const existing = await p.store.read(key);
   if (existing) {
-    const { rows, bytes } = await storedWindowCount(existing, p.format);
-    return {
+    return await storedWindow(p, config, chain, existing, {
       organizationId,
-      start: new Date(start),
-      end: new Date(end),
-      rows,
-      bytes,
       key,
-    };
+      start,
+      end,
+    });
   }
   const span = await exportSpan(config, organizationId, start, end);
   // The host's clock may run ahead of the API's: by the API's own time the
@@ -667,9 +773,15 @@ async function archiveWindow(
   }
   const count: SpanCount = { rows: 0 };
   const source = await span.open();
-  const body = p.format === "csv"
-    ? csvWindow(source, start, end, count)
-    : ndjsonWindow(source, start, end, count);
+  // Hashed as it streams into the store: the digest needs no second read.
+  const { stream: body, hash } = hashed(
+    encoded(
+      p.format === "csv"
+        ? csvWindow(source, start, end, count)
+        : ndjsonWindow(source, start, end, count),
+      p.compress,
+    ),
+  );
   let bytes: number;
   try {
     bytes = await p.store.write(key, body);
@@ -683,6 +795,24 @@ async function archiveWindow(
       cause: error,
     });
   }
+  const stored = hash();
+  if (stored.bytes !== bytes) {
+    throw new AuditLogError({
+      message:
+        `The store reports ${bytes} bytes written to ${key}, and ${stored.bytes} were sent: its digest is not written, and the next run checks the file against a new export`,
+    });
+  }
+  await chain.append({
+    organizationId,
+    key,
+    kind: "window",
+    ...stored,
+    rows: count.rows,
+    start,
+    end,
+    exportId: span.exportId,
+    archivedAt: p.now(),
+  });
   return {
     organizationId,
     start: new Date(start),
@@ -702,6 +832,7 @@ async function recheck(
   end: number,
   earliest: number,
   result: ArchiveResult,
+  chain: DigestChain,
 ): Promise<void> {
   const list = p.store.list;
   if (!list) {
@@ -723,6 +854,7 @@ async function recheck(
     end,
     p.window,
     p.format,
+    p.compress,
   );
   if (windows.length === 0) return;
   const found = await recheckWindows(
@@ -732,6 +864,8 @@ async function recheck(
     windows,
     p.format,
     p.now(),
+    p.compress,
+    chain,
   );
   for (const l of found.late) {
     result.late.push({
@@ -815,7 +949,11 @@ async function archiveLocked(
     // even when the API's clock runs a little ahead of this one.
     let earliest = monthsBefore(now, p.retentionMonths) + MINUTE;
     const last = now - p.settle;
-    const settings = { window: p.window, format: p.format };
+    const settings: WindowSettings = {
+      window: p.window,
+      format: p.format,
+      ...(p.compress ? { compress: p.compress } : {}),
+    };
     // Bounded by now, not by now − settle: a checkpoint made with a shorter
     // `settle` may lie inside this run's settle time, and that passes.
     const checkpoint = await readCheckpoint(
@@ -890,18 +1028,44 @@ async function archiveLocked(
         });
       }
     }
+    const chain = new DigestChain(p.store, checkpoint?.head, p.signer);
+    let lastKey = checkpoint?.key ?? null;
     if (!checkpoint?.format || gap) {
       // The settings are on record before the first window file exists, so
       // a run with other settings after a crash is refused, not doubled.
-      await writeCheckpoint(p.store, organizationId, start, settings, null);
+      await writeCheckpoint(
+        p.store,
+        organizationId,
+        start,
+        settings,
+        null,
+        chain.head,
+      );
+      lastKey = null;
     }
     for (; start + p.window <= last; start += p.window) {
       config.signal?.throwIfAborted();
       const end = start + p.window;
-      const window = await archiveWindow(p, config, organizationId, start, end);
+      const window = await archiveWindow(
+        p,
+        config,
+        chain,
+        organizationId,
+        start,
+        end,
+      );
       if (!window) break;
-      // Only once the file is stored does the checkpoint move past it.
-      await writeCheckpoint(p.store, organizationId, end, settings, window.key);
+      // Only once the file and its digest are stored does the checkpoint
+      // move past them, naming the digest as the chain's head.
+      await writeCheckpoint(
+        p.store,
+        organizationId,
+        end,
+        settings,
+        window.key,
+        chain.head,
+      );
+      lastKey = window.key;
       await lock.refresh();
       result.windows.push(window);
       p.onWindow?.(window);
@@ -910,7 +1074,31 @@ async function archiveLocked(
       config.signal?.throwIfAborted();
       // A fresh lease for the re-check, which may add files of its own.
       await lock.refresh();
-      await recheck(p, config, organizationId, start, earliest, result);
+      const head = chain.head;
+      try {
+        await recheck(
+          p,
+          config,
+          organizationId,
+          start,
+          earliest,
+          result,
+          chain,
+        );
+      } finally {
+        // Digests of addenda move the head: the checkpoint follows, even
+        // when the re-check stopped after some of them.
+        if (chain.head !== head) {
+          await writeCheckpoint(
+            p.store,
+            organizationId,
+            start,
+            settings,
+            lastKey,
+            chain.head,
+          );
+        }
+      }
     }
   } finally {
     await lock.release();
@@ -968,6 +1156,19 @@ export async function runArchive(
   if (!issues.length) apiKeyOf(config, issues);
   const p = plan(options, issues);
   if (p === undefined) throw new ValidationError({ issues });
+  if (p.signingKey !== undefined) {
+    try {
+      p.signer = await signerOf(p.signingKey);
+    } catch (error) {
+      // The message says what kind of key failed, never the key.
+      throw new ValidationError({
+        issues: [{
+          path: "signingKey",
+          message: error instanceof Error ? error.message : "cannot sign",
+        }],
+      });
+    }
+  }
   const pause = sharedPause(config.fetch);
   const shared: ResolvedConfig = {
     ...config,

@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { ChainHead } from "./archive_digest.ts";
 import type { StoreAccess } from "./archive_store.ts";
 import { AuditLogError } from "./errors.ts";
 import { parseInstant } from "./instant.ts";
@@ -19,12 +20,24 @@ export interface WindowSettings {
   window: number;
   /** File format of the windows. */
   format: "csv" | "ndjson";
+  /** `"gzip"` when the files are stored compressed (`.gz`); absent when not. */
+  compress?: "gzip";
 }
 
 /** An organization's checkpoint: every window before `end` is archived. */
 export interface Checkpoint extends Partial<WindowSettings> {
   end: number;
+  /** The last window's key, as recorded. */
+  key?: string | null;
+  /** The latest digest; absent in an archive made before digests. */
+  head?: ChainHead;
 }
+
+/** The extension of a data file: its format, then `.gz` when compressed. */
+export const extensionOf = (
+  format: "csv" | "ndjson",
+  compress?: "gzip",
+): string => compress === "gzip" ? `${format}.gz` : format;
 
 /** A span the archive could not fill, as the ledger keeps it. */
 export interface LedgerGap {
@@ -69,8 +82,11 @@ export function windowKey(
   start: number,
   end: number,
   format: "csv" | "ndjson",
+  compress?: "gzip",
 ): string {
-  return `${windowStem(organizationId, start, end)}.${format}`;
+  return `${windowStem(organizationId, start, end)}.${
+    extensionOf(format, compress)
+  }`;
 }
 
 /** The key of an addendum of late events of a window, found by the run at `at`. */
@@ -80,10 +96,11 @@ export function addendumKey(
   end: number,
   format: "csv" | "ndjson",
   at: number,
+  compress?: "gzip",
 ): string {
-  return `${windowStem(organizationId, start, end)}.late-${
-    compact(at)
-  }.${format}`;
+  return `${windowStem(organizationId, start, end)}.late-${compact(at)}.${
+    extensionOf(format, compress)
+  }`;
 }
 
 /** The key of an organization's checkpoint. */
@@ -132,6 +149,20 @@ export function settingsConflict(
   where: string,
   asked: WindowSettings,
 ): string {
+  if (
+    recorded.format === asked.format && recorded.window === asked.window &&
+    recorded.compress !== asked.compress
+  ) {
+    const how = (s: WindowSettings) =>
+      s.compress === "gzip" ? "compressed (gzip)" : "uncompressed";
+    return `The archive of ${organizationId} is made of ${
+      how(recorded)
+    } files (${where}); this run asks for ${
+      how(asked)
+    } ones. Both kinds of files would hold the same events twice: run with compress ${
+      recorded.compress === "gzip" ? '"gzip"' : "unset"
+    }, or archive into a new store`;
+  }
   return `The archive of ${organizationId} is made of ${
     JSON.stringify(recorded.format)
   } windows of ${day(recorded.window)} (${where}); this run asks for ${
@@ -155,7 +186,40 @@ const fromCompact = (s: string): number =>
   );
 
 const WINDOW_FILE =
-  /^\d{4}\/\d\d\/\d\d\/(\d{8}T\d{6}Z)_(\d{8}T\d{6}Z)\.(csv|ndjson)$/;
+  /^\d{4}\/\d\d\/\d\d\/(\d{8}T\d{6}Z)_(\d{8}T\d{6}Z)\.(csv|ndjson)(\.gz)?$/;
+
+const DATA_FILE =
+  /^\d{4}\/\d\d\/\d\d\/(\d{8}T\d{6}Z)_(\d{8}T\d{6}Z)(\.late-\d{8}T\d{6}Z(?:-\d+)?)?\.(csv|ndjson)(\.gz)?$/;
+
+/** A window file or an addendum, as its key describes it. */
+export interface DataFile {
+  key: string;
+  start: number;
+  end: number;
+  /** An addendum of late events, not the window's own file. */
+  addendum: boolean;
+  format: "csv" | "ndjson";
+  compress?: "gzip";
+}
+
+/** The window file or addendum `key` of `organizationId`, or `undefined` when it is neither. */
+export function dataFileOf(
+  organizationId: string,
+  key: string,
+): DataFile | undefined {
+  const prefix = `${organizationId}/`;
+  if (!key.startsWith(prefix)) return undefined;
+  const m = DATA_FILE.exec(key.slice(prefix.length));
+  if (!m) return undefined;
+  return {
+    key,
+    start: fromCompact(m[1]),
+    end: fromCompact(m[2]),
+    addendum: m[3] !== undefined,
+    format: m[4] as "csv" | "ndjson",
+    ...(m[5] ? { compress: "gzip" as const } : {}),
+  };
+}
 
 /** A stored window file, as its key describes it. */
 export interface StoredWindowFile {
@@ -189,11 +253,13 @@ export async function otherStoredWindow(
       settings: {
         window: fromCompact(m[2]) - from,
         format: m[3] as "csv" | "ndjson",
+        ...(m[4] ? { compress: "gzip" as const } : {}),
       },
     };
     if (
       found.settings.window !== settings.window ||
       found.settings.format !== settings.format ||
+      found.settings.compress !== settings.compress ||
       (from - start) % settings.window !== 0
     ) {
       return found;
@@ -260,13 +326,26 @@ export async function readCheckpoint(
           }). Repair them to the window length in ms and the format ("csv" or "ndjson") of the window files stored under ${organizationId}/, or remove the checkpoint to start anew from --from`,
       });
     }
+    if (o.compress !== undefined && o.compress !== "gzip") {
+      throw new AuditLogError({
+        message:
+          `The checkpoint ${key} records a compression that cannot be right (${
+            JSON.stringify(o.compress)
+          }). Repair it to "gzip" if the files stored under ${organizationId}/ end in .gz, or remove the member if they do not`,
+      });
+    }
+    const compress = o.compress === "gzip" ? "gzip" as const : undefined;
     checkpoint.window = window;
     checkpoint.format = format;
-    if (window !== settings.window || format !== settings.format) {
+    if (compress) checkpoint.compress = compress;
+    if (
+      window !== settings.window || format !== settings.format ||
+      compress !== settings.compress
+    ) {
       throw new AuditLogError({
         message: settingsConflict(
           organizationId,
-          { window, format },
+          { window, format, ...(compress ? { compress } : {}) },
           key,
           settings,
         ),
@@ -291,16 +370,37 @@ export async function readCheckpoint(
       });
     }
   }
+  if (typeof o.key === "string" || o.key === null) checkpoint.key = o.key;
+  if (o.head !== undefined) checkpoint.head = headOf(key, o.head);
   return checkpoint;
 }
 
-/** Stores an organization's checkpoint: archived up to `end`, with `settings`. */
+/** The checkpoint's chain head, checked: a head that cannot be right is refused, never guessed. */
+function headOf(key: string, head: unknown): ChainHead {
+  const h = head as Partial<ChainHead> | null;
+  if (
+    typeof h?.key !== "string" || typeof h.sha256 !== "string" ||
+    !/^[0-9a-f]{64}$/.test(h.sha256)
+  ) {
+    throw new AuditLogError({
+      message:
+        `The checkpoint ${key} records a digest chain head that cannot be right (it must be {"key", "sha256"} of the latest digest). Repair it from a backup; verifyArchive lists the digests`,
+    });
+  }
+  return { key: h.key, sha256: h.sha256 };
+}
+
+/**
+ * Stores an organization's checkpoint: archived up to `end`, with
+ * `settings`, the digest chain at `head`.
+ */
 export async function writeCheckpoint(
   store: StoreAccess,
   organizationId: string,
   end: number,
   settings: WindowSettings,
   key: string | null,
+  head?: ChainHead,
 ): Promise<void> {
   await store.put(
     checkpointKey(organizationId),
@@ -311,6 +411,8 @@ export async function writeCheckpoint(
         key,
         window: settings.window,
         format: settings.format,
+        ...(settings.compress ? { compress: settings.compress } : {}),
+        ...(head ? { head: { key: head.key, sha256: head.sha256 } } : {}),
       }) + "\n",
     ),
   );

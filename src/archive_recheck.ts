@@ -11,9 +11,19 @@
  * @module
  */
 
-import { addendumKey, windowStem } from "./archive_ledger.ts";
+import type { DigestChain } from "./archive_chain.ts";
+import {
+  type Compression,
+  decoded,
+  encodedBytes,
+  hashed,
+} from "./archive_codec.ts";
+import { DIGEST_SUFFIX } from "./archive_digest.ts";
+import { addendumKey, extensionOf, windowStem } from "./archive_ledger.ts";
+import { sha256Hex } from "./archive_sha256.ts";
 import type { StoreAccess } from "./archive_store.ts";
 import { concatBytes } from "./bytes.ts";
+import { AuditLogError } from "./errors.ts";
 import {
   eventLine,
   exportSpan,
@@ -32,6 +42,8 @@ export interface RecheckWindow {
   key: string;
   /** Every stored file of the window: its file and its addenda. */
   files: string[];
+  /** The files among them without a digest beside them. */
+  undigested: string[];
 }
 
 /** Late events stored as an addendum. */
@@ -51,22 +63,32 @@ export interface FoundVanished {
 const encoder = /* @__PURE__ */ new TextEncoder();
 const LINE_BREAK = /* @__PURE__ */ encoder.encode("\r\n");
 
-/** The multiset of records of one stored file, added to `into`. */
-async function countStored(
+/**
+ * The multiset of records of one stored file, added to `into`; resolves to
+ * its rows and the hash of its stored bytes, or `undefined` when it is gone.
+ */
+export async function countStored(
   store: StoreAccess,
   key: string,
   format: "csv" | "ndjson",
   into: Map<string, number>,
-): Promise<void> {
-  const stream = await store.read(key);
-  if (!stream) return;
-  const add = (id: string) => into.set(id, (into.get(id) ?? 0) + 1);
+  compress?: Compression,
+): Promise<{ rows: number; bytes: number; sha256: string } | undefined> {
+  const found = await store.read(key);
+  if (!found) return undefined;
+  const { stream: raw, hash } = hashed(found);
+  const stream = decoded(raw, compress);
+  let rows = 0;
+  const add = (id: string) => {
+    rows++;
+    into.set(id, (into.get(id) ?? 0) + 1);
+  };
   if (format === "csv") {
     let header: string[] = [];
     for await (const r of placedRecords(stream, (h) => header = h)) {
       if (!Number.isNaN(r.time)) add(recordIdentity(header, r.fields));
     }
-    return;
+    return { rows, ...hash() };
   }
   const decoder = new TextDecoder();
   let rest = "";
@@ -78,6 +100,7 @@ async function countStored(
   }
   rest += decoder.decode();
   if (rest !== "") add(fingerprint(rest));
+  return { rows, ...hash() };
 }
 
 /**
@@ -86,12 +109,14 @@ async function countStored(
  * `<key stem>-2.<ext>`, `-3`, … that is free: an addendum is never
  * overwritten, or the late events it holds would be lost.
  */
-async function freeKey(store: StoreAccess, key: string): Promise<string> {
-  const dot = key.lastIndexOf(".");
+async function freeKey(
+  store: StoreAccess,
+  key: string,
+  extension: string,
+): Promise<string> {
+  const stem = key.slice(0, key.length - extension.length - 1);
   for (let n = 1;; n++) {
-    const candidate = n === 1
-      ? key
-      : `${key.slice(0, dot)}-${n}${key.slice(dot)}`;
+    const candidate = n === 1 ? key : `${stem}-${n}.${extension}`;
     const found = await store.read(candidate);
     if (!found) return candidate;
     await found.cancel();
@@ -111,11 +136,22 @@ export async function recheckWindows(
   windows: readonly RecheckWindow[],
   format: "csv" | "ndjson",
   at: number,
+  compress: Compression,
+  chain: DigestChain,
 ): Promise<{ late: FoundLate[]; vanished: FoundVanished[] }> {
   const stored = new Map<RecheckWindow, Map<string, number>>();
+  const undigested = new Map<
+    string,
+    { rows: number; bytes: number; sha256: string }
+  >();
   for (const w of windows) {
     const counts = new Map<string, number>();
-    for (const key of w.files) await countStored(store, key, format, counts);
+    for (const key of w.files) {
+      const mine = new Map<string, number>();
+      const found = await countStored(store, key, format, mine, compress);
+      for (const [id, n] of mine) counts.set(id, (counts.get(id) ?? 0) + n);
+      if (found && w.undigested.includes(key)) undigested.set(key, found);
+    }
     stored.set(w, counts);
   }
   const first = windows[0].start;
@@ -169,25 +205,79 @@ export async function recheckWindows(
       note(w, fingerprint(line), () => encoder.encode(line + "\n"));
     }
   }
+  const vanished: FoundVanished[] = [];
+  for (const w of windows) {
+    let count = 0;
+    for (const n of stored.get(w)!.values()) count += n;
+    if (count > 0) vanished.push({ window: w, count });
+  }
+  // Files stored without a digest (a run stopped between a file and its
+  // digest, or files from before digests) are digested once this export
+  // holds every record of their window: then they are what an export
+  // gives, not something put there since.
+  const unverified: string[] = [];
+  for (const w of windows) {
+    const ok = !vanished.some((v) => v.window === w);
+    for (const key of w.undigested) {
+      const found = undigested.get(key);
+      if (!found) continue;
+      if (!ok) {
+        unverified.push(key);
+        continue;
+      }
+      await chain.append({
+        organizationId,
+        key,
+        kind: key === w.key ? "window" : "addendum",
+        ...found,
+        start: w.start,
+        end: w.end,
+        exportId: span.exportId,
+        archivedAt: at,
+      });
+    }
+  }
+  const extension = extensionOf(format, compress);
   const late: FoundLate[] = [];
   for (const w of windows) {
     const records = missing.get(w);
     if (!records) continue;
     const key = await freeKey(
       store,
-      addendumKey(organizationId, w.start, w.end, format, at),
+      addendumKey(organizationId, w.start, w.end, format, at, compress),
+      extension,
     );
-    const body = concatBytes(
-      format === "csv" ? [headerBytes, ...records] : records,
+    const body = await encodedBytes(
+      concatBytes(format === "csv" ? [headerBytes, ...records] : records),
+      compress,
     );
     await store.put(key, body);
+    await chain.append({
+      organizationId,
+      key,
+      kind: "addendum",
+      bytes: body.byteLength,
+      sha256: sha256Hex(body),
+      rows: records.length,
+      start: w.start,
+      end: w.end,
+      exportId: span.exportId,
+      archivedAt: at,
+    });
     late.push({ window: w, key, rows: records.length, bytes: body.byteLength });
   }
-  const vanished: FoundVanished[] = [];
-  for (const w of windows) {
-    let count = 0;
-    for (const n of stored.get(w)!.values()) count += n;
-    if (count > 0) vanished.push({ window: w, count });
+  if (unverified.length) {
+    throw new AuditLogError({
+      message: `${unverified.join(", ")} ${
+        unverified.length === 1 ? "has" : "have"
+      } no digest, and ${
+        unverified.length === 1 ? "its" : "their"
+      } window holds records the API no longer exports, so ${
+        unverified.length === 1 ? "it" : "they"
+      } cannot be told from files put there since: kept as ${
+        unverified.length === 1 ? "it is" : "they are"
+      }, undigested. Compare with a backup, and inspect the archive with verifyArchive`,
+    });
   }
   return { late, vanished };
 }
@@ -204,20 +294,32 @@ export async function storedWindows(
   to: number,
   length: number,
   format: "csv" | "ndjson",
+  compress?: Compression,
 ): Promise<RecheckWindow[]> {
   const windows: RecheckWindow[] = [];
+  const extension = `.${extensionOf(format, compress)}`;
   for (let start = from; start + length <= to; start += length) {
     const stem = windowStem(organizationId, start, start + length);
-    const key = `${stem}.${format}`;
+    const key = `${stem}${extension}`;
     const files: string[] = [];
+    const digests = new Set<string>();
     for await (const found of store.list(stem)) {
       if (
         found === key ||
-        (found.startsWith(`${stem}.late-`) && found.endsWith(`.${format}`))
+        (found.startsWith(`${stem}.late-`) && found.endsWith(extension))
       ) files.push(found);
+      else if (found.endsWith(DIGEST_SUFFIX)) {
+        digests.add(found.slice(0, -DIGEST_SUFFIX.length));
+      }
     }
     if (files.includes(key)) {
-      windows.push({ start, end: start + length, key, files: files.sort() });
+      windows.push({
+        start,
+        end: start + length,
+        key,
+        files: files.sort(),
+        undigested: files.filter((f) => !digests.has(f)),
+      });
     }
   }
   return windows;

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { type Compression, decoded, hashed } from "./archive_codec.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { checkHeader, checkWidth } from "./csv.ts";
 import { csvRawRecords, type RawRecord } from "./csv_raw.ts";
@@ -239,15 +240,16 @@ export function csvWindow(
  * moved, or one before a checkpoint that was moved back.
  */
 export async function storedWindowCount(
-  stream: ReadableStream<Uint8Array>,
+  stored: ReadableStream<Uint8Array>,
   format: "csv" | "ndjson",
-): Promise<{ rows: number; bytes: number }> {
-  let bytes = 0;
+  compress?: Compression,
+): Promise<{ rows: number; bytes: number; sha256: string }> {
   let rows = 0;
-  const counted = stream.pipeThrough(
+  // The digest is of the stored bytes; the rows are those of the records.
+  const { stream, hash } = hashed(stored);
+  const counted = decoded(stream, compress).pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
-        bytes += chunk.byteLength;
         if (format === "ndjson") {
           // One event a line, each ended by a line feed.
           for (const byte of chunk) if (byte === 10) rows++;
@@ -263,7 +265,7 @@ export async function storedWindowCount(
   } else {
     for await (const _ of counted) { /* counted as it passes */ }
   }
-  return { rows, bytes };
+  return { rows, ...hash() };
 }
 
 /** The line of one event in an NDJSON window. */

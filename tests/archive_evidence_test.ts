@@ -250,6 +250,7 @@ Deno.test("a row whose occurred_at cannot be placed fails its window the same wa
           assert.equal((await checkpointOf(dir, ORG))!.end, iso(D11));
           assert.deepEqual([...(await files(dir)).keys()], [
             keyOf(ORG, D10, format),
+            `${keyOf(ORG, D10, format)}.digest.json`,
             `${ORG}/checkpoint.json`,
           ]);
           assert.deepEqual(await partFiles(dir), []);
@@ -427,17 +428,27 @@ Deno.test("a run with other settings is refused in every state a crash can leave
           assert.deepEqual(await union(stored), expected, name);
           assert.deepEqual([...stored.keys()], [
             keyOf(ORG, D10),
+            `${keyOf(ORG, D10)}.digest.json`,
             keyOf(ORG, D11),
+            `${keyOf(ORG, D11)}.digest.json`,
             keyOf(ORG, D12),
+            `${keyOf(ORG, D12)}.digest.json`,
             `${ORG}/checkpoint.json`,
           ], name);
-          assert.deepEqual(await checkpointOf(dir, ORG), {
+          const { head, ...recorded } = (await checkpointOf(dir, ORG))!;
+          assert.deepEqual(recorded, {
             organizationId: ORG,
             end: iso(D13),
             key: keyOf(ORG, D12),
             window: DAY,
             format: "csv",
           }, name);
+          // The chain's head is the last window's digest.
+          assert.equal(
+            (head as { key: string }).key,
+            `${keyOf(ORG, D12)}.digest.json`,
+            name,
+          );
           assert.deepEqual(await partFiles(dir), [], name);
         }),
     );

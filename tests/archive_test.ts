@@ -129,8 +129,11 @@ Deno.test("archiveExports archives each whole window once, in files named by the
     );
     const rows = result.windows.reduce((n, w) => n + w.rows, 0);
     assert.equal(rows, stored(events, FROM, Date.UTC(2026, 10, 20)).length);
+    const { head, ...recorded } = JSON.parse(
+      decoder.decode(store.objects.get("org_a/checkpoint.json")),
+    );
     assert.deepEqual(
-      JSON.parse(decoder.decode(store.objects.get("org_a/checkpoint.json"))),
+      recorded,
       {
         organizationId: "org_a",
         end: "2026-11-20T00:00:00.000Z",
@@ -139,16 +142,22 @@ Deno.test("archiveExports archives each whole window once, in files named by the
         format: "csv",
       },
     );
+    assert.equal(
+      head.key,
+      "org_a/2026/11/19/20261119T000000Z_20261120T000000Z.csv.digest.json",
+    );
     // Within an organization, the settings are on record before the first
-    // window, and each window's file is written before its checkpoint.
+    // window, and each window's file, then its digest, is written before
+    // its checkpoint.
     const a = store.puts.filter((k) =>
       k.startsWith("org_a/") && !k.endsWith(".lock")
     );
     assert.equal(a[0], "org_a/checkpoint.json");
-    assert.equal(a.length, 1 + 2 * 19);
-    for (let i = 1; i < a.length; i += 2) {
+    assert.equal(a.length, 1 + 3 * 19);
+    for (let i = 1; i < a.length; i += 3) {
       assert.ok(a[i].endsWith(".csv"), a[i]);
-      assert.equal(a[i + 1], "org_a/checkpoint.json");
+      assert.equal(a[i + 1], `${a[i]}.digest.json`);
+      assert.equal(a[i + 2], "org_a/checkpoint.json");
     }
     // This store cannot list its keys: late events are not re-checked, and
     // the result says so instead of pretending.

@@ -100,13 +100,19 @@ export const cronChecks = [
       const windows = windowsOf(t);
       assert.equal(windows.length, 4, "days in the span");
       const expected = organizations.flatMap((org) => [
-        ...windows.map((w) => windowKey(org, w)),
+        ...windows.flatMap((w) => [
+          windowKey(org, w),
+          `${windowKey(org, w)}.digest.json`,
+        ]),
         `${org}/checkpoint.json`,
       ]).sort();
       assert.deepEqual([...(state.first ?? new Map()).keys()].sort(), expected);
       for (const org of organizations) {
+        const { head, ...checkpoint } = JSON.parse(
+          await text(bucket, `${org}/checkpoint.json`),
+        );
         assert.deepEqual(
-          JSON.parse(await text(bucket, `${org}/checkpoint.json`)),
+          checkpoint,
           {
             organizationId: org,
             end: new Date(windows.at(-1).end).toISOString(),
@@ -116,6 +122,9 @@ export const cronChecks = [
           },
           `${org} checkpoint`,
         );
+        // The chain's head is the last window's digest.
+        assert.equal(head.key, `${windowKey(org, windows.at(-1))}.digest.json`);
+        assert.match(head.sha256, /^[0-9a-f]{64}$/);
       }
     },
   },
@@ -155,6 +164,31 @@ export const cronChecks = [
         assert.ok(stored.length > 0, `${org} has events in the span`);
         assert.deepEqual(archived.sort(), stored.sort(), org);
       }
+    },
+  },
+  {
+    name:
+      "verifyArchive reads the R2 bucket back: every window has its digest, the chain is whole",
+    async run({ pkg, bucket, organizations }) {
+      const report = await pkg.verifyArchive({
+        store: bucket,
+        organizationIds: organizations,
+      });
+      for (const org of report.organizations) {
+        assert.equal(org.windowsChecked, 4, `${org.organizationId} windows`);
+        assert.deepEqual(
+          [
+            org.missingWindows,
+            org.modified,
+            org.withoutDigest,
+            org.digestsWithoutFile,
+            org.chainBreaks,
+          ],
+          [[], [], [], [], []],
+          org.organizationId,
+        );
+      }
+      assert.equal(report.ok, true);
     },
   },
   {
