@@ -14,6 +14,7 @@
  */
 
 export { createEmulator, DOWNLOAD_PREFIX } from "./src/emulator/emulator.ts";
+export { EMULATOR_DEFAULTS } from "./src/emulator/options.ts";
 export { serveEmulator } from "./src/emulator/serve.ts";
 export type { ServedEmulator, ServeOptions } from "./src/emulator/serve.ts";
 export { SAMPLE_ORGANIZATIONS, sampleEvents } from "./src/emulator/sample.ts";

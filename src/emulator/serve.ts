@@ -12,8 +12,10 @@
  */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { checkOptions, isRecord, type Issue, type Rules } from "../rules.ts";
 import { createEmulator } from "./emulator.ts";
 import { DroppedConnection } from "./faults.ts";
+import { EMULATOR_RULES, optionsError } from "./options.ts";
 import type { Emulator, EmulatorOptions } from "./types.ts";
 
 /**
@@ -59,6 +61,25 @@ export interface ServedEmulator {
   /** Stops listening and closes every open connection. */
   close(): Promise<void>;
 }
+
+/** Where {@link serveEmulator} listens unless told otherwise. */
+const SERVE_DEFAULTS = { port: 0, hostname: "127.0.0.1" } as const;
+
+const SERVE_RULES: Rules<ServeOptions> = {
+  ...EMULATOR_RULES,
+  port: (v) =>
+    Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65_535
+      ? undefined
+      : "must be an integer from 0 to 65535",
+  hostname: (v) =>
+    typeof v === "string" && v !== ""
+      ? undefined
+      : "must be a non-empty string",
+  emulator: (v) =>
+    isRecord(v) && typeof v.fetch === "function"
+      ? undefined
+      : "must be an emulator (an object with a fetch method)",
+};
 
 function toRequest(
   req: IncomingMessage,
@@ -160,8 +181,14 @@ async function send(response: Response, res: ServerResponse): Promise<void> {
 export async function serveEmulator(
   options: ServeOptions = {},
 ): Promise<ServedEmulator> {
-  const emulator = options.emulator ?? createEmulator(options);
-  const hostname = options.hostname ?? "127.0.0.1";
+  const issues: Issue[] = [];
+  if (!checkOptions(options, SERVE_RULES, issues, "serveEmulator options")) {
+    throw optionsError(issues);
+  }
+  // The emulator is given only its own options: it refuses any other.
+  const { port, hostname: host, emulator: given, ...own } = options;
+  const emulator = given ?? createEmulator(own);
+  const hostname = host ?? SERVE_DEFAULTS.hostname;
   // Deno without the permission fails inside node:http, out of reach of a
   // listen callback: ask first, and fail with a clear, catchable error.
   const deno = (globalThis as {
@@ -218,15 +245,13 @@ export async function serveEmulator(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, hostname, () => resolve());
+    server.listen(port ?? SERVE_DEFAULTS.port, hostname, () => resolve());
   });
   const address = server.address();
-  const port = typeof address === "object" && address
-    ? address.port
-    : options.port;
+  const bound = typeof address === "object" && address ? address.port : port;
   origin = `http://${
     hostname.includes(":") ? `[${hostname}]` : hostname
-  }:${port}`;
+  }:${bound}`;
   return {
     url: origin,
     emulator,

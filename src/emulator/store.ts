@@ -10,6 +10,7 @@
 import { parseInstant } from "../instant.ts";
 import { monthsBefore } from "../retention.ts";
 import { etagOf, type ExportFile, newFile, serveFile } from "./file.ts";
+import { filterTest } from "./filters.ts";
 import { json, objectStoreError, randomId } from "./http.ts";
 import type { EmulatorEvent, EmulatorExport, RangeBounds } from "./types.ts";
 import {
@@ -55,25 +56,21 @@ export interface StoreOptions {
   events: EmulatorEvent[];
 }
 
-function matches(
-  event: EmulatorEvent,
+/** The test an export makes of an event: its organization, range and filters. */
+function selector(
   q: ExportRequest,
   start: number,
   end: number,
   bounds: RangeBounds,
-): boolean {
-  // The organization first: it is a cheap test that rules most events out.
-  if (event.organizationId !== q.organizationId) return false;
-  const t = Date.parse(event.occurredAt);
-  return (bounds[0] === "[" ? t >= start : t > start) &&
-    (bounds[1] === "]" ? t <= end : t < end) &&
-    (!q.actions?.length || q.actions.includes(event.action)) &&
-    (!q.actorIds?.length || q.actorIds.includes(event.actor.id)) &&
-    (!q.actorNames?.length ||
-      (event.actor.name !== undefined &&
-        q.actorNames.includes(event.actor.name))) &&
-    (!q.targets?.length ||
-      event.targets.some((x) => q.targets!.includes(x.type)));
+): (event: EmulatorEvent) => boolean {
+  const passes = filterTest(q.filters);
+  return (event) => {
+    // The organization first: it is a cheap test that rules most events out.
+    if (event.organizationId !== q.organizationId) return false;
+    const t = Date.parse(event.occurredAt);
+    return (bounds[0] === "[" ? t >= start : t > start) &&
+      (bounds[1] === "]" ? t <= end : t < end) && passes(event);
+  };
 }
 
 /** The emulator's state, with the answers of the routes that use it. */
@@ -100,7 +97,7 @@ export function createStore(options: StoreOptions) {
 
   /** The events an export's filters select now, oldest first. */
   function select(q: ExportRequest, start: number, end: number) {
-    return events.filter((e) => matches(e, q, start, end, options.rangeBounds))
+    return events.filter(selector(q, start, end, options.rangeBounds))
       .sort((a, b) =>
         Date.parse(a.occurredAt) - Date.parse(b.occurredAt) ||
         (a.id! < b.id! ? -1 : 1)

@@ -91,7 +91,9 @@ export interface EmulatorEvent {
 export type RangeBounds = "[]" | "[)" | "(]" | "()";
 
 /**
- * Options of {@link createEmulator}; every one has a default.
+ * Options of {@link createEmulator}; every one has a default
+ * ({@link EMULATOR_DEFAULTS}). An option out of range, or one the emulator
+ * does not know, is refused with one `TypeError` listing every problem.
  *
  * @example
  * ```ts
