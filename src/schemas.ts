@@ -191,9 +191,12 @@ export function toCreateExportBody(o: CreateExportOptions): CreateExportBody {
     range_start: iso(o.rangeStart),
     range_end: iso(o.rangeEnd),
   };
+  // Read by spelling as a plain record: a filter just added to the table
+  // is then asked for at its field alone (`everyFilterIsAField`), not here.
+  const lists = o as unknown as Record<string, readonly string[] | undefined>;
   for (const filter of FILTERS) {
-    const name = spellings(filter).find((n) => o[n] !== undefined);
-    const list = nonEmpty(name === undefined ? undefined : o[name]);
+    const name = spellings(filter).find((n) => lists[n] !== undefined);
+    const list = nonEmpty(name === undefined ? undefined : lists[name]);
     if (list) body[filter.wire] = list;
   }
   return body;
