@@ -46,6 +46,7 @@ import {
 } from "./archive_sign.ts";
 import {
   accessStore,
+  type ArchiveStore,
   type StoreAccess,
   type StoreLock,
 } from "./archive_store.ts";
@@ -82,48 +83,7 @@ import {
 import { textProblem } from "./validation.ts";
 
 export { checkpointKey, windowKey } from "./archive_ledger.ts";
-
-/**
- * Where the archive keeps its files, checkpoints, gaps ledgers and locks:
- * anything with `get` and `put`, such as a Cloudflare R2 bucket binding as
- * it is, or `directoryStore` from `audit-log-export/fs`. `put` must replace
- * the whole object at once (a reader never sees half of it) and resolve
- * only once it is stored.
- *
- * The optional members let a store do better than `get`/`put` alone; an
- * R2 binding needs none of them (its multipart uploads, `list` and
- * conditional puts are used as they are), and `directoryStore` has all of
- * them. Without `write`, a window is held in memory before it is put;
- * without `keys`, late events are not re-checked; without `lock`, a lock
- * object is written with `put` (best effort: two runs starting in the same
- * instant may both take it).
- *
- * @example
- * ```ts
- * import type { ArchiveStore } from "@audit-log/export";
- * const objects = new Map<string, Uint8Array>();
- * const memory: ArchiveStore = {
- *   get: (key) => Promise.resolve(objects.has(key) ? new TextDecoder().decode(objects.get(key)) : null),
- *   put: (key, body) => Promise.resolve(void objects.set(key, body)),
- * };
- * ```
- */
-export interface ArchiveStore {
-  /** The object at `key` (its text, or anything with `text()`), or `null`/`undefined` when there is none. */
-  get(
-    key: string,
-  ): Promise<string | { text(): Promise<string> } | null | undefined>;
-  /** Stores `body` at `key`, replacing any object there. */
-  put(key: string, body: Uint8Array): Promise<unknown>;
-  /** Optional: the object at `key` as a stream, for reading large files back. */
-  read?(key: string): Promise<ReadableStream<Uint8Array> | null | undefined>;
-  /** Optional: stores a stream as one object, all or nothing, without holding it whole. */
-  write?(key: string, body: ReadableStream<Uint8Array>): Promise<unknown>;
-  /** Optional: every key that starts with `prefix`; the re-check of late events needs it. */
-  keys?(prefix: string): AsyncIterable<string>;
-  /** Optional: takes an exclusive lock for `holder`, rejecting while another live holder has it. */
-  lock?(key: string, holder: string): Promise<StoreLock>;
-}
+export type { ArchiveStore } from "./archive_store.ts";
 
 /**
  * How {@link archiveExports} reaches the API: a client's configuration and,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ArchiveStore } from "./archive.ts";
+import type { ArchiveStore } from "./archive_store.ts";
 import { decoded, drain, hashed } from "./archive_codec.ts";
 import { readDigest, signedBytes } from "./archive_digest.ts";
 import { inventory } from "./archive_inventory.ts";

@@ -21,7 +21,7 @@ import {
 } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
-import type { ArchiveStore } from "../archive.ts";
+import type { ArchiveStore } from "../archive_store.ts";
 import {
   checkClock,
   checkKey,

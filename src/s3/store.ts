@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ArchiveStore } from "../archive.ts";
+import type { ArchiveStore } from "../archive_store.ts";
 import {
   checkKey,
   checkLockKey,
