@@ -1,7 +1,8 @@
 /**
  * Runs every benchmark and rewrites `BENCHMARKS.md`: bundle size, cold
  * start, per-call cost, CSV throughput and memory, waiting for an export,
- * and the archive at scale. See the "Method" paragraphs of `BENCHMARKS.md` for how each is
+ * the archive at scale, and the archive read back (verified, read and
+ * gzipped). See the "Method" paragraphs of `BENCHMARKS.md` for how each is
  * measured; the code of each row is in `scripts/bench/`.
  *
  * Usage: `npm run bench` (= `deno task bench`), or
@@ -9,11 +10,11 @@
  * small sizes and few repetitions and writes `.bench/BENCHMARKS.quick.md`
  * instead. `--only=3` (or `--only=2,3`) runs only those rows (numbered as in
  * `BENCHMARKS.md`: 1 bundles, 2 cold start, 3 per call, 4 CSV, 5 wait,
- * 6 archive, 7 archive memory) and prints their report, also written to
- * `.bench/BENCHMARKS.partial.md`; `BENCHMARKS.md` is left alone, since a
- * partial run cannot rewrite the other rows. Without row 1 only the bundles
- * the selected rows run are built, e.g. `npm run bench -- --only=3` takes
- * about fifteen seconds.
+ * 6 archive, 7 archive memory, 8 verify, 9 read, 10 gzip) and prints their
+ * report, also written to `.bench/BENCHMARKS.partial.md`; `BENCHMARKS.md`
+ * is left alone, since a partial run cannot rewrite the other rows. Without
+ * row 1 only the bundles the selected rows run are built, e.g.
+ * `npm run bench -- --only=3` takes about fifteen seconds.
  *
  * Order: the real-time wait benchmark (about a minute of timers) starts
  * first and runs alongside the bundle builds and the CSV runs, which happen
@@ -29,6 +30,17 @@ import {
   benchArchiveMemory,
   type MemoryResult,
 } from "./bench/archive_memory.ts";
+import {
+  type ArchiveReadConfig,
+  benchGzip,
+  benchRead,
+  benchVerify,
+  buildArchives,
+  type GzipResult,
+  type ReadResult,
+  removeArchives,
+  type VerifyResult,
+} from "./bench/archive_read.ts";
 import { benchColdStart, coldGroups } from "./bench/cold_start.ts";
 import { benchCsv, type CsvConfig } from "./bench/csv.ts";
 import { describeMachine } from "./bench/machine.ts";
@@ -46,6 +58,8 @@ interface Profile {
   archive: { spans: number[]; organizations: number; eventsPerDay: number };
   /** Row 7: sizes of one archived window, in MB. */
   windowSizesMb: number[];
+  /** Rows 8–10: the archive read back. */
+  archiveRead: ArchiveReadConfig;
   output: string;
 }
 
@@ -63,6 +77,8 @@ const FULL: Profile = {
   waitDelays: [1_000, 10_000, 60_000],
   archive: { spans: [30, 365], organizations: 20, eventsPerDay: 4 },
   windowSizesMb: [20, 500],
+  // Ten windows of about 20 MB: the 200 MB of row 4's large file.
+  archiveRead: { windows: 10, rowsPerWindow: 80_000, rounds: 3 },
   output: `${ROOT}/BENCHMARKS.md`,
 };
 
@@ -74,6 +90,7 @@ const QUICK: Profile = {
   waitDelays: [500, 1_500, 3_000],
   archive: { spans: [7, 30], organizations: 5, eventsPerDay: 4 },
   windowSizesMb: [2, 20],
+  archiveRead: { windows: 5, rowsPerWindow: 8_000, rounds: 1 },
   output: `${WORK}/BENCHMARKS.quick.md`,
 };
 
@@ -168,6 +185,35 @@ async function main(): Promise<void> {
     "archive memory",
     () => benchArchiveMemory(p.windowSizesMb),
   );
+  // Rows 8–10 read the same archives, built once for whichever of them run.
+  let verify: VerifyResult | undefined;
+  let read: ReadResult | undefined;
+  let gzip: GzipResult | undefined;
+  if (runs(8) || runs(9) || runs(10)) {
+    try {
+      const archives = await timed(
+        "archive read: build",
+        () => buildArchives(p.archiveRead, runs(10)),
+      );
+      verify = await step(
+        8,
+        "verify",
+        () => benchVerify(archives, p.archiveRead),
+      );
+      read = await step(
+        9,
+        "read",
+        () => benchRead(archives, p.archiveRead),
+      );
+      gzip = await step(
+        10,
+        "gzip",
+        () => benchGzip(archives, p.archiveRead),
+      );
+    } finally {
+      await removeArchives();
+    }
+  }
   seconds.total = (performance.now() - started) / 1000;
 
   // The results of rows that did not run are missing; only the renderers of
@@ -188,6 +234,9 @@ async function main(): Promise<void> {
     wait,
     archive,
     archiveMemory,
+    verify,
+    read,
+    gzip,
   } as Results;
   if (only !== undefined) {
     const report = renderRows(results, only);

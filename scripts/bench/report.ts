@@ -9,6 +9,7 @@
 
 import { renderArchive } from "./report/archive.ts";
 import { renderArchiveMemory } from "./report/archive_memory.ts";
+import { renderGzip, renderRead, renderVerify } from "./report/archive_read.ts";
 import { renderBundles } from "./report/bundles.ts";
 import { renderColdStart } from "./report/cold_start.ts";
 import { renderCsv } from "./report/csv.ts";
@@ -28,6 +29,9 @@ const SECTIONS = [
   renderWait,
   renderArchive,
   renderArchiveMemory,
+  renderVerify,
+  renderRead,
+  renderGzip,
 ] as const;
 
 /** Number of rows: `SECTIONS[n - 1]` renders row `n`. */

@@ -7,17 +7,19 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import {
   ARCHIVE_DEFAULTS,
+  type ArchiveConfig,
   ArchiveError,
   archiveExports,
+  type ArchiveOptions,
   type ArchiveResult,
-} from "../archive.ts";
-import { directoryStore } from "../node/fs_store.ts";
-import { resolve } from "node:path";
-import type { ClientConfig, WaitOptions } from "../config.ts";
+} from "../../mod.ts";
+import { directoryStore } from "../../fs.ts";
 import {
   clientConfig,
+  type CommandContext,
   type Context,
   outputFormat,
   printJson,
@@ -73,13 +75,27 @@ function summary(result: ArchiveResult, dir: string) {
   };
 }
 
-/** What `demo --archive` sets instead of flags and the environment. */
-export interface ArchiveOverrides {
-  organizationIds: readonly string[];
-  dir: string;
-  from: string;
-  config: ClientConfig & WaitOptions;
-}
+/**
+ * One run of the archive into a directory: what `archive` reads from its
+ * flags, and `demo --archive` sets itself.
+ */
+export type ArchiveRun =
+  & Pick<
+    ArchiveOptions,
+    | "from"
+    | "window"
+    | "settle"
+    | "recheck"
+    | "acceptGaps"
+    | "concurrency"
+    | "format"
+  >
+  & {
+    /** The organizations to archive. */
+    organizationIds: readonly string[];
+    /** The archive's directory, absolute. */
+    dir: string;
+  };
 
 /**
  * What a run leaves for a person to know, on stderr whatever else is said
@@ -145,24 +161,38 @@ function closing(result: ArchiveResult, dir: string, failed = false): string {
     }, ${s.rows} rows, into ${dir}${late}`;
 }
 
+/**
+ * The archive's directory from a typed path, absolute; an empty one is a
+ * usage error.
+ */
+export function archiveDir(ctx: Context, given: string | undefined): string {
+  if (given === undefined || given.trim() === "") {
+    throw new UsageError({
+      message: "--dir is required: the archive's directory",
+      command: ctx.spec,
+    });
+  }
+  return resolve(ctx.io.cwd, given);
+}
+
 /** Runs `archive` and returns its exit code. */
 export async function runArchive(
-  ctx: Context,
-  overrides?: ArchiveOverrides,
+  ctx: CommandContext<"archive">,
 ): Promise<number> {
   const { args, spec, io } = ctx;
-  const organizationIds = overrides?.organizationIds ??
-    splitValues("org", args.list("org"), spec);
+  const organizationIds = splitValues("org", args.list("org"), spec);
   if (organizationIds.length === 0) {
-    throw new UsageError("--org is required (repeat it for several)", spec);
+    throw new UsageError({
+      message: "--org is required (repeat it for several)",
+      command: spec,
+    });
   }
-  const given = overrides?.dir ?? args.string("dir");
-  if (given === undefined || given.trim() === "") {
-    throw new UsageError("--dir is required: the archive's directory", spec);
-  }
-  const dir = resolve(io.cwd, given);
-  const from = overrides?.from ?? args.string("from");
-  const duration = (flag: string, range: DurationRange) => {
+  const dir = archiveDir(ctx, args.string("dir"));
+  const from = args.string("from");
+  const duration = (
+    flag: "window" | "settle" | "recheck",
+    range: DurationRange,
+  ) => {
     const text = args.string(flag);
     return text === undefined
       ? undefined
@@ -181,21 +211,39 @@ export async function runArchive(
   // An age names a day, not an instant to the millisecond: `--from 30d`
   // starts at the window boundary before it, so files line up with days.
   if (start !== undefined && isAge(from!)) start -= start % windowMs;
-  const config = overrides?.config ?? withApiKey(ctx, clientConfig(ctx));
+  const config = withApiKey(ctx, clientConfig(ctx));
+  return await archiveInto(ctx, {
+    organizationIds,
+    dir,
+    from: start === undefined ? undefined : new Date(start),
+    window: windowMs,
+    settle,
+    recheck,
+    acceptGaps: args.bool("accept-gaps") || undefined,
+    concurrency: concurrency === undefined
+      ? undefined
+      : parseCount("concurrency", concurrency, 1, 64, spec),
+    format: outputFormat(ctx),
+  }, config);
+}
+
+/**
+ * Archives `run` into its directory, with a line per window on stderr and
+ * a summary (or `--json`) at the end; returns the exit code: 0, or 3 when
+ * the archive has a gap.
+ */
+export async function archiveInto(
+  ctx: Context,
+  run: ArchiveRun,
+  config: ArchiveConfig,
+): Promise<number> {
+  const { io } = ctx;
+  const { dir, ...options } = run;
   let result: ArchiveResult;
   try {
     result = await archiveExports({
-      organizationIds,
+      ...options,
       store: directoryStore(dir),
-      from: start === undefined ? undefined : new Date(start),
-      window: windowMs,
-      settle,
-      recheck,
-      acceptGaps: args.bool("accept-gaps") || undefined,
-      concurrency: concurrency === undefined
-        ? undefined
-        : parseCount("concurrency", concurrency, 1, 64, spec),
-      format: outputFormat(ctx),
       now: io.now,
       onWindow: (w) =>
         ctx.progress.done(

@@ -6,11 +6,36 @@
  * @module
  */
 
-import type { CommandSpec, FlagSpec } from "./spec.ts";
+import type {
+  CommandSpec,
+  FlagKind,
+  FlagSpec,
+  FlagTable,
+  FlagTableOf,
+} from "./spec.ts";
 import { UsageError } from "./errors.ts";
 
-/** The flags and positionals of one command line, after parsing. */
-export class ParsedArgs {
+/** The names of the flags of `F` that are of kind `K`. */
+export type FlagOfKind<F extends FlagTable, K extends FlagKind> =
+  & { [N in keyof F]: F[N] extends K ? N : never }[keyof F]
+  & string;
+
+/**
+ * The flags and positionals of one command line, after parsing. `F` is the
+ * command's flag table: `string`, `list` and `bool` accept only the names
+ * it declares of their kind, so a misspelt or undeclared flag is a compile
+ * error rather than a silent `undefined`.
+ */
+export class ParsedArgs<F extends FlagTable> {
+  /**
+   * Never set: it carries `F`, so that the arguments of a command pass
+   * where code asks for `ParsedArgs<{ timeout: "string" }>` only when the
+   * command declares `--timeout`, with one value. The methods read `F`
+   * through their `this` rather than from the class: in a parameter, the
+   * compiler would compare two tables the other way round, and refuse a
+   * command's arguments wherever a helper asks for fewer flags.
+   */
+  declare readonly flags?: F;
   readonly #values: Map<string, string | string[] | true>;
   /** Positional arguments, in order. */
   readonly positionals: readonly string[];
@@ -28,19 +53,28 @@ export class ParsedArgs {
   }
 
   /** The value of a single-value flag, or `undefined` when absent. */
-  string(name: string): string | undefined {
+  string<T extends FlagTable>(
+    this: ParsedArgs<T>,
+    name: FlagOfKind<T, "string">,
+  ): string | undefined {
     const v = this.#values.get(name);
     return typeof v === "string" ? v : undefined;
   }
 
   /** Every value of a repeatable flag, in order (empty when absent). */
-  list(name: string): string[] {
+  list<T extends FlagTable>(
+    this: ParsedArgs<T>,
+    name: FlagOfKind<T, "list">,
+  ): string[] {
     const v = this.#values.get(name);
     return Array.isArray(v) ? v : [];
   }
 
   /** Whether a boolean flag was given. */
-  bool(name: string): boolean {
+  bool<T extends FlagTable>(
+    this: ParsedArgs<T>,
+    name: FlagOfKind<T, "boolean">,
+  ): boolean {
     return this.#values.get(name) === true;
   }
 }
@@ -85,19 +119,20 @@ export function suggest(
  * reports the missing `--org` value instead of taking `--from` as an
  * organization id.
  */
-export function parseArgs(
+export function parseArgs<S extends CommandSpec>(
   args: readonly string[],
-  spec: CommandSpec,
-): ParsedArgs {
+  spec: S,
+): ParsedArgs<FlagTableOf<S["flags"][number]>> {
   const values = new Map<string, string | string[] | true>();
   const positionals: string[] = [];
-  const byLong = new Map(spec.flags.map((f) => [f.name, f]));
+  const flags: readonly FlagSpec[] = spec.flags;
+  const byLong = new Map(flags.map((f) => [f.name, f]));
   const byShort = new Map(
-    spec.flags.filter((f) => f.short).map((f) => [f.short!, f]),
+    flags.filter((f) => f.short).map((f) => [f.short!, f]),
   );
-  const known = spec.flags.map((f) => `--${f.name}`);
+  const known = flags.map((f) => `--${f.name}`);
   const fail = (message: string): never => {
-    throw new UsageError(message, spec);
+    throw new UsageError({ message, command: spec });
   };
 
   for (let i = 0; i < args.length; i++) {

@@ -6,52 +6,59 @@
  * @module
  */
 
-import { NoEventsError } from "../errors.ts";
+import { type AuditLogExport, NoEventsError } from "../../mod.ts";
 import { requireCreateExportOptions } from "../schemas.ts";
-import type { AuditLogExport } from "../types.ts";
 import {
+  type CommandContext,
   connect,
   type Connection,
+  connectWaiting,
   type Context,
   exportOptions,
   outputFormat,
   printJson,
+  showUrl,
 } from "./context.ts";
-import { fsReason, openOutput, type OutFile } from "./output.ts";
+import { outPath, withOutFile } from "./out_flag.ts";
 import { formatBytes } from "./progress.ts";
-import { awaitReady, saveExport, streamExport } from "./transfer.ts";
-import { printable, shown } from "./values.ts";
-import { UsageError } from "./errors.ts";
+import { awaitReady, saveToFile, streamToStdout } from "./transfer.ts";
+import { printable } from "./values.ts";
 
 /** `create`: POST the export and print it. */
-export async function runCreate(ctx: Context): Promise<number> {
+export async function runCreate(
+  ctx: CommandContext<"create">,
+): Promise<number> {
   const options = exportOptions(ctx);
   // Every bad value is reported before the key is even looked at.
   requireCreateExportOptions(options);
   const { client, wait } = connect(ctx);
-  await printJson(ctx, await client.createExport(options, wait));
+  const created = await client.createExport(options, wait);
+  await printJson(ctx, created, showUrl(ctx));
   return 0;
 }
 
 /** `get <id>`: read the export and print it. */
-export async function runGet(ctx: Context): Promise<number> {
+export async function runGet(ctx: CommandContext<"get">): Promise<number> {
   const { client, wait } = connect(ctx);
-  await printJson(ctx, await client.getExport(ctx.args.positionals[0], wait));
+  const got = await client.getExport(ctx.args.positionals[0], wait);
+  await printJson(ctx, got, showUrl(ctx));
   return 0;
 }
 
 /** `wait <id>`: poll until ready, with progress, and print it. */
-export async function runWait(ctx: Context): Promise<number> {
-  await printJson(
+export async function runWait(ctx: CommandContext<"wait">): Promise<number> {
+  const ready = await awaitReady(
     ctx,
-    await awaitReady(ctx, connect(ctx), ctx.args.positionals[0]),
+    connectWaiting(ctx),
+    ctx.args.positionals[0],
   );
+  await printJson(ctx, ready, showUrl(ctx));
   return 0;
 }
 
 /** `download <id>`: wait if needed, then the CSV or NDJSON to stdout or `--out`. */
-export function runDownload(ctx: Context): Promise<number> {
-  const connection = connect(ctx);
+export function runDownload(ctx: CommandContext<"download">): Promise<number> {
+  const connection = connectWaiting(ctx);
   return deliver(
     ctx,
     connection,
@@ -64,10 +71,10 @@ export function runDownload(ctx: Context): Promise<number> {
  * event is an export of zero rows: the API refuses to create it, so there
  * is nothing to download and the output is empty.
  */
-export function runExport(ctx: Context): Promise<number> {
+export function runExport(ctx: CommandContext<"export">): Promise<number> {
   const options = exportOptions(ctx);
   requireCreateExportOptions(options);
-  const connection = connect(ctx);
+  const connection = connectWaiting(ctx);
   return deliver(
     ctx,
     connection,
@@ -90,19 +97,12 @@ export function runExport(ctx: Context): Promise<number> {
 
 const NO_EVENTS = "No event in this period matches the filters";
 
-/** The `--out` target: a file path, or `undefined` for stdout (`-` or absent). */
-function outPath(ctx: Context): string | undefined {
-  const out = ctx.args.string("out");
-  const target = out === "-" ? undefined : out;
-  if (target === undefined && ctx.json) {
-    throw new UsageError(
-      "--json needs --out <file>: without it stdout carries the CSV itself",
-      ctx.spec,
-    );
-  }
-  if (target === "") throw new UsageError("--out needs a file name", ctx.spec);
-  return target;
-}
+/** The flags of the commands that deliver a file, read by {@link deliver}. */
+type DeliveryFlags = {
+  out: "string";
+  format: "string";
+  "show-url": "boolean";
+};
 
 /**
  * The tail of `download` and `export`: reads every flag and opens the
@@ -112,24 +112,27 @@ function outPath(ctx: Context): string | undefined {
  * file, committed like any other.
  */
 async function deliver(
-  ctx: Context,
+  ctx: Context<DeliveryFlags>,
   connection: Connection,
   ready: () => Promise<AuditLogExport | undefined>,
 ): Promise<number> {
   const format = outputFormat(ctx);
-  const path = outPath(ctx);
+  const path = outPath(ctx, {
+    stdoutTaken: ctx.json
+      ? "--json needs --out <file>: without it stdout carries the CSV itself"
+      : undefined,
+  });
   if (path === undefined) {
     const exported = await ready();
-    if (exported) await streamExport(ctx, connection, exported, format);
+    if (exported) await streamToStdout(ctx, connection, exported, format);
     else ctx.progress.done(`${NO_EVENTS}: 0 rows`);
     return 0;
   }
-  const file = await openOut(ctx, path);
-  try {
+  return await withOutFile(ctx, path, async (file) => {
     const exported = await ready();
     let saved = { bytes: 0, rows: 0 };
     if (exported) {
-      saved = await saveExport(ctx, connection, exported, file, format);
+      saved = await saveToFile(ctx, connection, exported, file, format);
     } else await file.commit();
     if (ctx.json) {
       await printJson(ctx, {
@@ -137,7 +140,7 @@ async function deliver(
         file: file.path,
         bytes: saved.bytes,
         rows: saved.rows,
-      });
+      }, showUrl(ctx));
     } else {
       const summary = `${saved.rows} rows, ${formatBytes(saved.bytes)}, to ${
         printable(file.path)
@@ -147,37 +150,5 @@ async function deliver(
       );
     }
     return 0;
-  } finally {
-    await file.discard();
-  }
-}
-
-/**
- * Opens the `--out` file; a path that cannot be written is bad input
- * (exit 2). Opening a FIFO waits for its reader, so Ctrl-C must end the
- * wait too.
- */
-export async function openOut(ctx: Context, path: string): Promise<OutFile> {
-  ctx.signal.throwIfAborted();
-  const opening = openOutput(path, ctx.io.cwd);
-  let onAbort = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(ctx.signal.reason);
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
   });
-  try {
-    return await Promise.race([opening, aborted]);
-  } catch (error) {
-    if (ctx.signal.aborted) {
-      // The open may still succeed later: close what it opens.
-      opening.then((file) => file.discard(), () => {});
-      throw ctx.signal.reason;
-    }
-    throw new UsageError(
-      `--out: cannot write ${shown(path)}: ${fsReason(error)}`,
-      ctx.spec,
-    );
-  } finally {
-    ctx.signal.removeEventListener("abort", onAbort);
-  }
 }

@@ -1,24 +1,34 @@
 /**
  * What every command runs with, and the translation of its flags into the
- * library's options.
+ * library's options. Each helper states in its signature the flags it
+ * reads (`Context<{ timeout: "string" }>`), so only a command that
+ * declares them can call it.
  *
  * @module
  */
 
-import { type AuditLogsClient, createClient } from "../client.ts";
 import {
+  type AuditLogsClient,
+  CLIENT_DEFAULTS,
   type ClientConfig,
-  WAIT_DEFAULTS,
+  createClient,
+  type CreateExportOptions,
   type WaitOptions,
-} from "../config.ts";
+} from "../../mod.ts";
 import { withoutQuery } from "../errors.ts";
-import { FILTER_FLAGS } from "./filter_flags.ts";
-import type { CreateExportOptions } from "../schemas.ts";
 import type { ParsedArgs } from "./args.ts";
+import { FILTER_FLAGS, type FilterFlagName } from "./filter_flags.ts";
 import type { CliIO } from "./io.ts";
 import type { Progress } from "./progress.ts";
 import { checkRetention } from "./retention.ts";
-import { type CommandSpec, FORMATS, type OutputFormat } from "./spec.ts";
+import {
+  type CommandFlags,
+  type CommandName,
+  type CommandSpec,
+  type FlagTable,
+  FORMATS,
+  type OutputFormat,
+} from "./spec.ts";
 import { attemptLine } from "./verbose.ts";
 import {
   parseChoice,
@@ -29,12 +39,19 @@ import {
 } from "./values.ts";
 import { UsageError } from "./errors.ts";
 
-/** One run of one command. */
-export interface Context {
+/** The flag table of code that reads no flag: every command's context passes. */
+export type NoFlags = Record<never, never>;
+
+/**
+ * One run of one command. `F` is the table of the flags the code at hand
+ * may read: a runner gets its whole command's ({@link CommandContext}), a
+ * shared helper asks for the few it reads.
+ */
+export interface Context<F extends FlagTable = NoFlags> {
   /** The process, with secrets redacted from text output. */
   readonly io: CliIO;
   /** The parsed command line. */
-  readonly args: ParsedArgs;
+  readonly args: ParsedArgs<F>;
   /** The command being run. */
   readonly spec: CommandSpec;
   /** Aborted on Ctrl-C / SIGTERM (or by the caller of `main`). */
@@ -45,19 +62,42 @@ export interface Context {
   readonly json: boolean;
 }
 
+/** The context of a runner: every flag of the command named `C`. */
+export type CommandContext<C extends CommandName> = Context<CommandFlags<C>>;
+
+/** The flags of the API connection, which every command that calls the API declares. */
+export type ConnectionFlags = {
+  "base-url": "string";
+  "max-retries": "string";
+  timeout: "string";
+  verbose: "boolean";
+};
+
+/** The flags of the commands that wait for an export to be ready. */
+export type WaitingFlags = { "max-wait": "string"; "poll-interval": "string" };
+
+/** The flags that select what an export holds: organization, range, filters. */
+export type SelectionFlags =
+  & { org: "string"; from: "string"; to: "string" }
+  & Record<FilterFlagName, "list">;
+
 /**
  * `onAttempt` under `--verbose`: a line per HTTP attempt, printed even
  * under `--quiet`, which silences progress only. Without the flag the
  * library keeps its own default (`AUDIT_LOG_EXPORT_DEBUG=1`).
  */
-export function attemptLog(ctx: Context): Pick<ClientConfig, "onAttempt"> {
+export function attemptLog(
+  ctx: Context<{ verbose: "boolean" }>,
+): Pick<ClientConfig, "onAttempt"> {
   return ctx.args.bool("verbose")
     ? { onAttempt: (info) => ctx.progress.line(attemptLine(info)) }
     : {};
 }
 
-/** The client options of the connection flags and the environment: key, base URL, retries, time budgets, signal, `--verbose`. */
-export function clientConfig(ctx: Context): ClientConfig & WaitOptions {
+/** The client options of the connection flags and the environment: base URL, retries, time budget, signal, `--verbose`. */
+export function clientConfig(
+  ctx: Context<ConnectionFlags>,
+): ClientConfig & WaitOptions {
   const { args, io, spec } = ctx;
   const config: ClientConfig & WaitOptions = {
     signal: ctx.signal,
@@ -73,36 +113,43 @@ export function clientConfig(ctx: Context): ClientConfig & WaitOptions {
   if (timeout !== undefined) {
     config.timeout = parseDuration("timeout", timeout, spec);
   }
+  return config;
+}
+
+/** The budgets of `--max-wait` and `--poll-interval`, checked against each other. */
+export function waitBudget(ctx: Context<WaitingFlags>): WaitOptions {
+  const { args, spec } = ctx;
+  const budget: WaitOptions = {};
   const maxWait = args.string("max-wait");
   if (maxWait !== undefined) {
-    config.maxWait = parseDuration("max-wait", maxWait, spec);
+    budget.maxWait = parseDuration("max-wait", maxWait, spec);
   }
   const poll = args.string("poll-interval");
   if (poll !== undefined) {
-    config.pollInterval = parseDuration("poll-interval", poll, spec);
+    budget.pollInterval = parseDuration("poll-interval", poll, spec);
     // Polls back off up to a cap; a first interval above it must not shrink.
-    config.maxPollInterval = Math.max(
-      WAIT_DEFAULTS.maxPollInterval,
-      config.pollInterval,
+    budget.maxPollInterval = Math.max(
+      CLIENT_DEFAULTS.maxPollInterval,
+      budget.pollInterval,
     );
   }
   if (
-    (config.maxWait ?? WAIT_DEFAULTS.maxWait) <
-      (config.pollInterval ?? WAIT_DEFAULTS.pollInterval)
+    (budget.maxWait ?? CLIENT_DEFAULTS.maxWait) <
+      (budget.pollInterval ?? CLIENT_DEFAULTS.pollInterval)
   ) {
     // The wait would end before a second poll, as a time-out that looks like
     // a slow API rather than the flags that caused it.
     const given = (text: string | undefined, fallback: string) =>
       text === undefined ? `${fallback} (the default)` : text.trim();
-    throw new UsageError(
-      `--max-wait ${given(maxWait, "10m")} is shorter than one poll ` +
-        `interval, --poll-interval ${given(poll, "1s")}: the wait would end ` +
-        "before the export is polled a second time; make --max-wait at " +
-        "least as long, or --poll-interval shorter",
-      spec,
-    );
+    throw new UsageError({
+      message: `--max-wait ${given(maxWait, "10m")} is shorter than one ` +
+        `poll interval, --poll-interval ${given(poll, "1s")}: the wait ` +
+        "would end before the export is polled a second time; make " +
+        "--max-wait at least as long, or --poll-interval shorter",
+      command: spec,
+    });
   }
-  return config;
+  return budget;
 }
 
 /** The run's one client, and the options of its calls that wait. */
@@ -122,13 +169,24 @@ export function connection(config: ClientConfig & WaitOptions): Connection {
   };
 }
 
-/** The run's client, from the connection flags and `WORKOS_API_KEY`. */
-export function connect(ctx: Context): Connection {
+/** The client of a command that does not wait: connection flags and `WORKOS_API_KEY`. */
+export function connect(ctx: Context<ConnectionFlags>): Connection {
   return connection(withApiKey(ctx, clientConfig(ctx)));
 }
 
-/** The `--format` of `download` and `export`: `csv` unless given. */
-export function outputFormat(ctx: Context): OutputFormat {
+/** The client of a command that waits: also `--max-wait` and `--poll-interval`. */
+export function connectWaiting(
+  ctx: Context<ConnectionFlags & WaitingFlags>,
+): Connection {
+  // Flags first, in the order of the help; the key once they are all fine.
+  const config = clientConfig(ctx);
+  return connection(withApiKey(ctx, { ...config, ...waitBudget(ctx) }));
+}
+
+/** The `--format` of `download`, `export` and `archive`: `csv` unless given. */
+export function outputFormat(
+  ctx: Context<{ format: "string" }>,
+): OutputFormat {
   const text = ctx.args.string("format");
   return text === undefined
     ? "csv"
@@ -146,34 +204,38 @@ export function withApiKey<T extends ClientConfig>(ctx: Context, config: T): T {
     // Unreadable is not unset: telling a user who did set the key to set it
     // sends them looking in the wrong place. WORKOS_BASE_URL is named too,
     // as without it a base URL the user set would be silently ignored.
-    throw new UsageError(
-      "cannot read WORKOS_API_KEY: Deno was not allowed to read the " +
-        "environment; run with --allow-env (or " +
+    throw new UsageError({
+      message: "cannot read WORKOS_API_KEY: Deno was not allowed to read " +
+        "the environment; run with --allow-env (or " +
         "--allow-env=WORKOS_API_KEY,WORKOS_BASE_URL)",
-      ctx.spec,
-    );
+      command: ctx.spec,
+    });
   }
   if (!apiKey) {
-    throw new UsageError(
-      "WORKOS_API_KEY is not set: put your WorkOS API key (sk_…) in the environment",
-      ctx.spec,
-    );
+    throw new UsageError({
+      message:
+        "WORKOS_API_KEY is not set: put your WorkOS API key (sk_…) in the environment",
+      command: ctx.spec,
+    });
   }
   return { ...config, apiKey };
 }
 
 /**
- * The `createExport` options of the filter flags. `--to` defaults to now;
- * a `--from` older than the API keeps is refused here, before any request.
- * `--action`, `--actor-id` and `--target` values are split on commas (their
- * names and ids have none); `--actor-name` never is, as names can have them.
+ * The `createExport` options of the selection flags. `--to` defaults to
+ * now; a `--from` older than the API keeps is refused here, before any
+ * request. `--action`, `--actor-id` and `--target` values are split on
+ * commas (their names and ids have none); `--actor-name` never is, as
+ * names can have them.
  */
-export function exportOptions(ctx: Context): CreateExportOptions {
+export function exportOptions(
+  ctx: Context<SelectionFlags>,
+): CreateExportOptions {
   const { args, spec } = ctx;
-  const require = (flag: string) => {
+  const require = (flag: "org" | "from") => {
     const value = args.string(flag);
     if (value === undefined) {
-      throw new UsageError(`--${flag} is required`, spec);
+      throw new UsageError({ message: `--${flag} is required`, command: spec });
     }
     return value;
   };
@@ -215,13 +277,25 @@ export function withoutSignatures(value: unknown): unknown {
 }
 
 /**
+ * Whether `--show-url` asks for download URLs whole, signature included.
+ * Commands without the flag (`archive`, `demo`) always print them without.
+ */
+export function showUrl(ctx: Context<{ "show-url": "boolean" }>): boolean {
+  return ctx.args.bool("show-url");
+}
+
+/**
  * Prints a value as JSON on stdout: one line under `--json`, indented
  * otherwise. An export's download URL loses its query (the signature)
- * unless `--show-url` was given: this output is what cron mail and CI logs
+ * unless `whole` (`--show-url`): this output is what cron mail and CI logs
  * keep, long after the download is done.
  */
-export async function printJson(ctx: Context, value: unknown): Promise<void> {
-  const shown = ctx.args.bool("show-url") ? value : withoutSignatures(value);
+export async function printJson(
+  ctx: Context,
+  value: unknown,
+  whole = false,
+): Promise<void> {
+  const shown = whole ? value : withoutSignatures(value);
   await ctx.io.stdout(
     `${JSON.stringify(shown, null, ctx.json ? undefined : 2)}\n`,
   );

@@ -6,14 +6,19 @@
  * @module
  */
 
-import { attemptLog, connection, type Context, printJson } from "./context.ts";
-import { openOut } from "./commands.ts";
+import { ARCHIVE_DEFAULTS } from "../../mod.ts";
+import { archiveDir, archiveInto } from "./archive.ts";
+import {
+  attemptLog,
+  type CommandContext,
+  connection,
+  printJson,
+} from "./context.ts";
+import { outPath, withOutFile } from "./out_flag.ts";
 import { formatBytes } from "./progress.ts";
 import { renderTable } from "./table.ts";
-import { awaitReady, saveExport } from "./transfer.ts";
-import { runArchive } from "./archive.ts";
+import { awaitReady, saveToFile } from "./transfer.ts";
 import { printable } from "./values.ts";
-import { UsageError } from "./errors.ts";
 
 /** The default `--out` of the demo, relative to the working directory. */
 export const DEMO_FILE = "audit-log-demo.csv";
@@ -51,7 +56,10 @@ function firstTarget(row: Record<string, string>): string {
  * `demo --archive <dir>`: the archive of every sample organization's last
  * days into `dir`, one file a day; a second run finds nothing to do.
  */
-async function runArchiveDemo(ctx: Context, dir: string): Promise<number> {
+async function runArchiveDemo(
+  ctx: CommandContext<"demo">,
+  given: string,
+): Promise<number> {
   const server = await serveDemo(0);
   try {
     ctx.progress.done(
@@ -59,101 +67,105 @@ async function runArchiveDemo(ctx: Context, dir: string): Promise<number> {
         server.emulator.organizations.join(", ")
       }`,
     );
+    const dir = archiveDir(ctx, given);
     const now = ctx.io.now();
     const from = now - (now % 86_400_000) - ARCHIVE_DAYS * 86_400_000;
-    return await runArchive(ctx, {
+    return await archiveInto(ctx, {
       organizationIds: server.emulator.organizations,
       dir,
-      from: new Date(from).toISOString(),
-      config: {
-        apiKey: server.emulator.apiKey,
-        baseUrl: server.url,
-        signal: ctx.signal,
-        ...attemptLog(ctx),
-      },
+      from: new Date(from),
+      window: ARCHIVE_DEFAULTS.window,
+      format: "csv",
+    }, {
+      apiKey: server.emulator.apiKey,
+      baseUrl: server.url,
+      signal: ctx.signal,
+      ...attemptLog(ctx),
     });
   } finally {
     await server.close();
   }
 }
 
+/** The usage error of an `--out` that names no file: the demo's stdout carries its summary. */
+const DEMO_OUT =
+  "--out must name a file: the demo prints its summary on stdout";
+
 /** Runs the demo and prints its summary (or its JSON). */
-export async function runDemo(ctx: Context): Promise<number> {
+export async function runDemo(ctx: CommandContext<"demo">): Promise<number> {
   const archive = ctx.args.string("archive");
   if (archive !== undefined) return runArchiveDemo(ctx, archive);
   const started = ctx.io.now();
-  const out = ctx.args.string("out") ?? DEMO_FILE;
-  if (out === "-" || out === "") {
-    throw new UsageError(
-      "--out must name a file: the demo prints its summary on stdout",
-      ctx.spec,
-    );
-  }
-  const file = await openOut(ctx, out);
-  let server: Awaited<ReturnType<typeof serveDemo>> | undefined;
-  try {
-    server = await serveDemo(DEMO_DELAY_MS);
-    const { emulator } = server;
-    const organizationId = emulator.organizations[0];
-    const to = new Date(ctx.io.now());
-    const from = new Date(to.getTime() - DAYS * 86_400_000);
-    const demo = connection({
-      apiKey: emulator.apiKey,
-      baseUrl: server.url,
-      signal: ctx.signal,
-      ...attemptLog(ctx),
-    });
-    ctx.progress.done(
-      `Emulator listening on ${server.url}; exporting the last ${DAYS} days of ${organizationId}`,
-    );
-    const created = await demo.client.createExport(
-      { organizationId, rangeStart: from, rangeEnd: to },
-      demo.wait,
-    );
-    const ready = await awaitReady(ctx, demo, created);
-    const saved = await saveExport(
-      ctx,
-      demo,
-      ready,
-      file,
-      "csv",
-      PREVIEW_ROWS,
-    );
-    const elapsedMs = ctx.io.now() - started;
-    if (ctx.json) {
-      await printJson(ctx, {
-        export: ready,
-        file: file.path,
-        bytes: saved.bytes,
-        rows: saved.rows,
-        elapsedMs,
-        organizationId,
-        from: from.toISOString(),
-        to: to.toISOString(),
-        preview: saved.preview,
+  const out = outPath(ctx, {
+    fallback: DEMO_FILE,
+    stdoutTaken: DEMO_OUT,
+    empty: DEMO_OUT,
+  });
+  // Never stdout: the demo's stdout is taken, which outPath refuses.
+  return await withOutFile(ctx, out!, async (file) => {
+    const server = await serveDemo(DEMO_DELAY_MS);
+    try {
+      const { emulator } = server;
+      const organizationId = emulator.organizations[0];
+      const to = new Date(ctx.io.now());
+      const from = new Date(to.getTime() - DAYS * 86_400_000);
+      const demo = connection({
+        apiKey: emulator.apiKey,
+        baseUrl: server.url,
+        signal: ctx.signal,
+        ...attemptLog(ctx),
       });
+      ctx.progress.done(
+        `Emulator listening on ${server.url}; exporting the last ${DAYS} days of ${organizationId}`,
+      );
+      const created = await demo.client.createExport(
+        { organizationId, rangeStart: from, rangeEnd: to },
+        demo.wait,
+      );
+      const ready = await awaitReady(ctx, demo, created);
+      const saved = await saveToFile(
+        ctx,
+        demo,
+        ready,
+        file,
+        "csv",
+        PREVIEW_ROWS,
+      );
+      const elapsedMs = ctx.io.now() - started;
+      if (ctx.json) {
+        await printJson(ctx, {
+          export: ready,
+          file: file.path,
+          bytes: saved.bytes,
+          rows: saved.rows,
+          elapsedMs,
+          organizationId,
+          from: from.toISOString(),
+          to: to.toISOString(),
+          preview: saved.preview,
+        });
+        return 0;
+      }
+      const table = renderTable(
+        ["occurred_at", "action", "actor_name", "first target"],
+        saved.preview.map((row) => [
+          row.occurred_at ?? "",
+          row.action ?? "",
+          row.actor_name ?? "",
+          firstTarget(row),
+        ]),
+      );
+      await ctx.io.stdout(
+        `Exported ${saved.rows} rows, ${formatBytes(saved.bytes)}, of ` +
+          `${organizationId} in ${(elapsedMs / 1000).toFixed(1)} s.\n\n` +
+          `First ${saved.preview.length} rows:\n${table}\n` +
+          `CSV written to ${printable(file.path)}\n`,
+      );
       return 0;
+    } finally {
+      await server.close();
     }
-    const table = renderTable(
-      ["occurred_at", "action", "actor_name", "first target"],
-      saved.preview.map((row) => [
-        row.occurred_at ?? "",
-        row.action ?? "",
-        row.actor_name ?? "",
-        firstTarget(row),
-      ]),
-    );
-    await ctx.io.stdout(
-      `Exported ${saved.rows} rows, ${formatBytes(saved.bytes)}, of ` +
-        `${organizationId} in ${(elapsedMs / 1000).toFixed(1)} s.\n\n` +
-        `First ${saved.preview.length} rows:\n${table}\n` +
-        `CSV written to ${printable(file.path)}\n`,
-    );
-    return 0;
-  } finally {
-    await file.discard();
-    await server?.close();
-  }
+  });
 }
 
 /** The demo's emulator. Loaded here so that the API commands never load it. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type FilterOption, FILTERS } from "../filters.ts";
+import { type Filter, type FilterOption, FILTERS } from "../filters.ts";
 
 /** How one filter appears on the command line. */
 export interface FilterFlag {
@@ -20,7 +20,7 @@ export interface FilterFlag {
   readonly help: string;
 }
 
-const FLAGS: Record<FilterOption, FilterFlag> = {
+const FLAGS = {
   actions: {
     flag: "action",
     arg: "<action>",
@@ -48,8 +48,21 @@ const FLAGS: Record<FilterOption, FilterFlag> = {
     help:
       "Only events with a target of this type, e.g. team. Repeatable; a,b gives two types.",
   },
-};
+} as const satisfies Record<FilterOption, FilterFlag>;
+
+/**
+ * A filter that has its flag above: every filter, once the table is whole.
+ * The types below are read from the table rather than from `FILTERS`, so
+ * that a filter without a flag is an error here and nowhere else.
+ */
+type FlaggedOption = keyof typeof FLAGS;
+
+/** The flag of a filter, without dashes, e.g. `"actor-id"`. */
+export type FilterFlagName = typeof FLAGS[FlaggedOption]["flag"];
 
 /** Every filter with its flag, in the order of the request body. */
-export const FILTER_FLAGS: readonly (typeof FILTERS[number] & FilterFlag)[] =
-  FILTERS.map((f) => ({ ...f, ...FLAGS[f.option] }));
+export const FILTER_FLAGS: readonly (
+  & Filter
+  & FilterFlag
+  & { readonly option: FlaggedOption; readonly flag: FilterFlagName }
+)[] = FILTERS.map((f) => ({ ...f, ...FLAGS[f.option] }));

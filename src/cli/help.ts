@@ -4,7 +4,7 @@
  * @module
  */
 
-import { VERSION } from "../version.ts";
+import { VERSION } from "../../mod.ts";
 import { COMMANDS, type CommandSpec, type FlagSpec, PROGRAM } from "./spec.ts";
 
 const WIDTH = 80;

@@ -7,8 +7,10 @@
  */
 
 import process from "node:process";
-import { VERSION } from "../version.ts";
-import { parseArgs, suggest } from "./args.ts";
+import { VERSION } from "../../mod.ts";
+import { redactor } from "../errors.ts";
+import { parseArgs, type ParsedArgs, suggest } from "./args.ts";
+import { runArchive } from "./archive.ts";
 import {
   runCreate,
   runDownload,
@@ -17,27 +19,81 @@ import {
   runWait,
 } from "./commands.ts";
 import type { Context } from "./context.ts";
-import { runArchive } from "./archive.ts";
 import { runDemo } from "./demo.ts";
+import { Interrupted, StdoutClosed, UsageError } from "./errors.ts";
 import { commandHelp, mainHelp } from "./help.ts";
-import { redactor } from "../errors.ts";
 import { type CliIO, processIO } from "./io.ts";
 import { Progress } from "./progress.ts";
 import { report } from "./report.ts";
-import { COMMANDS, type CommandSpec, findCommand, PROGRAM } from "./spec.ts";
-import { Interrupted, StdoutClosed, UsageError } from "./errors.ts";
+import {
+  type CommandFlags,
+  type CommandName,
+  COMMANDS,
+  type CommandSpec,
+  commandSpec,
+  findCommand,
+  PROGRAM,
+} from "./spec.ts";
 
 export type { CliIO } from "./io.ts";
 
-const RUNNERS: Record<string, (ctx: Context) => Promise<number>> = {
-  create: runCreate,
-  get: runGet,
-  wait: runWait,
-  download: runDownload,
-  export: runExport,
-  archive: runArchive,
-  demo: runDemo,
+/** What a command runs with besides its flags. */
+interface Launch {
+  readonly io: CliIO;
+  readonly spec: CommandSpec;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The flags read here, before a command's runner: every command must
+ * declare them, or its line in {@link RUNNERS} does not compile.
+ */
+type CommonFlags = { help: "boolean"; json: "boolean"; quiet: "boolean" };
+
+/** Prints the command's help, or builds its context and runs it. */
+async function start<F extends CommonFlags>(
+  args: ParsedArgs<F>,
+  { io, spec, signal }: Launch,
+  run: (ctx: Context<F>) => Promise<number>,
+): Promise<number> {
+  const common: ParsedArgs<CommonFlags> = args;
+  if (common.bool("help")) {
+    await io.stdout(commandHelp(spec));
+    return 0;
+  }
+  const json = common.bool("json");
+  const progress = new Progress(io.stderr, {
+    tty: io.isTTY,
+    quiet: json || common.bool("quiet"),
+    now: io.now,
+  });
+  return await run({ io, args, spec, signal, progress, json });
+}
+
+/** Each command's runner, given the arguments parsed by its own spec. */
+const RUNNERS: {
+  readonly [C in CommandName]: (
+    args: ParsedArgs<CommandFlags<C>>,
+    launch: Launch,
+  ) => Promise<number>;
+} = {
+  create: (args, launch) => start(args, launch, runCreate),
+  get: (args, launch) => start(args, launch, runGet),
+  wait: (args, launch) => start(args, launch, runWait),
+  download: (args, launch) => start(args, launch, runDownload),
+  export: (args, launch) => start(args, launch, runExport),
+  archive: (args, launch) => start(args, launch, runArchive),
+  demo: (args, launch) => start(args, launch, runDemo),
 };
+
+/** Parses the arguments of the command `name` and runs it. */
+function runCommand<C extends CommandName>(
+  name: C,
+  args: readonly string[],
+  launch: Launch,
+): Promise<number> {
+  return RUNNERS[name](parseArgs(args, commandSpec(name)), launch);
+}
 
 /**
  * Routes SIGINT and SIGTERM to `controller`, so a running download stops
@@ -48,9 +104,9 @@ function trapSignals(controller: AbortController): () => void {
   const installed: [string, () => void][] = [];
   for (const name of ["SIGINT", "SIGTERM"] as const) {
     const handler = () => {
-      const code = new Interrupted(name).exitCode;
+      const code = new Interrupted({ signal: name }).exitCode;
       if (controller.signal.aborted) process.exit(code);
-      controller.abort(new Interrupted(name));
+      controller.abort(new Interrupted({ signal: name }));
     };
     try {
       process.on(name, handler);
@@ -108,7 +164,9 @@ async function dispatch(
     const topic = rest[0] === undefined ? undefined : findCommand(rest[0]);
     // `help help` asks about help itself: the main help is the answer.
     if (rest[0] !== undefined && rest[0] !== "help" && !topic) {
-      throw new UsageError(`no help for unknown command '${rest[0]}'`);
+      throw new UsageError({
+        message: `no help for unknown command '${rest[0]}'`,
+      });
     }
     await io.stdout(topic ? commandHelp(topic) : mainHelp());
     return 0;
@@ -116,32 +174,14 @@ async function dispatch(
   const spec = findCommand(first);
   if (!spec) {
     const names = COMMANDS.map((c) => c.name);
-    throw new UsageError(
-      first.startsWith("-")
+    throw new UsageError({
+      message: first.startsWith("-")
         ? `expected a command before ${first}`
         : `unknown command '${first}'${suggest(first, names)}`,
-    );
+    });
   }
   current.spec = spec;
-  const parsed = parseArgs(rest, spec);
-  if (parsed.bool("help")) {
-    await io.stdout(commandHelp(spec));
-    return 0;
-  }
-  const json = parsed.bool("json");
-  const progress = new Progress(io.stderr, {
-    tty: io.isTTY,
-    quiet: json || parsed.bool("quiet"),
-    now: io.now,
-  });
-  return await RUNNERS[spec.name]({
-    io,
-    args: parsed,
-    spec,
-    signal,
-    progress,
-    json,
-  });
+  return await runCommand(spec.name, rest, { io, spec, signal });
 }
 
 /**

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { AuditLogEvent } from "../events.ts";
+import type { AuditLogEvent } from "../../mod.ts";
 
 /** Lines are gathered into chunks of about this many characters before a write. */
 const CHUNK_CHARS = 65_536;

@@ -86,10 +86,10 @@ async function writeAll(
   try {
     await writeFully(handle, chunk);
   } catch (error) {
-    throw new FileError(
-      `Could not write ${printable(path)}: ${fsReason(error)}`,
-      error,
-    );
+    throw new FileError({
+      message: `Could not write ${printable(path)}: ${fsReason(error)}`,
+      cause: error,
+    });
   }
 }
 
@@ -127,15 +127,17 @@ export class AtomicFile implements OutFile {
   /** Appends bytes to the temporary file. */
   async write(chunk: Uint8Array): Promise<void> {
     if (this.#closed) {
-      throw new FileError(`${printable(this.tempPath)} is closed`);
+      throw new FileError({ message: `${printable(this.tempPath)} is closed` });
     }
     try {
       await this.#file.write(chunk);
     } catch (error) {
-      throw new FileError(
-        `Could not write ${printable(this.tempPath)}: ${fsReason(error)}`,
-        error,
-      );
+      throw new FileError({
+        message: `Could not write ${printable(this.tempPath)}: ${
+          fsReason(error)
+        }`,
+        cause: error,
+      });
     }
   }
 
@@ -147,10 +149,12 @@ export class AtomicFile implements OutFile {
     try {
       await this.#file.rewind();
     } catch (error) {
-      throw new FileError(
-        `Could not empty ${printable(this.tempPath)}: ${fsReason(error)}`,
-        error,
-      );
+      throw new FileError({
+        message: `Could not empty ${printable(this.tempPath)}: ${
+          fsReason(error)
+        }`,
+        cause: error,
+      });
     }
     this.#closed = false;
   }
@@ -162,10 +166,12 @@ export class AtomicFile implements OutFile {
     try {
       await this.#file.finish();
     } catch (error) {
-      throw new FileError(
-        `Could not flush ${printable(this.tempPath)}: ${fsReason(error)}`,
-        error,
-      );
+      throw new FileError({
+        message: `Could not flush ${printable(this.tempPath)}: ${
+          fsReason(error)
+        }`,
+        cause: error,
+      });
     }
   }
 
@@ -175,16 +181,16 @@ export class AtomicFile implements OutFile {
     try {
       await this.#file.commit();
     } catch (error) {
-      throw new FileError(
-        this.#file.renamed
+      throw new FileError({
+        message: this.#file.renamed
           ? `Saved ${
             printable(this.path)
           }, but could not flush its directory: ${fsReason(error)}`
           : `Could not move the download to ${printable(this.path)}: ${
             fsReason(error)
           }`,
-        error,
-      );
+        cause: error,
+      });
     }
   }
 
@@ -236,7 +242,7 @@ export class DirectFile implements OutFile {
   /** Writes bytes to the target. */
   async write(chunk: Uint8Array): Promise<void> {
     if (!this.#handle) {
-      throw new FileError(`${printable(this.path)} is closed`);
+      throw new FileError({ message: `${printable(this.path)} is closed` });
     }
     await writeAll(this.#handle, chunk, this.path);
   }
@@ -244,11 +250,11 @@ export class DirectFile implements OutFile {
   /** Always rejects: the bytes written cannot be taken back. */
   rewind(): Promise<void> {
     return Promise.reject(
-      new FileError(
-        `Cannot start ${
+      new FileError({
+        message: `Cannot start ${
           printable(this.path)
         } over: it is not a regular file, and what was written to it cannot be taken back`,
-      ),
+      }),
     );
   }
 
@@ -259,10 +265,10 @@ export class DirectFile implements OutFile {
     try {
       await handle?.close();
     } catch (error) {
-      throw new FileError(
-        `Could not close ${printable(this.path)}: ${fsReason(error)}`,
-        error,
-      );
+      throw new FileError({
+        message: `Could not close ${printable(this.path)}: ${fsReason(error)}`,
+        cause: error,
+      });
     }
   }
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { AuditLogExport } from "../types.ts";
+import type { AuditLogExport } from "../../mod.ts";
 
 /** Options of a {@link Progress}. */
 export interface ProgressOptions {

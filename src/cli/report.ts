@@ -13,7 +13,7 @@ import {
   InvalidResponseError,
   NoEventsError,
   ValidationError,
-} from "../errors.ts";
+} from "../../mod.ts";
 import { usageHint } from "./help.ts";
 import { PROGRAM } from "./spec.ts";
 import { FILTER_FLAGS } from "./filter_flags.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CommandSpec } from "./spec.ts";
+import type { CommandSpec, FlagName } from "./spec.ts";
 import { monthsBefore, RETENTION_MONTHS } from "../retention.ts";
 import { UsageError } from "./errors.ts";
 
@@ -15,7 +15,7 @@ import { UsageError } from "./errors.ts";
  * `--flag`, is older than what the API still keeps at `now`.
  */
 export function checkRetention(
-  flag: string,
+  flag: FlagName,
   text: string,
   iso: string,
   now: number,
@@ -26,9 +26,9 @@ export function checkRetention(
   const typed = text.trim();
   // An age or a plain date is shown with the instant it stands for.
   const meaning = typed === iso ? "" : ` (${iso})`;
-  throw new UsageError(
-    `--${flag} ${typed}${meaning} is older than the three months WorkOS ` +
-      `keeps (earliest: ${new Date(earliest).toISOString()})`,
+  throw new UsageError({
+    message: `--${flag} ${typed}${meaning} is older than the three months ` +
+      `WorkOS keeps (earliest: ${new Date(earliest).toISOString()})`,
     command,
-  );
+  });
 }

@@ -1,14 +1,42 @@
 /**
- * The CLI's commands and flags as data: the parser, the help text and the
- * error messages are all derived from this one table, so they cannot drift.
+ * The CLI's commands and flags as data: the parser, the help text, the
+ * error messages and the type of every flag read are all derived from this
+ * one table, so they cannot drift. A runner reads its command's flags
+ * through `ParsedArgs` (`args.ts`), which accepts only the names its
+ * command declares here, each with the method of its kind: a misspelt
+ * flag, or one the command does not declare, does not compile.
+ *
+ * To add a flag:
+ *
+ * 1. Write its {@link FlagSpec} here (`as const satisfies FlagSpec`) and put
+ *    it in the `flags` of every command that takes it, where it should
+ *    appear in that command's help; its parsing and help follow.
+ * 2. Read it where it is used, `ctx.args.string("name")` (or `list`,
+ *    `bool`), through a context whose flag table names it: a runner's
+ *    `CommandContext<"command">` has every flag of its command; a helper
+ *    shared by several commands states the flags it reads in its own
+ *    table, e.g. `Context<{ timeout: "string" }>`, and every command that
+ *    calls it must then declare them.
+ * 3. Say what it does in the command's `details` or examples when the
+ *    help line is not enough, and in the README's CLI section; test it in
+ *    `tests/cli_<command>_test.ts`.
+ *
+ * (The flag of a new export filter is added with its filter, in
+ * `filter_flags.ts`; `--org`, `--from`, `--to` and those flags form
+ * `SELECTION_FLAGS` below.)
  *
  * @module
  */
 
+import { FILTER_FLAGS } from "./filter_flags.ts";
+
 /** How a flag takes its value. */
 export type FlagKind = "string" | "list" | "boolean";
 
-/** One flag of a command. */
+/**
+ * One flag of a command. Declared `as const satisfies FlagSpec`, so that
+ * its name and kind are literal types the flag tables below are made of.
+ */
 export interface FlagSpec {
   /** Long name without dashes, e.g. `"actor-id"`. */
   readonly name: string;
@@ -40,7 +68,18 @@ export interface CommandSpec {
   readonly examples: readonly string[];
 }
 
-import { FILTER_FLAGS } from "./filter_flags.ts";
+/**
+ * Flags as code reads them: flag name (without dashes) → kind. A piece of
+ * code states the flags it reads in such a table, e.g. `{ timeout:
+ * "string"; verbose: "boolean" }`; a command's parsed arguments are
+ * accepted there only if the command declares each of them, of that kind.
+ */
+export type FlagTable = { readonly [name: string]: FlagKind };
+
+/** The table of a union of flag specs: each flag's name → its kind. */
+export type FlagTableOf<F extends FlagSpec> = {
+  readonly [S in F as S["name"]]: S["kind"];
+};
 
 /** The program name, as installed. */
 export const PROGRAM = "audit-log-export";
@@ -51,48 +90,48 @@ export const FORMATS = ["csv", "ndjson"] as const;
 /** What `download` and `export` write: the CSV as exported, or one JSON event per line. */
 export type OutputFormat = typeof FORMATS[number];
 
-const HELP: FlagSpec = {
+const HELP = {
   name: "help",
   kind: "boolean",
   short: "h",
   help: "Show this help and exit.",
-};
+} as const satisfies FlagSpec;
 
-const JSON_FLAG: FlagSpec = {
+const JSON_FLAG = {
   name: "json",
   kind: "boolean",
   help: "Print machine-readable JSON on stdout; no progress on stderr.",
-};
+} as const satisfies FlagSpec;
 
 /**
  * Named for what it does to the output, and off by default: the signature
  * of a presigned URL is a credential to the file, and the JSON of these
  * commands ends up in cron mail and CI logs.
  */
-const SHOW_URL: FlagSpec = {
+const SHOW_URL = {
   name: "show-url",
   kind: "boolean",
   help:
     "Print the export's download URL whole, with its signature (anyone who has it can download the file until it expires). Default: without its query.",
-};
+} as const satisfies FlagSpec;
 
-const QUIET: FlagSpec = {
+const QUIET = {
   name: "quiet",
   kind: "boolean",
   short: "q",
   help:
     "No progress on stderr (errors, and --verbose lines, are still printed).",
-};
+} as const satisfies FlagSpec;
 
-const VERBOSE: FlagSpec = {
+const VERBOSE = {
   name: "verbose",
   kind: "boolean",
   short: "v",
   help:
     "One line on stderr per HTTP attempt: method, URL, attempt, status or error, time, request id, retry wait.",
-};
+} as const satisfies FlagSpec;
 
-const CONNECTION: readonly FlagSpec[] = [
+const CONNECTION = [
   {
     name: "base-url",
     kind: "string",
@@ -113,9 +152,13 @@ const CONNECTION: readonly FlagSpec[] = [
     help:
       "Time budget of one request attempt, and the longest a download may go without data before it is resumed (or fails). Default 60s.",
   },
-];
+] as const satisfies readonly FlagSpec[];
 
-const FILTERS: readonly FlagSpec[] = [
+/**
+ * The flags that select what an export holds: the organization, the range
+ * and a flag per filter of `src/filters.ts` (from `filter_flags.ts`).
+ */
+const SELECTION_FLAGS = [
   {
     name: "org",
     kind: "string",
@@ -135,45 +178,45 @@ const FILTERS: readonly FlagSpec[] = [
     arg: "<time>",
     help: "End of the range (inclusive). Default: now.",
   },
-  ...FILTER_FLAGS.map((f): FlagSpec => ({
+  ...FILTER_FLAGS.map((f) => ({
     name: f.flag,
-    kind: "list",
+    kind: "list" as const,
     arg: f.arg,
     help: f.help,
   })),
-];
+] as const satisfies readonly FlagSpec[];
 
-const MAX_WAIT: FlagSpec = {
+const MAX_WAIT = {
   name: "max-wait",
   kind: "string",
   arg: "<duration>",
   help: "Give up waiting for the export after this long. Default 10m.",
-};
+} as const satisfies FlagSpec;
 
-const POLL_INTERVAL: FlagSpec = {
+const POLL_INTERVAL = {
   name: "poll-interval",
   kind: "string",
   arg: "<duration>",
   help:
     "First delay between two polls of a pending export; later ones grow up to 10s (or this). Default 1s. At most --max-wait.",
-};
+} as const satisfies FlagSpec;
 
-const OUT: FlagSpec = {
+const OUT = {
   name: "out",
   kind: "string",
   short: "o",
   arg: "<file>",
   help:
     "Write the output to this file (atomically) instead of stdout; a FIFO or a device such as /dev/null is written in place. Use - for stdout.",
-};
+} as const satisfies FlagSpec;
 
-const FORMAT: FlagSpec = {
+const FORMAT = {
   name: "format",
   kind: "string",
   arg: `<${FORMATS.join("|")}>`,
   help:
     "csv: the export's bytes as WorkOS made them (default). ndjson: one JSON event per line.",
-};
+} as const satisfies FlagSpec;
 
 const TIME_NOTE =
   "A <time> is an ISO-8601 date-time with a zone (2026-10-01T00:00:00Z, " +
@@ -262,7 +305,7 @@ const STALL_NOTE =
   "stopped at, as is one that breaks off, up to --max-retries times; after " +
   "that it fails (exit 1) saying it stalled, and --out is left as it was.";
 
-const ARCHIVE_FLAGS: readonly FlagSpec[] = [
+const ARCHIVE_FLAGS = [
   {
     name: "org",
     kind: "list",
@@ -320,10 +363,10 @@ const ARCHIVE_FLAGS: readonly FlagSpec[] = [
     arg: "<n>",
     help: "Organizations archived at the same time (1-64). Default 4.",
   },
-];
+] as const satisfies readonly FlagSpec[];
 
 /** The flags of the commands that wait for an export: `wait`, and those below. */
-const WAITING: readonly FlagSpec[] = [
+const WAITING = [
   MAX_WAIT,
   POLL_INTERVAL,
   JSON_FLAG,
@@ -332,13 +375,20 @@ const WAITING: readonly FlagSpec[] = [
   VERBOSE,
   ...CONNECTION,
   HELP,
-];
+] as const satisfies readonly FlagSpec[];
 
 /** The flags of the commands that deliver a file: `download` and `export`. */
-const DELIVERY: readonly FlagSpec[] = [OUT, FORMAT, ...WAITING];
+const DELIVERY = [
+  OUT,
+  FORMAT,
+  ...WAITING,
+] as const satisfies readonly FlagSpec[];
 
-/** Every command, in the order of the help text. */
-export const COMMANDS: readonly CommandSpec[] = [
+/**
+ * Every command, in the order of the help text. Declared `as const` so that
+ * each command's flag table ({@link CommandFlags}) is known to the compiler.
+ */
+export const COMMANDS = [
   {
     name: "create",
     summary: "Create an export (POST /audit_logs/exports) and print it.",
@@ -347,7 +397,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [],
     // --quiet is accepted everywhere, so one cron line's flags fit every command.
     flags: [
-      ...FILTERS,
+      ...SELECTION_FLAGS,
       JSON_FLAG,
       SHOW_URL,
       QUIET,
@@ -429,7 +479,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage:
       "export --org <id> --from <time> [--to <time>] [--out <file>] [--format csv|ndjson] [flags]",
     positionals: [],
-    flags: [...FILTERS, ...DELIVERY],
+    flags: [...SELECTION_FLAGS, ...DELIVERY],
     details: [
       FILE_JSON,
       FORMAT_NOTE,
@@ -532,9 +582,35 @@ export const COMMANDS: readonly CommandSpec[] = [
       "demo --archive ./demo-archive",
     ],
   },
-];
+] as const satisfies readonly CommandSpec[];
 
-/** The command with this name, if any. */
-export function findCommand(name: string): CommandSpec | undefined {
+/** The name of a command, e.g. `"create"`. */
+export type CommandName = typeof COMMANDS[number]["name"];
+
+/** The spec of the command named `C`. */
+export type CommandOf<C extends CommandName> = Extract<
+  typeof COMMANDS[number],
+  { readonly name: C }
+>;
+
+/** The flags of the command named `C`: all that its runner may read. */
+export type CommandFlags<C extends CommandName> = FlagTableOf<
+  CommandOf<C>["flags"][number]
+>;
+
+/** The name of a flag of any command, without dashes, e.g. `"max-retries"`. */
+export type FlagName = keyof FlagTableOf<
+  typeof COMMANDS[number]["flags"][number]
+>;
+
+/** The command with this name, if any: for a name typed by the user. */
+export function findCommand(
+  name: string,
+): typeof COMMANDS[number] | undefined {
   return COMMANDS.find((c) => c.name === name);
+}
+
+/** The spec of the command named `name`. */
+export function commandSpec<C extends CommandName>(name: C): CommandOf<C> {
+  return COMMANDS.find((c): c is CommandOf<C> => c.name === name)!;
 }

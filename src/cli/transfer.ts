@@ -6,10 +6,8 @@
  * @module
  */
 
-import { exportRows, onceMoreIfChanged } from "../download.ts";
-import { TimeoutError } from "../errors.ts";
-import { parseCsvEvents } from "../events.ts";
-import type { AuditLogExport } from "../types.ts";
+import { type AuditLogExport, TimeoutError } from "../../mod.ts";
+import { onceMoreIfChanged } from "../download.ts";
 import type { Connection, Context } from "./context.ts";
 import { writeNdjson } from "./ndjson.ts";
 import { AtomicFile, type OutFile, readFileStream } from "./output.ts";
@@ -51,20 +49,20 @@ function transferFailure(error: unknown, total: number): TransferError {
   if (error instanceof TimeoutError) {
     // By now the library has resumed it as often as --max-retries allows:
     // only the flags can help, so the message names them.
-    return new TransferError(
-      `The download stalled: no data for ${error.timeout} ms after ` +
-        `${total} bytes. If the file host is this slow, raise --timeout; ` +
-        "to resume it more often, raise --max-retries.",
-      error,
-    );
+    return new TransferError({
+      message: `The download stalled: no data for ${error.timeout} ms ` +
+        `after ${total} bytes. If the file host is this slow, raise ` +
+        "--timeout; to resume it more often, raise --max-retries.",
+      cause: error,
+    });
   }
   // Even a typed ConnectionError gets the context: how far the file got.
-  return new TransferError(
-    `The download broke off after ${total} bytes: ${
+  return new TransferError({
+    message: `The download broke off after ${total} bytes: ${
       error instanceof Error ? error.message : String(error)
     }`,
-    error,
-  );
+    cause: error,
+  });
 }
 
 /**
@@ -192,13 +190,18 @@ async function writeExport(
     `Downloading ${ready.id}`,
   );
   if (format === "ndjson") {
-    return writeNdjson(parseCsvEvents(stream), sink, ctx.signal);
+    return writeNdjson(
+      connection.client.exportEvents(stream),
+      sink,
+      ctx.signal,
+    );
   }
   if (previewRows === undefined) {
     return { bytes: await pump(ctx, stream, sink) };
   }
   const count = { bytes: 0 };
   const summary = await summarize(
+    connection,
     writtenThrough(ctx, stream, sink, count),
     ctx.signal,
     previewRows,
@@ -214,14 +217,19 @@ export interface RowSummary {
   preview: Record<string, string>[];
 }
 
-/** Reads CSV bytes through `exportRows`, so the count is the library's, not a line count. */
+/**
+ * Reads CSV bytes through `exportRows`, so the count is the library's, not a
+ * line count: the connection's, whose config the command line set (the
+ * environment's `WORKOS_BASE_URL` yields to `--base-url` there too).
+ */
 async function summarize(
+  connection: Connection,
   stream: ReadableStream<Uint8Array>,
   signal: AbortSignal,
   previewRows: number,
 ): Promise<RowSummary> {
   const summary: RowSummary = { rows: 0, preview: [] };
-  for await (const row of exportRows(stream)) {
+  for await (const row of connection.client.exportRows(stream)) {
     signal.throwIfAborted();
     if (summary.preview.length < previewRows) summary.preview.push(row);
     summary.rows++;
@@ -244,7 +252,7 @@ export interface Saved extends RowSummary {
  * 0 into the emptied temporary file: the bytes of two versions are never
  * joined. The caller discards the file when this rejects.
  */
-export async function saveExport(
+export async function saveToFile(
   ctx: Context,
   connection: Connection,
   ready: AuditLogExport,
@@ -277,14 +285,19 @@ export async function saveExport(
     : await write();
   await atomic?.finish();
   const summary = atomic && written.rows === undefined
-    ? await summarize(readFileStream(atomic.tempPath), ctx.signal, previewRows)
+    ? await summarize(
+      connection,
+      readFileStream(atomic.tempPath),
+      ctx.signal,
+      previewRows,
+    )
     : { rows: written.rows ?? 0, preview: written.preview ?? [] };
   await file.commit();
   return { bytes: written.bytes, ...summary };
 }
 
 /** Streams a ready export to stdout in `format`. */
-export async function streamExport(
+export async function streamToStdout(
   ctx: Context,
   connection: Connection,
   ready: AuditLogExport,

@@ -6,7 +6,7 @@
  */
 
 import { parseInstant } from "../instant.ts";
-import type { CommandSpec } from "./spec.ts";
+import type { CommandSpec, FlagName } from "./spec.ts";
 import { UsageError } from "./errors.ts";
 
 const UNIT_MS: Record<string, number> = {
@@ -65,7 +65,7 @@ export interface DurationRange {
  * {@link UsageError}.
  */
 export function parseDuration(
-  flag: string,
+  flag: FlagName,
   text: string,
   command?: CommandSpec,
   range: DurationRange = {},
@@ -74,21 +74,21 @@ export function parseDuration(
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?$/.exec(text.trim());
   const ms = m ? Math.round(Number(m[1]) * UNIT_MS[m[2] ?? "ms"]) : NaN;
   if (!(ms >= 0 && ms <= max && (ms > 0 || range.zero))) {
-    throw new UsageError(
-      `--${flag}: ${shown(text)} is not a duration ${
+    throw new UsageError({
+      message: `--${flag}: ${shown(text)} is not a duration ${
         range.zero ? "from 0" : "above 0"
       } up to ${
         max % UNIT_MS.d === 0 ? `${max / UNIT_MS.d}d` : `${max} ms`
       }; use milliseconds or a number with ms, s, m, h, d or w (e.g. 90s, 10m, 1d)`,
       command,
-    );
+    });
   }
   return ms;
 }
 
 /** A whole number in `[min, max]`, or a {@link UsageError} naming the flag. */
 export function parseCount(
-  flag: string,
+  flag: FlagName,
   text: string,
   min: number,
   max: number,
@@ -96,27 +96,29 @@ export function parseCount(
 ): number {
   const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
   if (!(n >= min && n <= max)) {
-    throw new UsageError(
-      `--${flag}: ${shown(text)} is not a whole number from ${min} to ${max}`,
+    throw new UsageError({
+      message: `--${flag}: ${
+        shown(text)
+      } is not a whole number from ${min} to ${max}`,
       command,
-    );
+    });
   }
   return n;
 }
 
 /** One of a fixed set of words, or a {@link UsageError} listing them. */
 export function parseChoice<T extends string>(
-  flag: string,
+  flag: FlagName,
   text: string,
   choices: readonly T[],
   command?: CommandSpec,
 ): T {
   const choice = choices.find((c) => c === text);
   if (choice === undefined) {
-    throw new UsageError(
-      `--${flag}: ${shown(text)} is not one of ${choices.join(", ")}`,
+    throw new UsageError({
+      message: `--${flag}: ${shown(text)} is not one of ${choices.join(", ")}`,
       command,
-    );
+    });
   }
   return choice;
 }
@@ -133,7 +135,7 @@ export const isAge = (text: string): boolean => AGE.test(text.trim());
  * as `30d`. Anything else is a {@link UsageError} that lists these forms.
  */
 export function resolveTime(
-  flag: string,
+  flag: FlagName,
   text: string,
   now: number,
   command?: CommandSpec,
@@ -148,13 +150,13 @@ export function resolveTime(
   } else ms = parseInstant(value);
   // An age or a year beyond the calendar's range is no time either.
   if (ms === undefined || Number.isNaN(new Date(ms).getTime())) {
-    throw new UsageError(
-      `--${flag}: ${shown(text)} is not a time; use an ISO-8601 date-time ` +
-        "with a zone (2026-11-01T09:30:00Z, 2026-11-01T09:30:00+02:00), " +
-        "a plain date (2026-11-01, midnight UTC), 'now', or an age: a " +
-        "number and s, m, h, d or w (30d, 12h)",
+    throw new UsageError({
+      message: `--${flag}: ${shown(text)} is not a time; use an ISO-8601 ` +
+        "date-time with a zone (2026-11-01T09:30:00Z, " +
+        "2026-11-01T09:30:00+02:00), a plain date (2026-11-01, midnight " +
+        "UTC), 'now', or an age: a number and s, m, h, d or w (30d, 12h)",
       command,
-    );
+    });
   }
   return new Date(ms).toISOString();
 }
@@ -166,7 +168,7 @@ export function resolveTime(
  * dropping it silently would hide a typo.
  */
 export function splitValues(
-  flag: string,
+  flag: FlagName,
   values: readonly string[],
   command?: CommandSpec,
 ): string[] {
@@ -174,12 +176,12 @@ export function splitValues(
   for (const value of values) {
     const pieces = value.split(",").map((p) => p.trim());
     if (pieces.some((p) => p === "")) {
-      throw new UsageError(
-        `--${flag}: ${
+      throw new UsageError({
+        message: `--${flag}: ${
           shown(value)
         } has an empty value; separate values with single commas (a,b)`,
         command,
-      );
+      });
     }
     out.push(...pieces);
   }

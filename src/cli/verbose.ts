@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type AttemptInfo, describeAttempt } from "../config.ts";
+import type { AttemptInfo } from "../../mod.ts";
+import { describeAttempt } from "../config.ts";
 import { printable } from "./values.ts";
 
 /**

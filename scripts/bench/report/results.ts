@@ -7,6 +7,7 @@
 
 import type { ArchiveResult } from "../archive.ts";
 import type { MemoryResult } from "../archive_memory.ts";
+import type { GzipResult, ReadResult, VerifyResult } from "../archive_read.ts";
 import type { Builds } from "../bundles.ts";
 import type { ColdGroupResult } from "../cold_start.ts";
 import type { CsvResult } from "../csv.ts";
@@ -32,6 +33,9 @@ export interface Results {
   wait: WaitResult[];
   archive: ArchiveResult;
   archiveMemory: MemoryResult;
+  verify: VerifyResult;
+  read: ReadResult;
+  gzip: GzipResult;
 }
 
 /** One line of the targets table. */
