@@ -163,15 +163,15 @@ export class LockHeldError extends Error {
   /** The holder, as it described itself, or `undefined` when the lock could not be read. */
   readonly holder: string | undefined;
 
-  constructor(
-    message: string,
-    lock: string,
-    holder: string | undefined,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.lock = lock;
-    this.holder = holder;
+  constructor(init: {
+    message: string;
+    lock: string;
+    holder: string | undefined;
+    cause?: unknown;
+  }) {
+    super(init.message, "cause" in init ? { cause: init.cause } : undefined);
+    this.lock = init.lock;
+    this.holder = init.holder;
   }
 }
 
@@ -483,11 +483,12 @@ export function lockHeld(
       durationText(lease)
     } after its last renewal, or at once when its process has ended on this host`
     : `${durationText(lease)} after its last renewal`;
-  return new LockHeldError(
-    `another archive run holds ${where} (${who}); it is removed automatically once stale (${frees}). Try again when it ends.`,
-    where,
-    record?.holder,
-  );
+  return new LockHeldError({
+    message:
+      `another archive run holds ${where} (${who}); it is removed automatically once stale (${frees}). Try again when it ends.`,
+    lock: where,
+    holder: record?.holder,
+  });
 }
 
 /**
@@ -608,7 +609,10 @@ function ownLockHeld(error: unknown): unknown {
     return error;
   }
   const e = error as Partial<LockHeldError> & { message: string };
-  return new LockHeldError(e.message, String(e.lock), e.holder, {
+  return new LockHeldError({
+    message: e.message,
+    lock: String(e.lock),
+    holder: e.holder,
     cause: error,
   });
 }
