@@ -8,8 +8,9 @@
  * Cron Trigger writing to R2 in workerd
  * (tests/conformance/archive_cron_cases.js), and the package imported and
  * required in one process on Deno, Node and Bun
- * (tests/conformance/dual_package_cases.js), then prints a table of pass
- * counts and exits non-zero on any failure.
+ * (tests/conformance/dual_package_cases.js), and `s3Store` against moto on
+ * Deno, Node, Bun and inside workerd (tests/conformance/s3_cases.js), then
+ * prints a table of pass counts and exits non-zero on any failure.
  *
  * The jobs, the Node versions and what each job runs are listed once, in
  * `scripts/build/targets.mjs`. Cases that need a file system
@@ -492,6 +493,9 @@ async function main() {
   const { dualPackageCases } = await import(
     pathToFileURL(path.join(CONFORMANCE, "dual_package_cases.js")).href
   );
+  const { s3Cases } = await import(
+    pathToFileURL(path.join(CONFORMANCE, "s3_cases.js")).href
+  );
   const counts = {
     "conformance": (row) => casesFor(row.needs).length,
     "faults": () => FAULTS.length * (CALLS.length + 1) + LARGE_CUTS,
@@ -501,6 +505,7 @@ async function main() {
     "r2-store": () => r2StoreCases.length,
     "readme": () => readmeCases.length,
     "dual-package": () => dualPackageCases.length,
+    "s3": () => s3Cases.length,
   };
   const expected = (row) => counts[row.suite](row);
   let passed = 0;

@@ -48,7 +48,6 @@ import {
   accessStore,
   type ArchiveStore,
   type StoreAccess,
-  type StoreLock,
 } from "./archive_store.ts";
 import {
   apiClock,

@@ -9,7 +9,6 @@ import { readEnv } from "./env.ts";
 import {
   at,
   checkOptions,
-  isRecord,
   type Issue,
   type Rule,
   type Rules,

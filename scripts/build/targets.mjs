@@ -107,9 +107,11 @@ export const WORKER_HOST_NODE = 20;
  * locks; from the sources), or the package loaded through both `import`
  * and `require` in one process
  * (`tests/conformance/dual_package_cases.js`), or the README's programs
- * against the installed package (`tests/conformance/readme_node_runner.mjs`).
+ * against the installed package (`tests/conformance/readme_node_runner.mjs`),
+ * or `s3Store` of the installed package against moto, the archive into it
+ * included (`tests/conformance/s3_cases.js`).
  *
- * @typedef {"conformance" | "faults" | "workos-sdk" | "cli" | "r2-cron" | "r2-store" | "dual-package" | "readme"} Suite
+ * @typedef {"conformance" | "faults" | "workos-sdk" | "cli" | "r2-cron" | "r2-store" | "dual-package" | "readme" | "s3"} Suite
  */
 
 /**
@@ -263,5 +265,43 @@ export const MATRIX = [
         args: ["--test", "node_faults.mjs"],
       },
     ],
+  },
+  // s3Store against moto, which each runner starts on a free loopback port.
+  {
+    labels: ["deno-s3"],
+    runtime: "deno",
+    suite: "s3",
+    args: ["run", "-A", "--config", "deno.json", "s3_runner.mjs"],
+  },
+  {
+    labels: ["bun-s3"],
+    runtime: "bun",
+    suite: "s3",
+    args: ["s3_runner.mjs"],
+  },
+  {
+    labels: ["workerd-s3"],
+    runtime: "worker-host",
+    suite: "s3",
+    args: ["--test", "s3_workerd_runner.mjs"],
+  },
+  {
+    perNode: [{
+      labels: ["{node}-s3"],
+      suite: "s3",
+      args: ["--experimental-global-webcrypto", "s3_runner.mjs"],
+    }],
+    // Node 18 has no global `crypto` without this flag, and the store signs
+    // with Web Crypto (its own hashing and aws4fetch's): without it every
+    // request fails with "crypto is not defined".
+    where: (node) => node.major === 18,
+  },
+  {
+    perNode: [{
+      labels: ["{node}-s3"],
+      suite: "s3",
+      args: ["s3_runner.mjs"],
+    }],
+    where: (node) => node.major !== 18,
   },
 ];

@@ -22,7 +22,7 @@
 
 import { randomBytes } from "node:crypto";
 import { denoRefuses, hasEnded, hostId } from "./liveness.ts";
-import type { Stats } from "node:fs";
+import type { Dirent, Stats } from "node:fs";
 import {
   type FileHandle,
   lstat,
@@ -132,6 +132,50 @@ async function removeStaleTempFiles(
     }
     if (denoRefuses({ name: "write", path: stale })) continue;
     await unlink(stale).catch(() => {});
+  }
+}
+
+/**
+ * A temporary file of any atomic write: `<name>.<random>.<pid>[.<host>].part`,
+ * optionally with a leading dot.
+ */
+const ANY_TEMP =
+  /^\.?.+\.[0-9a-f]{12}\.([1-9][0-9]{0,9})(?:\.([0-9a-f]{8}))?\.part$/;
+
+/**
+ * Removes, under `dir` and its subdirectories, every temporary file of an
+ * atomic write whose writer has ended, by the rule of
+ * {@link removeStaleTempFiles}. For a directory nobody else writes to (one
+ * an exclusive lock covers): a write killed before its rename leaves a
+ * file that no later write of the same path may come to remove, when the
+ * path is never written again. Best effort, as a leftover is not worth
+ * failing a run.
+ */
+export async function removeAbandonedTempFiles(dir: string): Promise<void> {
+  const host = hostId();
+  if (denoRefuses({ name: "read", path: dir })) return;
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      await removeAbandonedTempFiles(path);
+      continue;
+    }
+    const match = ANY_TEMP.exec(entry.name);
+    if (!match || !entry.isFile()) continue;
+    const ended = host !== undefined && match[2] === host &&
+      hasEnded(Number(match[1]));
+    if (!ended) {
+      const modified = await stat(path).then((s) => s.mtimeMs, () => NaN);
+      if (!(Date.now() - modified > ABANDONED_AFTER_MS)) continue;
+    }
+    if (denoRefuses({ name: "write", path })) continue;
+    await unlink(path).catch(() => {});
   }
 }
 

@@ -39,7 +39,11 @@ import {
   parseLockRecord,
   type StoreLock,
 } from "../archive_store.ts";
-import { PendingFile, writeFileAtomic } from "./atomic_write.ts";
+import {
+  PendingFile,
+  removeAbandonedTempFiles,
+  writeFileAtomic,
+} from "./atomic_write.ts";
 import { hasEnded, hostId } from "./liveness.ts";
 
 /**
@@ -655,7 +659,13 @@ export function directoryStore(
     },
     async lock(key, holder) {
       checkLockKey(key, holder);
-      return await takeLock(join(base, key), holder, lease, now);
+      const lock = await takeLock(join(base, key), holder, lease, now);
+      // With the folder locked, a temporary file whose writer has ended
+      // was left by a killed run; a file it never got to rename may never
+      // be written again (a later run can adopt what was renamed), so no
+      // later write would clean its leftovers.
+      await removeAbandonedTempFiles(dirname(join(base, key)));
+      return lock;
     },
   };
   // Whatever members ArchiveStore gains, this store must still be one.

@@ -162,6 +162,13 @@ export interface S3Store {
  * ```
  */
 export function s3Store(options: S3StoreOptions): S3Store {
+  // Signing and checksums need Web Crypto: said here, once, rather than as a
+  // failure of every request. Node 18 has it only with a flag.
+  if (typeof globalThis.crypto?.subtle?.digest !== "function") {
+    throw new TypeError(
+      "s3Store needs Web Crypto (globalThis.crypto.subtle): on Node 18 start node with --experimental-global-webcrypto, or use Node 20 or later",
+    );
+  }
   const o = resolveS3Options(options);
   const s3 = s3Requester(o);
   const clock = { now: o.now, lease: o.lease };
@@ -268,9 +275,56 @@ export function s3Store(options: S3StoreOptions): S3Store {
     },
     async lock(key, holder) {
       checkLockKey(key, holder);
-      return await takeS3Lock(s3, key, holder, clock);
+      const lock = await takeS3Lock(s3, key, holder, clock);
+      try {
+        await abortAbandonedUploads(folderOf(key));
+      } catch (error) {
+        await lock.release().catch(() => {});
+        throw error;
+      }
+      return lock;
     },
   };
+
+  /**
+   * Aborts every multipart upload under `folder`: with the folder's lock
+   * held, no live writer has one open, so each is what a killed run left.
+   * Its parts would stay billed, and invisible to any listing of objects,
+   * until a lifecycle rule removed them. An upload of a run whose lease
+   * lapsed while it still ran fails here, loudly, as its lock is gone.
+   */
+  async function abortAbandonedUploads(folder: string): Promise<void> {
+    let marker: readonly (readonly [string, string])[] = [];
+    for (;;) {
+      const response = await s3.send({
+        operation: "ListMultipartUploads",
+        method: "GET",
+        query: [["uploads", ""], ["prefix", o.prefix + folder], ...marker],
+      });
+      const page = await response.text();
+      for (const upload of elements(page, "Upload")) {
+        const full = unescapeXml(element(upload, "Key") ?? "");
+        const uploadId = unescapeXml(element(upload, "UploadId") ?? "");
+        if (!full.startsWith(o.prefix + folder) || !uploadId) continue;
+        const answer = await s3.send({
+          operation: "AbortMultipartUpload",
+          method: "DELETE",
+          key: full.slice(o.prefix.length),
+          query: [["uploadId", uploadId]],
+          accept: [404],
+        });
+        await answer.body?.cancel();
+      }
+      if (element(page, "IsTruncated") !== "true") return;
+      marker = [
+        ["key-marker", unescapeXml(element(page, "NextKeyMarker") ?? "")],
+        [
+          "upload-id-marker",
+          unescapeXml(element(page, "NextUploadIdMarker") ?? ""),
+        ],
+      ];
+    }
+  }
 
   /**
    * Makes sure an object from a multipart upload is retained: some
@@ -359,6 +413,10 @@ export function s3Store(options: S3StoreOptions): S3Store {
   // Whatever members ArchiveStore gains, this store must still be one.
   return store satisfies ArchiveStore;
 }
+
+/** The folder of a key, with its slash: `org_1/` of `org_1/archive.lock`. */
+const folderOf = (key: string): string =>
+  key.slice(0, key.lastIndexOf("/") + 1);
 
 function isStoreKey(key: string): boolean {
   try {

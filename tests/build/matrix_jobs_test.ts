@@ -38,6 +38,12 @@ Deno.test("matrixJobs: the matrix of targets.mjs lists every runtime job, in ord
     "node20-faults",
     "node22-cli",
     "node22-faults",
+    "deno-s3",
+    "bun-s3",
+    "workerd-s3",
+    "node18-s3",
+    "node20-s3",
+    "node22-s3",
   ]);
 });
 

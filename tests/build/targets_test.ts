@@ -81,6 +81,7 @@ Deno.test("targets: the matrix runs every suite somewhere", () => {
       "r2-cron",
       "r2-store",
       "readme",
+      "s3",
       "workos-sdk",
     ],
   );
