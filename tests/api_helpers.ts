@@ -1,18 +1,14 @@
 /**
- * Shared by the tests of the client's modules: a served emulator with a
- * distinctive key and one event per sample organization, and a check that
- * no error a test sees holds that key.
+ * Shared by the tests of the client's modules: the options of an emulator
+ * with one event per sample organization, and a check that no error a test
+ * sees holds the test key.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { type Emulator, SAMPLE_ORGANIZATIONS } from "../testing.ts";
-import { daysAgo, storedEvent, withServer } from "./helpers.ts";
-
-export const KEY = "sk_test_SECRET_d41d8cd98f00b204e980";
-
-export type Ctx = { url: string; emulator: Emulator };
+import { SAMPLE_ORGANIZATIONS, type ServeOptions } from "../testing.ts";
+import { daysAgo, storedEvent, TEST_KEY } from "./helpers.ts";
 
 /**
  * One event per organization that {@link seedCall} matches: the API refuses
@@ -23,18 +19,11 @@ export const seedEvents = SAMPLE_ORGANIZATIONS.map((org) =>
   storedEvent(org, { occurredAt: daysAgo(2) })
 );
 
-/** Runs `fn` against a served emulator with a distinctive key and fast defaults. */
-export function withApi(
-  fn: (
-    ctx: Ctx & { config: { apiKey: string; baseUrl: string } },
-  ) => Promise<void>,
-  options: Parameters<typeof withServer>[0] = {},
-): Promise<void> {
-  return withServer(
-    { apiKey: KEY, exportDelayMs: 0, events: seedEvents, ...options },
-    (ctx) => fn({ ...ctx, config: { apiKey: KEY, baseUrl: ctx.url } }),
-  );
-}
+/**
+ * What `withEmulator` serves for these tests unless one says more:
+ * {@link seedEvents}, and exports ready at once.
+ */
+export const SEEDED: ServeOptions = { exportDelayMs: 0, events: seedEvents };
 
 /** Every error a test sees goes through here, to prove the key never leaks. */
 export async function failure(promise: Promise<unknown>): Promise<Error> {
@@ -51,7 +40,7 @@ export async function failure(promise: Promise<unknown>): Promise<Error> {
       String((error as { cause?: unknown }).cause ?? ""),
     ];
     for (const view of views) {
-      assert.equal(view.includes(KEY), false, "the API key leaked");
+      assert.equal(view.includes(TEST_KEY), false, "the API key leaked");
     }
     return error;
   }

@@ -20,7 +20,6 @@ import {
 import { directoryStore } from "../fs.ts";
 import { sampleEvents } from "../testing.ts";
 import {
-  type Api,
   DAY,
   decoder,
   event,
@@ -28,10 +27,11 @@ import {
   hookedStore,
   HOUR,
   postEvent,
+  QUICK_API,
   union,
   withDir,
-  withEmulator,
 } from "./archive_helpers.ts";
+import { type Api, withEmulator } from "./helpers.ts";
 
 const ORG = "org_digest";
 const D10 = Date.UTC(2026, 10, 10);
@@ -84,7 +84,7 @@ const withArchive = (
   events = EVENTS,
 ) =>
   withEmulator(
-    { organizations: [ORG], events, now: () => NOW },
+    { ...QUICK_API, organizations: [ORG], events, now: () => NOW },
     (api) => withDir((dir) => fn(api, dir)),
   );
 
@@ -307,7 +307,7 @@ Deno.test("readArchive streams every event once in time order, with createExport
 Deno.test("NDJSON archives read back the same events, and a window with its addenda merges in time order", async () => {
   const late = event(ORG, "late.one", D11 + HOUR);
   await withEmulator(
-    { organizations: [ORG], events: [...EVENTS], now: () => NOW },
+    { ...QUICK_API, organizations: [ORG], events: [...EVENTS], now: () => NOW },
     (api) =>
       withDir(async (dir) => {
         await archive(api, dir, { format: "ndjson" });
@@ -497,6 +497,7 @@ Deno.test("signed digests verify with the right key only, and no key appears in 
   });
   // A key that cannot be used is named by its path, never quoted.
   const short = crypto.getRandomValues(new Uint8Array(16));
+  // The key is never sent: the signing key fails validation first.
   const error = await archiveExports({
     organizationId: ORG,
     store: directoryStore("/nonexistent"),
@@ -526,7 +527,7 @@ Deno.test("gzip: windows stored as .csv.gz and .ndjson.gz, digests of the stored
   });
   for (const format of ["csv", "ndjson"] as const) {
     await withEmulator(
-      { organizations: [ORG], events, now: () => NOW },
+      { ...QUICK_API, organizations: [ORG], events, now: () => NOW },
       (api) =>
         withDir((plain) =>
           withDir(async (gz) => {
@@ -617,7 +618,7 @@ Deno.test("a store that cannot list is verified and read along its digest chain"
     put: (k, body) => Promise.resolve(void objects.set(k, body.slice())),
   };
   await withEmulator(
-    { organizations: [ORG], events: EVENTS, now: () => NOW },
+    { ...QUICK_API, organizations: [ORG], events: EVENTS, now: () => NOW },
     async (api) => {
       await archiveExports({
         organizationId: ORG,

@@ -19,7 +19,6 @@ import {
 import { directoryStore } from "../fs.ts";
 import type { EmulatorEvent, RangeBounds } from "../testing.ts";
 import {
-  type Api,
   checkpointOf,
   childOutput,
   concatBytes,
@@ -35,6 +34,7 @@ import {
   partFiles,
   postEvent,
   prng,
+  QUICK_API,
   serveFakeApi,
   spawnChild,
   splitRecords,
@@ -42,9 +42,9 @@ import {
   timeOf,
   union,
   withDir,
-  withEmulator,
   writeKey,
 } from "./archive_helpers.ts";
+import { type Api, withEmulator } from "./helpers.ts";
 
 const ORG = "org_evidence";
 const D10 = Date.UTC(2026, 10, 10);
@@ -96,7 +96,7 @@ Deno.test("archive places every ISO-8601 spelling of occurred_at the emulator st
   const events = spelled.map(([action, at]) => event(ORG, action, at));
   for (const format of ["csv", "ndjson"] as const) {
     await withEmulator(
-      { organizations: [ORG], events, now: () => AFTER_D12 },
+      { ...QUICK_API, organizations: [ORG], events, now: () => AFTER_D12 },
       (api) =>
         withDir(async (dir) => {
           const result = await archiveExports({
@@ -273,6 +273,7 @@ Deno.test("a row whose occurred_at cannot be placed fails its window the same wa
 Deno.test("an event the emulator stores without a zone fails its window instead of being guessed", async () => {
   for (const format of ["csv", "ndjson"] as const) {
     await withEmulator({
+      ...QUICK_API,
       organizations: [ORG],
       events: [
         event(ORG, "fine", D10 + HOUR),
@@ -414,7 +415,7 @@ Deno.test("a run with other settings is refused in every state a crash can leave
   ];
   for (const [name, reach] of states) {
     await withEmulator(
-      { organizations: [ORG], events, now: () => AFTER_D12 },
+      { ...QUICK_API, organizations: [ORG], events, now: () => AFTER_D12 },
       (api) =>
         withDir(async (dir) => {
           await reach(api, dir);
@@ -459,7 +460,7 @@ Deno.test("a checkpoint rewound over windows with late-event addenda stores no e
   const events = threeDays();
   let now = AFTER_D12;
   await withEmulator(
-    { organizations: [ORG], events, now: () => now },
+    { ...QUICK_API, organizations: [ORG], events, now: () => now },
     (api) =>
       withDir(async (dir) => {
         await archiveExports(runOptions(directoryStore(dir), now), api.config);
@@ -515,7 +516,7 @@ Deno.test("without a checkpoint, or with one that records no settings, window fi
   ];
   for (const [name, damage] of cases) {
     await withEmulator(
-      { organizations: [ORG], events, now: () => AFTER_D12 },
+      { ...QUICK_API, organizations: [ORG], events, now: () => AFTER_D12 },
       (api) =>
         withDir(async (dir) => {
           await archiveExports(runOptions(directoryStore(dir)), api.config);
@@ -583,7 +584,7 @@ async function appears(path: string, timeoutMs = 10_000): Promise<void> {
 Deno.test("two archivers at once in one process: the second fails naming the lock, the first completes, every event once", async () => {
   const events = threeDays();
   await withEmulator(
-    { organizations: [ORG], events, now: () => AFTER_D12 },
+    { ...QUICK_API, organizations: [ORG], events, now: () => AFTER_D12 },
     (api) =>
       withDir(async (dir) => {
         api.emulator.inject({ path: DOWNLOADS, delayMs: 150, times: 10 });
@@ -624,7 +625,7 @@ Deno.test("two archiver processes at once: each organization is archived by one,
   const orgs = [ORG, "org_evidence_2"];
   const events = [...threeDays(ORG), ...threeDays("org_evidence_2")];
   await withEmulator(
-    { organizations: orgs, events, now: () => AFTER_D12 },
+    { ...QUICK_API, organizations: orgs, events, now: () => AFTER_D12 },
     (api) =>
       withDir(async (dir) => {
         api.emulator.inject({ path: DOWNLOADS, delayMs: 250, times: 100 });
@@ -670,7 +671,7 @@ Deno.test("two archiver processes at once: each organization is archived by one,
 Deno.test("the lock of an archiver process that was SIGKILLed is taken over; a live one's is not", async () => {
   const events = threeDays();
   await withEmulator(
-    { organizations: [ORG], events, now: () => AFTER_D12 },
+    { ...QUICK_API, organizations: [ORG], events, now: () => AFTER_D12 },
     (api) =>
       withDir(async (dir) => {
         const child = spawnChild({
@@ -780,7 +781,7 @@ Deno.test("a checkpoint that cannot be right fails its organization, naming the 
   const other = "org_evidence_ok";
   const events = [...threeDays(ORG), ...threeDays(other)];
   await withEmulator(
-    { organizations: [ORG, other], events, now: () => AFTER_D12 },
+    { ...QUICK_API, organizations: [ORG, other], events, now: () => AFTER_D12 },
     async (api) => {
       for (const [name, text, why] of cases) {
         await withDir(async (dir) => {
@@ -825,7 +826,12 @@ Deno.test("a checkpoint that cannot be right fails its organization, naming the 
 
 Deno.test("a gaps ledger that cannot be right fails its organization, naming the file, and is never replaced", async () => {
   await withEmulator(
-    { organizations: [ORG], events: threeDays(), now: () => AFTER_D12 },
+    {
+      ...QUICK_API,
+      organizations: [ORG],
+      events: threeDays(),
+      now: () => AFTER_D12,
+    },
     async (api) => {
       for (
         const text of [
@@ -874,7 +880,13 @@ Deno.test("events on and around every window boundary land in exactly one window
     for (const format of ["csv", "ndjson"] as const) {
       let now = F + 3 * DAY + 2 * HOUR;
       await withEmulator(
-        { organizations: [ORG], events, now: () => now, rangeBounds: bounds },
+        {
+          ...QUICK_API,
+          organizations: [ORG],
+          events,
+          now: () => now,
+          rangeBounds: bounds,
+        },
         (api) =>
           withDir(async (dir) => {
             const run = () =>
@@ -936,7 +948,12 @@ Deno.test("with the host clock two days ahead, windows still open at the API are
       ...(busyToday ? [event(ORG, "today.early", today)] : []),
     ];
     await withEmulator(
-      { organizations: [ORG], events, now: () => Date.now() + apiShift },
+      {
+        ...QUICK_API,
+        organizations: [ORG],
+        events,
+        now: () => Date.now() + apiShift,
+      },
       (api) =>
         withDir(async (dir) => {
           const run = () =>
@@ -996,7 +1013,7 @@ Deno.test("a 429 with a Retry-After longer than the time-out pauses every organi
     [0, 1, 2].map((d) => event(org, `rl.${d}`, from + d * DAY + HOUR))
   );
   await withEmulator(
-    { organizations: orgs, events },
+    { ...QUICK_API, organizations: orgs, events },
     (api) =>
       withDir(async (dir) => {
         api.emulator.inject({
@@ -1073,7 +1090,13 @@ Deno.test("a gap is on the ledger before the checkpoint passes it, reported by e
   const events = [event(ORG, "old", OCT14 + HOUR), ...threeDays()];
   let now = AFTER_D12;
   await withEmulator(
-    { organizations: [ORG], events, now: () => now, retentionMonths: 1 },
+    {
+      ...QUICK_API,
+      organizations: [ORG],
+      events,
+      now: () => now,
+      retentionMonths: 1,
+    },
     (api) =>
       withDir(async (dir) => {
         await writeKey(dir, `${ORG}/checkpoint.json`, staleCheckpoint);
@@ -1184,7 +1207,13 @@ Deno.test("a run stopped between the gaps ledger and the checkpoint does not rec
   const events = [event(ORG, "old", OCT14 + HOUR), ...threeDays()];
   let now = AFTER_D12;
   await withEmulator(
-    { organizations: [ORG], events, now: () => now, retentionMonths: 1 },
+    {
+      ...QUICK_API,
+      organizations: [ORG],
+      events,
+      now: () => now,
+      retentionMonths: 1,
+    },
     (api) =>
       withDir(async (dir) => {
         await writeKey(dir, `${ORG}/checkpoint.json`, staleCheckpoint);
@@ -1251,7 +1280,7 @@ Deno.test("a CSV window whose rows all lie inside it is the export of its span, 
     awkward(ORG, D11 + n * 5 * HOUR + n, n)
   );
   await withEmulator(
-    { organizations: [ORG], events, now: () => D12 + 2 * HOUR },
+    { ...QUICK_API, organizations: [ORG], events, now: () => D12 + 2 * HOUR },
     (api) =>
       withDir(async (dir) => {
         const result = await archiveExports({
@@ -1288,7 +1317,7 @@ Deno.test("a CSV window drops the margins' records and copies the header and eac
     awkward(ORG, D12 + 500, 8),
   ];
   await withEmulator(
-    { organizations: [ORG], events, now: () => D12 + 2 * HOUR },
+    { ...QUICK_API, organizations: [ORG], events, now: () => D12 + 2 * HOUR },
     (api) =>
       withDir(async (dir) => {
         await archiveExports({
@@ -1394,7 +1423,7 @@ Deno.test("late events are stored once as addenda beside their windows, vanished
         }, api.config);
       const late: EmulatorEvent[] = [];
       await withEmulator(
-        { organizations: orgs, events, now: () => now },
+        { ...QUICK_API, organizations: orgs, events, now: () => now },
         async (api) => {
           const first = await run(api);
           assert.equal(first.windows.length, 6);
@@ -1506,7 +1535,7 @@ Deno.test("late events are stored once as addenda beside their windows, vanished
       const before = await files(dir);
       now += HOUR;
       await withEmulator(
-        { organizations: orgs, events: fewer, now: () => now },
+        { ...QUICK_API, organizations: orgs, events: fewer, now: () => now },
         async (api) => {
           const result = await run(api);
           assert.deepEqual(result.late, []);
@@ -1536,7 +1565,7 @@ Deno.test("two runs at the same clock time each keep their late events: no adden
   for (const format of ["csv", "ndjson"] as const) {
     const events = threeDays();
     await withEmulator(
-      { organizations: [ORG], events, now: () => AFTER_D12 },
+      { ...QUICK_API, organizations: [ORG], events, now: () => AFTER_D12 },
       (api) =>
         withDir(async (dir) => {
           // A Cron Trigger's scheduled time: the same `now` for every retry.
@@ -1588,7 +1617,7 @@ Deno.test("archiver processes SIGKILLed at random, two at a time, some with othe
   // The API's clock moves a day a round, so each round has windows to do.
   let now = from + DAY + 2 * HOUR;
   await withEmulator(
-    { organizations: orgs, events, now: () => now },
+    { ...QUICK_API, organizations: orgs, events, now: () => now },
     (api) =>
       withDir(async (dir) => {
         api.emulator.inject({ path: DOWNLOADS, delayMs: 50, times: 100_000 });
@@ -1722,47 +1751,50 @@ Deno.test("the CLI on a checkpoint that cannot be right exits 1 naming the file 
   const today = real - (real % DAY);
   const events = [event(ORG, "cli.one", today - 2 * DAY + HOUR)];
   const good = { organizationId: ORG, key: null, window: DAY, format: "csv" };
-  await withEmulator({ organizations: [ORG], events }, async (api) => {
-    for (
-      const text of [
-        JSON.stringify({ ...good, end: iso(today + 3 * DAY) }),
-        JSON.stringify({
-          ...good,
-          organizationId: "org_other",
-          end: iso(today),
-        }),
-        "{oops",
-      ]
-    ) {
-      await withDir(async (dir) => {
-        await writeKey(dir, `${ORG}/checkpoint.json`, text);
-        const run = await new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "-A",
-            new URL("../cli.ts", import.meta.url).pathname,
-            "archive",
-            "--org",
-            ORG,
-            "--dir",
-            dir,
-            "--base-url",
-            api.url,
-          ],
-          env: { WORKOS_API_KEY: api.config.apiKey, NO_COLOR: "1" },
-          stdin: "null",
-        }).output();
-        const out = decoder.decode(run.stdout) + decoder.decode(run.stderr);
-        assert.equal(run.code, 1, out);
-        assert.ok(out.includes(`${ORG}/checkpoint.json`), out);
-        assert.match(out, /[Rr]epair/);
-        // A run that failed has not found the archive complete.
-        assert.doesNotMatch(out, /nothing (new )?to archive/i);
-        assert.equal(
-          await Deno.readTextFile(`${dir}/${ORG}/checkpoint.json`),
-          text,
-        );
-      });
-    }
-  });
+  await withEmulator(
+    { ...QUICK_API, organizations: [ORG], events },
+    async (api) => {
+      for (
+        const text of [
+          JSON.stringify({ ...good, end: iso(today + 3 * DAY) }),
+          JSON.stringify({
+            ...good,
+            organizationId: "org_other",
+            end: iso(today),
+          }),
+          "{oops",
+        ]
+      ) {
+        await withDir(async (dir) => {
+          await writeKey(dir, `${ORG}/checkpoint.json`, text);
+          const run = await new Deno.Command(Deno.execPath(), {
+            args: [
+              "run",
+              "-A",
+              new URL("../cli.ts", import.meta.url).pathname,
+              "archive",
+              "--org",
+              ORG,
+              "--dir",
+              dir,
+              "--base-url",
+              api.url,
+            ],
+            env: { WORKOS_API_KEY: api.config.apiKey, NO_COLOR: "1" },
+            stdin: "null",
+          }).output();
+          const out = decoder.decode(run.stdout) + decoder.decode(run.stderr);
+          assert.equal(run.code, 1, out);
+          assert.ok(out.includes(`${ORG}/checkpoint.json`), out);
+          assert.match(out, /[Rr]epair/);
+          // A run that failed has not found the archive complete.
+          assert.doesNotMatch(out, /nothing (new )?to archive/i);
+          assert.equal(
+            await Deno.readTextFile(`${dir}/${ORG}/checkpoint.json`),
+            text,
+          );
+        });
+      }
+    },
+  );
 });

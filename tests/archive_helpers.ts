@@ -1,6 +1,6 @@
 /**
- * Helpers of the archive's evidence tests: served emulators and a raw
- * hostile API on loopback, store wrappers that crash on cue, readers of
+ * Helpers of the archive's evidence tests: the options of their emulator,
+ * a raw hostile API on loopback, store wrappers that crash on cue, readers of
  * what a directory archive holds, and child processes that archive into
  * the same directory (and can be SIGKILLed).
  *
@@ -9,12 +9,8 @@
 
 import { type ArchiveStore, exportRows } from "../mod.ts";
 import { directoryStore } from "../fs.ts";
-import {
-  type Emulator,
-  type EmulatorEvent,
-  serveEmulator,
-  type ServeOptions,
-} from "../testing.ts";
+import type { Emulator, EmulatorEvent, ServeOptions } from "../testing.ts";
+import { type Api, TEST_KEY, withEmulator as serve } from "./helpers.ts";
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;
@@ -39,33 +35,12 @@ export function timeOf(text: string): number | undefined {
     offset * 60_000;
 }
 
-/** An API config and the emulator behind it, served on loopback. */
-export interface Api {
-  config: { apiKey: string; baseUrl: string };
-  emulator: Emulator;
-  url: string;
-}
-
-/** Runs `fn` against an emulator served on loopback (exports ready at once, no rate limit). */
-export async function withEmulator<T>(
-  options: ServeOptions,
-  fn: (api: Api) => Promise<T>,
-): Promise<T> {
-  const server = await serveEmulator({
-    exportDelayMs: 0,
-    rateLimit: false,
-    ...options,
-  });
-  try {
-    return await fn({
-      config: { apiKey: server.emulator.apiKey, baseUrl: server.url },
-      emulator: server.emulator,
-      url: server.url,
-    });
-  } finally {
-    await server.close();
-  }
-}
+/**
+ * What an archive test's emulator needs besides its events: an archive run
+ * creates an export per window, so they are ready at once and never
+ * rate-limited.
+ */
+export const QUICK_API: ServeOptions = { exportDelayMs: 0, rateLimit: false };
 
 /** Runs `fn` with a fresh temporary directory, removed afterwards. */
 export async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
@@ -328,7 +303,7 @@ export function serveFakeApi(
 ): Api & { close(): Promise<void>; posts: number } {
   const files = new Map<string, Uint8Array>();
   let next = 0;
-  const apiKey = "sk_test_fake_api";
+  const apiKey = TEST_KEY;
   const state = { posts: 0 };
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },

@@ -20,10 +20,10 @@ import { directoryStore } from "../fs.ts";
 import {
   type EmulatorEvent,
   sampleEvents,
-  serveEmulator,
   type ServeOptions,
 } from "../testing.ts";
-import { DAY, readTree, storedEvent } from "./helpers.ts";
+import { DAY, readTree, storedEvent, withEmulator } from "./helpers.ts";
+import { QUICK_API } from "./archive_helpers.ts";
 import { monthsBefore } from "../src/retention.ts";
 
 const NOW = Date.UTC(2026, 10, 20, 12);
@@ -52,27 +52,8 @@ function memoryStore(): ArchiveStore & {
   };
 }
 
-async function withApi(
-  options: ServeOptions,
-  fn: (config: { apiKey: string; baseUrl: string }, server: {
-    emulator: Awaited<ReturnType<typeof serveEmulator>>["emulator"];
-  }) => Promise<void>,
-): Promise<void> {
-  const server = await serveEmulator({
-    exportDelayMs: 0,
-    rateLimit: false,
-    now: () => NOW,
-    ...options,
-  });
-  try {
-    await fn(
-      { apiKey: server.emulator.apiKey, baseUrl: server.url },
-      server,
-    );
-  } finally {
-    await server.close();
-  }
-}
+/** The emulator of these tests: {@link QUICK_API}, at the fixed clock. */
+const AT_NOW: ServeOptions = { ...QUICK_API, now: () => NOW };
 
 /** Every event of the archive's CSV files, as `organization|occurred_at|action|actor_id`. */
 async function archivedCsv(objects: Map<string, Uint8Array>) {
@@ -102,7 +83,11 @@ Deno.test("archiveExports archives each whole window once, in files named by the
     now: NOW,
     days: 25,
   });
-  await withApi({ organizations: orgs, events }, async (config) => {
+  await withEmulator({
+    ...AT_NOW,
+    organizations: orgs,
+    events,
+  }, async ({ config }) => {
     const store = memoryStore();
     const seen: string[] = [];
     const result = await archiveExports({
@@ -189,7 +174,11 @@ Deno.test("archiveExports places an event on a boundary in exactly one window", 
     at(end + DAY - 1, "at.next.end.minus.1ms"),
   ];
   for (const format of ["csv", "ndjson"] as const) {
-    await withApi({ organizations: [org], events }, async (config) => {
+    await withEmulator({
+      ...AT_NOW,
+      organizations: [org],
+      events,
+    }, async ({ config }) => {
       const store = memoryStore();
       const result = await archiveExports({
         organizationId: org,
@@ -222,10 +211,11 @@ Deno.test("archiveExports places an event on a boundary in exactly one window", 
 Deno.test("archiveExports stores an empty window as an empty file and moves on", async () => {
   const org = "org_quiet";
   const busy = Date.UTC(2026, 10, 12, 9);
-  await withApi({
+  await withEmulator({
+    ...AT_NOW,
     organizations: [org],
     events: [storedEvent(org, { occurredAt: new Date(busy).toISOString() })],
-  }, async (config) => {
+  }, async ({ config }) => {
     const store = memoryStore();
     const result = await archiveExports({
       organizationId: org,
@@ -250,7 +240,11 @@ Deno.test("archiveExports reports a checkpoint older than the API keeps as a gap
     now: NOW,
     days: 80,
   });
-  await withApi({ organizations: [org], events }, async (config) => {
+  await withEmulator({
+    ...AT_NOW,
+    organizations: [org],
+    events,
+  }, async ({ config }) => {
     const store = memoryStore();
     const stale = Date.UTC(2026, 5, 1);
     await store.put(
@@ -351,6 +345,7 @@ Deno.test("archiveExports validates every option before touching the store or th
 
 Deno.test("archiveExports reports a bad config together with bad options, and takes its signal in the config", async () => {
   const store = memoryStore();
+  // The key is never sent: the options fail validation first.
   const error = await archiveExports(
     { organizationId: "org 1", store },
     { apiKey: "sk_test_x", timeout: -1, signal: "stop" as never },
@@ -376,15 +371,14 @@ Deno.test("archiveExports reports a bad config together with bad options, and ta
 
 Deno.test("createClient: archiveExports is a method, with the client's config and the call's signal", async () => {
   const organizationId = "org_01EHZNVPK3SFK441A1RGBFSHRT";
-  const server = await serveEmulator({
+  await withEmulator({
     now: () => NOW,
     exportDelayMs: 0,
     rateLimit: false,
     events: [storedEvent(organizationId, {
       occurredAt: new Date(NOW - 2 * DAY).toISOString(),
     })],
-  });
-  try {
+  }, async (server) => {
     let attempts = 0;
     const client = createClient({
       apiKey: server.emulator.apiKey,
@@ -414,15 +408,17 @@ Deno.test("createClient: archiveExports is a method, with the client's config an
       }),
       /stopped/,
     );
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("archiveExports refuses a checkpoint it cannot read rather than guess", async () => {
   const store = memoryStore();
   await store.put("org_1/checkpoint.json", new TextEncoder().encode("{oops"));
-  await withApi({ organizations: ["org_1"], events: [] }, async (config) => {
+  await withEmulator({
+    ...AT_NOW,
+    organizations: ["org_1"],
+    events: [],
+  }, async ({ config }) => {
     const error = await archiveExports({
       organizationId: "org_1",
       store,
@@ -441,13 +437,12 @@ Deno.test("archiveExports: a Retry-After pauses every organization of the run", 
     now: NOW,
     days: 10,
   });
-  const server = await serveEmulator({
+  await withEmulator({
     organizations: orgs,
     events,
     exportDelayMs: 0,
     rateLimit: false,
-  });
-  try {
+  }, async (server) => {
     server.emulator.inject({
       method: "POST",
       status: 429,
@@ -471,9 +466,7 @@ Deno.test("archiveExports: a Retry-After pauses every organization of the run", 
     for (const r of after) {
       assert.ok(r.time >= requests[refused].time + 1_000, String(r.time));
     }
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("archiveExports survives being stopped anywhere: reruns complete the archive with every event exactly once", async () => {
@@ -495,7 +488,11 @@ Deno.test("archiveExports survives being stopped anywhere: reruns complete the a
       fc.boolean(),
       (stops, onDisk) =>
         // A fresh emulator each time: faults a stopped run left unused stay behind.
-        withApi({ organizations: orgs, events }, async (config, server) => {
+        withEmulator({
+          ...AT_NOW,
+          organizations: orgs,
+          events,
+        }, async ({ config, emulator }) => {
           const dir = onDisk ? await Deno.makeTempDir() : undefined;
           const store = dir ? directoryStore(dir) : memoryStore();
           const options = {
@@ -507,8 +504,8 @@ Deno.test("archiveExports survives being stopped anywhere: reruns complete the a
           // Each run is stopped after `stop` more requests, with faults
           // on the way; the last run goes to the end.
           for (const stop of stops) {
-            server.emulator.inject({ method: "POST", status: 503 });
-            server.emulator.inject({
+            emulator.inject({ method: "POST", status: 503 });
+            emulator.inject({
               path: /^\/_emulator\/downloads\//,
               truncate: 200,
             });
@@ -588,29 +585,31 @@ Deno.test("archiveExports: near the edge of what the API exports, the API's cloc
       await Deno.remove(dir, { recursive: true });
     }
   };
-  await withApi(
-    { organizations: [org], events, now: Date.now },
-    async (config) => {
-      await t.step(
-        "a host clock two days ahead records no gap the API can still fill",
-        async () => {
-          const result = await fromCheckpoint(inside, real + 2 * DAY, config);
-          assert.deepEqual(result.gaps, []);
-          assert.equal(result.windows[0].start.getTime(), inside);
-          assert.equal(result.windows[0].rows, 1);
-        },
-      );
-      await t.step(
-        "a host clock three days behind records the gap instead of asking for a window the API refuses",
-        async () => {
-          // Inside the host's idea of what is still exported, not the API's.
-          const result = await fromCheckpoint(outside, real - 3 * DAY, config);
-          assert.equal(result.gaps.length, 1);
-          assert.equal(result.gaps[0].from.getTime(), outside);
-          assert.ok(result.gaps[0].to.getTime() > apiEarliest);
-          assert.ok(result.windows.length > 0);
-        },
-      );
-    },
-  );
+  await withEmulator({
+    ...AT_NOW,
+    organizations: [org],
+    events,
+    now: Date.now,
+  }, async ({ config }) => {
+    await t.step(
+      "a host clock two days ahead records no gap the API can still fill",
+      async () => {
+        const result = await fromCheckpoint(inside, real + 2 * DAY, config);
+        assert.deepEqual(result.gaps, []);
+        assert.equal(result.windows[0].start.getTime(), inside);
+        assert.equal(result.windows[0].rows, 1);
+      },
+    );
+    await t.step(
+      "a host clock three days behind records the gap instead of asking for a window the API refuses",
+      async () => {
+        // Inside the host's idea of what is still exported, not the API's.
+        const result = await fromCheckpoint(outside, real - 3 * DAY, config);
+        assert.equal(result.gaps.length, 1);
+        assert.equal(result.gaps[0].from.getTime(), outside);
+        assert.ok(result.gaps[0].to.getTime() > apiEarliest);
+        assert.ok(result.windows.length > 0);
+      },
+    );
+  });
 });

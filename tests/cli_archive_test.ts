@@ -8,42 +8,29 @@
 
 import assert from "node:assert/strict";
 import { exportRows } from "../mod.ts";
-import { type EmulatorEvent, sampleEvents, serveEmulator } from "../testing.ts";
-import { checked, cli, KEY, spawn } from "./cli_helpers.ts";
-import { readTree } from "./helpers.ts";
+import { type EmulatorEvent, sampleEvents } from "../testing.ts";
+import { checked, cli, spawn, withEmulatorAndDir } from "./cli_helpers.ts";
+import { type Api, readTree, TEST_KEY } from "./helpers.ts";
 
 const DAY = 86_400_000;
 const ORGS = ["org_arch_1", "org_arch_2"];
 
-/** A served emulator with `days` days of events for two organizations, and a temp dir. */
-async function withArchiveSetup(
+/** {@link withEmulatorAndDir}, with `days` days of sample events for two organizations. */
+function withSampleDays(
   days: number,
-  fn: (s: {
-    server: { url: string };
-    emulator: Awaited<ReturnType<typeof serveEmulator>>["emulator"];
-    events: EmulatorEvent[];
-    dir: string;
-  }) => Promise<void>,
+  fn: (
+    s: Api & { server: Api; events: EmulatorEvent[]; dir: string },
+  ) => Promise<void>,
 ): Promise<void> {
   const events = sampleEvents({
     organizations: ORGS,
     perOrganization: days * 3,
     days: days + 2,
   });
-  const server = await serveEmulator({
-    apiKey: KEY,
-    organizations: ORGS,
-    events,
-    exportDelayMs: 0,
-    rateLimit: false,
-  });
-  const dir = await Deno.makeTempDir({ prefix: "cli_archive_" });
-  try {
-    await fn({ server, emulator: server.emulator, events, dir });
-  } finally {
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  return withEmulatorAndDir(
+    { organizations: ORGS, events, exportDelayMs: 0, rateLimit: false },
+    (s) => fn({ ...s, server: s, events }),
+  );
 }
 
 /** `org|occurred_at|action|actor_id` of every row of every CSV file, sorted. */
@@ -77,7 +64,7 @@ function span(days: number): { from: number; to: number } {
 }
 
 Deno.test("archive stores every whole day once; a second run archives nothing", async () => {
-  await withArchiveSetup(6, async ({ server, events, dir }) => {
+  await withSampleDays(6, async ({ server, events, dir }) => {
     const { from, to } = span(5);
     const first = await cli([
       "archive",
@@ -131,7 +118,7 @@ Deno.test("archive stores every whole day once; a second run archives nothing", 
 });
 
 Deno.test("archive --format ndjson writes one event per line", async () => {
-  await withArchiveSetup(3, async ({ server, events, dir }) => {
+  await withSampleDays(3, async ({ server, events, dir }) => {
     const { from, to } = span(2);
     const run = await cli([
       "archive",
@@ -163,7 +150,7 @@ Deno.test("archive --format ndjson writes one event per line", async () => {
 });
 
 Deno.test("archive exits 3 with a warning when the archive has a gap, and archives the rest", async () => {
-  await withArchiveSetup(3, async ({ server, dir }) => {
+  await withSampleDays(3, async ({ server, dir }) => {
     const run = await cli([
       "archive",
       "--org",
@@ -186,7 +173,7 @@ Deno.test("archive exits 3 with a warning when the archive has a gap, and archiv
 });
 
 Deno.test("archive: a failing organization exits 1, the others are archived", async () => {
-  await withArchiveSetup(3, async ({ server, dir }) => {
+  await withSampleDays(3, async ({ server, dir }) => {
     const run = await cli([
       "archive",
       "--org",
@@ -212,10 +199,13 @@ Deno.test("archive: a failing organization exits 1, the others are archived", as
 });
 
 Deno.test("archive: wrong, empty, huge and hostile values exit 2 before any request", async () => {
-  await withArchiveSetup(1, async ({ server, emulator, dir }) => {
+  await withSampleDays(1, async ({ server, emulator, dir }) => {
     const cases: [string[], RegExp][] = [
       [["--dir", dir], /--org is required/],
-      [["--org", "org_arch_1"], /--dir is required/],
+      [
+        ["--org", "org_arch_1"],
+        /--dir <path> or --s3 s3:\/\/<bucket>\/<prefix> is required/,
+      ],
       [["--org", "org_arch_1", "--dir", ""], /--dir is required/],
       [["--org", "", "--dir", dir], /--org/],
       [["--org", "org_arch_1,", "--dir", dir], /--org/],
@@ -234,6 +224,28 @@ Deno.test("archive: wrong, empty, huge and hostile values exit 2 before any requ
         /--concurrency/,
       ],
       [["--org", "org_arch_1,org_arch_1", "--dir", dir], /--org.*twice/],
+      [["--org", "org_arch_1", "--dir", dir, "--s3", "s3://b/p"], /not both/],
+      [
+        ["--org", "org_arch_1", "--dir", dir, "--object-lock", "compliance:9"],
+        /--object-lock needs --s3/,
+      ],
+      [
+        ["--org", "org_arch_1", "--dir", dir, "--compress", "zip"],
+        /--compress/,
+      ],
+      [["--org", "org_arch_1", "--dir", dir, "--compress", ""], /--compress/],
+      [
+        ["--org", "org_arch_1", "--dir", dir, "--signing-key", `${dir}/no.jwk`],
+        /--signing-key: .* cannot be read: no such file/,
+      ],
+      [
+        ["--org", "org_arch_1", "--dir", dir, "--signing-key", ""],
+        /--signing-key/,
+      ],
+      [
+        ["--org", "org_arch_1", "--dir", dir, "--signing-key", dir],
+        /not a regular file/,
+      ],
     ];
     for (const [args, message] of cases) {
       const run = await cli(["archive", ...args], { server });
@@ -246,7 +258,7 @@ Deno.test("archive: wrong, empty, huge and hostile values exit 2 before any requ
 });
 
 Deno.test("archive killed with SIGKILL anywhere, then rerun, holds every event exactly once", async () => {
-  await withArchiveSetup(8, async ({ server, emulator, events, dir }) => {
+  await withSampleDays(8, async ({ server, emulator, events, dir }) => {
     const { from, to } = span(7);
     const args = [
       "archive",
@@ -329,7 +341,7 @@ Deno.test("demo --archive archives the sample organizations' last week, and a se
 });
 
 Deno.test("archive: --window, --settle and --recheck take what the library allows", async () => {
-  await withArchiveSetup(1, async ({ server, emulator, dir }) => {
+  await withSampleDays(1, async ({ server, emulator, dir }) => {
     const base = ["archive", "--org", "org_arch_1", "--dir", dir, "--json"];
     for (
       const flags of [
@@ -378,7 +390,7 @@ Deno.test("archive: --window, --settle and --recheck take what the library allow
 });
 
 Deno.test("archive: a gap is reported by every run, a failing one too, until --accept-gaps", async () => {
-  await withArchiveSetup(3, async ({ server, dir }) => {
+  await withSampleDays(3, async ({ server, dir }) => {
     const args = ["archive", "--dir", dir, "--recheck", "0"];
     const gapLine =
       /warning: org_arch_1 has a gap from 2026-01-01T00:00:00\.000Z to \S+ \(found \S+\): WorkOS no longer exports those events/;
@@ -444,7 +456,7 @@ Deno.test("archive: a gap is reported by every run, a failing one too, until --a
 });
 
 Deno.test("archive: back-dated events are found by the next run, stored once beside their window, and reported", async () => {
-  await withArchiveSetup(4, async ({ server, emulator, events, dir }) => {
+  await withSampleDays(4, async ({ server, emulator, events, dir }) => {
     const args = [
       "archive",
       "--org",
@@ -462,7 +474,7 @@ Deno.test("archive: back-dated events are found by the next run, stored once bes
     const posted = await fetch(`${server.url}/audit_logs/events`, {
       method: "POST",
       headers: {
-        authorization: `Bearer ${KEY}`,
+        authorization: `Bearer ${TEST_KEY}`,
         "content-type": "application/json",
       },
       body: JSON.stringify({

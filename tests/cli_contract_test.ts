@@ -6,16 +6,14 @@
  */
 
 import assert from "node:assert/strict";
-import { serveEmulator } from "../testing.ts";
-import { CLI, cli, CONFIG, KEY } from "./cli_helpers.ts";
+import { CLI, cli, CONFIG } from "./cli_helpers.ts";
+import { withEmulator } from "./helpers.ts";
 
 Deno.test("-q/--quiet is accepted by every command", async () => {
-  const server = await serveEmulator({
-    apiKey: KEY,
+  await withEmulator({
     exportDelayMs: 0,
     rateLimit: false,
-  });
-  try {
+  }, async (server) => {
     const org = server.emulator.organizations[0];
     const created = await cli(["create", "--org", org, "--from", "7d", "-q"], {
       server,
@@ -33,9 +31,7 @@ Deno.test("-q/--quiet is accepted by every command", async () => {
       assert.equal(run.code, 0, `${args.join(" ")}: ${run.stderr}`);
       assert.equal(run.stderr, "", args.join(" "));
     }
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("help help prints the main help and exits 0; help of an unknown command exits 2", async () => {

@@ -17,10 +17,10 @@ import {
   daysAgo,
   eventsIn,
   inProcess,
-  KEY,
   ndjsonLines,
-  withSetup,
+  READY,
 } from "./cli_helpers.ts";
+import { TEST_KEY, withEmulator } from "./helpers.ts";
 
 /** The JSON body of the last `POST /audit_logs/exports` the emulator received. */
 function lastExportBody(emulator: Emulator): Record<string, unknown> {
@@ -32,7 +32,7 @@ function lastExportBody(emulator: Emulator): Record<string, unknown> {
 }
 
 Deno.test("create, get and wait print the export as JSON on stdout, progress on stderr", async () => {
-  await withSetup(async ({ url, emulator }) => {
+  await withEmulator({ exportDelayMs: 2000 }, async ({ url, emulator }) => {
     const server = { url };
     const org = emulator.organizations[1];
     const created = await cli([
@@ -84,11 +84,11 @@ Deno.test("create, get and wait print the export as JSON on stdout, progress on 
     // The range sent is the one asked for: 10 days back from about now.
     const [record] = emulator.listExports();
     assert.equal(record.organizationId, org);
-  }, 2000);
+  });
 });
 
 Deno.test("--from/--to accept ISO date-times with a zone, plain dates, now and ages", async () => {
-  await withSetup(async ({ url, emulator }) => {
+  await withEmulator(READY, async ({ url, emulator }) => {
     const server = { url };
     const org = emulator.organizations[0];
     const date = (days: number) => daysAgo(days).slice(0, 10);
@@ -138,7 +138,7 @@ Deno.test("--from/--to accept ISO date-times with a zone, plain dates, now and a
 });
 
 Deno.test("--from/--to: wrong, empty, huge and hostile values exit 2 naming the accepted forms, before any request", async () => {
-  await withSetup(async ({ url, emulator }) => {
+  await withEmulator(READY, async ({ url, emulator }) => {
     const server = { url };
     const org = emulator.organizations[0];
     const forms =
@@ -183,7 +183,7 @@ Deno.test("--from/--to: wrong, empty, huge and hostile values exit 2 naming the 
 });
 
 Deno.test("a --from older than the three months WorkOS keeps is a usage error before any request", async () => {
-  await withSetup(async ({ url, emulator }) => {
+  await withEmulator(READY, async ({ url, emulator }) => {
     const server = { url };
     const org = emulator.organizations[0];
     const old = daysAgo(120).slice(0, 10);
@@ -230,7 +230,7 @@ Deno.test("the retention check counts calendar months like the API, to the milli
     org,
     "--from",
     "2026-02-28T11:59:59.999Z",
-  ], { now, env: { WORKOS_API_KEY: KEY } });
+  ], { now, env: { WORKOS_API_KEY: TEST_KEY } });
   assertUsage(
     tooOld,
     /--from 2026-02-28T11:59:59.999Z is older than the three months WorkOS keeps \(earliest: 2026-02-28T12:00:00.000Z\)/,
@@ -238,7 +238,7 @@ Deno.test("the retention check counts calendar months like the API, to the milli
   );
   const ageTooOld = await inProcess(
     ["export", "--org", org, "--from", "93d"],
-    { now, env: { WORKOS_API_KEY: KEY } },
+    { now, env: { WORKOS_API_KEY: TEST_KEY } },
   );
   assertUsage(
     ageTooOld,
@@ -257,7 +257,7 @@ Deno.test("the retention check counts calendar months like the API, to the milli
 });
 
 Deno.test("--action, --actor-id and --target split on commas; --actor-name never does", async () => {
-  await withSetup(async ({ url, emulator }) => {
+  await withEmulator(READY, async ({ url, emulator }) => {
     const server = { url };
     const org = emulator.organizations[0];
     const [from, to] = [daysAgo(60), daysAgo(0)];
@@ -323,7 +323,7 @@ Deno.test("--action, --actor-id and --target split on commas; --actor-name never
 });
 
 Deno.test("comma-split filters: wrong, empty, huge and hostile values", async () => {
-  await withSetup(async ({ url, emulator }) => {
+  await withEmulator(READY, async ({ url, emulator }) => {
     const server = { url };
     const org = emulator.organizations[0];
     const base = ["export", "--org", org, "--from", "7d"];

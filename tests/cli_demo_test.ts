@@ -13,11 +13,12 @@ import {
   csvRows,
   HEADER,
   listDir,
-  withSetup,
+  READY,
+  withEmulatorAndDir,
 } from "./cli_helpers.ts";
 
 Deno.test("a bare invocation runs the demo, the embedded default", async () => {
-  await withSetup(async ({ dir }) => {
+  await withEmulatorAndDir(READY, async ({ dir }) => {
     const bare = await cli([], { cwd: dir });
     assert.equal(bare.code, 0, bare.stderr);
     assert.match(bare.stderr, /No command given: running the demo/);
@@ -34,6 +35,7 @@ Deno.test("demo runs the whole job offline and writes audit-log-demo.csv", async
       cli(["demo", "--json", "--out", "machine.csv"], {
         cwd: dir,
         key: "",
+        // The key of the demo's own in-process emulator.
         secrets: ["sk_test_emulator"],
       }),
     ]);

@@ -14,12 +14,13 @@ import {
   DOWNLOADS,
   HEADER,
   inProcess,
-  KEY,
   listDir,
   literal,
+  READY,
   type Run,
-  withSetup,
+  withEmulatorAndDir,
 } from "./cli_helpers.ts";
+import { TEST_KEY, withEmulator } from "./helpers.ts";
 
 /** A new export of the last 30 days and its bytes, downloaded to `dir/whole.csv` with no fault. */
 async function cleanDownload(
@@ -74,7 +75,7 @@ async function withFifoReader(
 }
 
 Deno.test("download streams the CSV to stdout or saves it with --out and --json", async () => {
-  await withSetup(async ({ url, emulator, dir }) => {
+  await withEmulatorAndDir(READY, async ({ url, emulator, dir }) => {
     const server = { url };
     const id = await createdId(server, emulator.organizations[0], "30d");
 
@@ -112,7 +113,11 @@ Deno.test("download streams the CSV to stdout or saves it with --out and --json"
     );
     assert.equal(result.rows, (await csvRows(out)).length);
     assert.ok(result.rows > 0);
-    assert.deepEqual(await listDir(dir), ["download.csv"], "no temp file left");
+    assert.deepEqual(
+      await listDir(dir),
+      ["download.csv"],
+      "no temp file left",
+    );
 
     const human = await cli(["download", id, "-o", "again.csv"], {
       server,
@@ -129,7 +134,7 @@ Deno.test("download streams the CSV to stdout or saves it with --out and --json"
 });
 
 Deno.test("--out keeps an existing file's permissions, makes new files private, and writes through symlinks", async () => {
-  await withSetup(async ({ url, emulator, dir }) => {
+  await withEmulatorAndDir(READY, async ({ url, emulator, dir }) => {
     const server = { url };
     const id = await createdId(server, emulator.organizations[0], "30d");
     const mode = async (path: string) =>
@@ -145,7 +150,10 @@ Deno.test("--out keeps an existing file's permissions, makes new files private, 
     await Deno.writeTextFile(`${dir}/shared.csv`, "old\n");
     await Deno.chmod(`${dir}/shared.csv`, 0o640);
     assert.equal(
-      (await cli(["download", id, "--out", "shared.csv"], { server, cwd: dir }))
+      (await cli(["download", id, "--out", "shared.csv"], {
+        server,
+        cwd: dir,
+      }))
         .code,
       0,
     );
@@ -162,7 +170,9 @@ Deno.test("--out keeps an existing file's permissions, makes new files private, 
       (await Deno.lstat(`${dir}/link.csv`)).isSymlink,
       "the link stays a link",
     );
-    assert.ok((await Deno.readTextFile(`${dir}/real.csv`)).startsWith(HEADER));
+    assert.ok(
+      (await Deno.readTextFile(`${dir}/real.csv`)).startsWith(HEADER),
+    );
 
     const slash = await cli(["download", id, "--out", "newdir/"], {
       server,
@@ -173,7 +183,7 @@ Deno.test("--out keeps an existing file's permissions, makes new files private, 
 });
 
 Deno.test("a stalled download fails with exit 1 saying it stalled, and leaves no --out file", async () => {
-  await withSetup(async ({ url, emulator, dir }) => {
+  await withEmulatorAndDir(READY, async ({ url, emulator, dir }) => {
     const server = { url };
     const org = emulator.organizations[0];
     const id = await createdId(server, org, "30d");
@@ -192,12 +202,18 @@ Deno.test("a stalled download fails with exit 1 saying it stalled, and leaves no
     const toStdout = await cli(["download", id, ...once], guarded);
     assert.equal(toStdout.code, 1, toStdout.stderr);
     assert.match(toStdout.stderr, stalled);
-    assert.ok(toStdout.stdout.startsWith(HEADER), "what came before the stall");
+    assert.ok(
+      toStdout.stdout.startsWith(HEADER),
+      "what came before the stall",
+    );
 
     const target = `${dir}/audit.csv`;
     const exportArgs = ["export", "--org", org, "--from", "30d"];
     stall();
-    const fresh = await cli([...exportArgs, "--out", target, ...once], guarded);
+    const fresh = await cli(
+      [...exportArgs, "--out", target, ...once],
+      guarded,
+    );
     assert.equal(fresh.code, 1, fresh.stderr);
     assert.match(fresh.stderr, stalled);
     assert.deepEqual(await listDir(dir), [], "no file and no temp file");
@@ -216,7 +232,7 @@ Deno.test("a stalled download fails with exit 1 saying it stalled, and leaves no
 });
 
 Deno.test("a download that stalls once is resumed where it stopped, byte-identical to an unfaulted one", async () => {
-  await withSetup(async ({ url, emulator, dir }) => {
+  await withEmulatorAndDir(READY, async ({ url, emulator, dir }) => {
     const server = { url };
     const { id, expected } = await cleanDownload(server, emulator, dir);
     assert.ok(expected.byteLength > 1_000, "the stall falls inside the file");
@@ -251,7 +267,7 @@ Deno.test("a download that stalls once is resumed where it stopped, byte-identic
 });
 
 Deno.test("--out writes a FIFO or a device in place, as shell redirection does", async () => {
-  await withSetup(async ({ url, emulator, dir }) => {
+  await withEmulatorAndDir(READY, async ({ url, emulator, dir }) => {
     const server = { url };
     const { id, expected } = await cleanDownload(server, emulator, dir);
     const rows = (await csvRows(`${dir}/whole.csv`)).length;
@@ -301,7 +317,11 @@ Deno.test("--out writes a FIFO or a device in place, as shell redirection does",
       [result.file, result.bytes, result.rows, result.export.id],
       [fifo, expected.byteLength, rows, id],
     );
-    assert.deepEqual(await listDir(dir), ["null-link", "pipe"], "no temp file");
+    assert.deepEqual(
+      await listDir(dir),
+      ["null-link", "pipe"],
+      "no temp file",
+    );
 
     // A failed download still closes the FIFO: its reader sees the end.
     emulator.inject({ path: DOWNLOADS, status: 500 });
@@ -321,12 +341,12 @@ Deno.test("--out writes a FIFO or a device in place, as shell redirection does",
 });
 
 Deno.test("--verbose lines go above the progress line on a terminal instead of running into it", async () => {
-  await withSetup(async ({ url, emulator }) => {
+  await withEmulator(READY, async ({ url, emulator }) => {
     const id = await createdId({ url }, emulator.organizations[0], "30d");
     emulator.inject({ path: DOWNLOADS, stallAfter: 500 });
     const run = await inProcess(
       ["download", id, "--verbose", "--timeout", "1s", "--base-url", url],
-      { env: { WORKOS_API_KEY: KEY }, isTTY: true },
+      { env: { WORKOS_API_KEY: TEST_KEY }, isTTY: true },
     );
     assert.equal(run.code, 0, run.stderr);
     // The resume is logged while "Downloading …" is drawn: the line clears
@@ -336,12 +356,12 @@ Deno.test("--verbose lines go above the progress line on a terminal instead of r
       // deno-lint-ignore no-control-regex
       /\r\[http\] GET \S+ attempt 1: 206 in \d+ ms \(request id req_\w+\)\x1b\[K\nDownloading audit_log_export_\w+: \d+ bytes\x1b\[K/,
     );
-    assert.ok(!run.stderr.includes(KEY));
+    assert.ok(!run.stderr.includes(TEST_KEY));
   });
 });
 
 Deno.test("cli download: --base-url wins over a WORKOS_BASE_URL it does not use, also when the saved file is read back", async () => {
-  await withSetup(async ({ url, emulator, dir }) => {
+  await withEmulatorAndDir(READY, async ({ url, emulator, dir }) => {
     const server = { url };
     const id = await createdId(server, emulator.organizations[0], "30d");
     const run = await cli(["download", id, "--out", `${dir}/out.csv`], {

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { exportEvents } from "../mod.ts";
 import { main } from "../cli.ts";
-import { type EmulatorEvent, serveEmulator } from "../testing.ts";
+import type { EmulatorEvent } from "../testing.ts";
 import {
   asExported,
   assertUsage,
@@ -24,16 +24,17 @@ import {
   eventsIn,
   HEADER,
   inProcess,
-  KEY,
   listDir,
   literal,
   ndjsonLines,
+  READY,
   spawn,
-  withSetup,
+  withEmulatorAndDir,
 } from "./cli_helpers.ts";
+import { TEST_KEY, withEmulator } from "./helpers.ts";
 
 Deno.test("export: repeated flags become lists, and the whole job runs in one go", async () => {
-  await withSetup(async ({ url, emulator, dir }) => {
+  await withEmulatorAndDir(READY, async ({ url, emulator, dir }) => {
     const server = { url };
     const org = emulator.organizations[0];
     const out = `${dir}/signins.csv`;
@@ -95,7 +96,7 @@ Deno.test("export: repeated flags become lists, and the whole job runs in one go
 });
 
 Deno.test("--out is atomic: a failed download leaves no file and no temp file; success replaces", async () => {
-  await withSetup(async ({ url, emulator, dir }) => {
+  await withEmulatorAndDir(READY, async ({ url, emulator, dir }) => {
     const server = { url };
     const org = emulator.organizations[2];
     const target = `${dir}/audit.csv`;
@@ -144,7 +145,7 @@ Deno.test("--out is atomic: a failed download leaves no file and no temp file; s
 });
 
 Deno.test("SIGINT during a download removes the temp file and exits 130", async () => {
-  await withSetup(async ({ url, emulator, dir }) => {
+  await withEmulatorAndDir(READY, async ({ url, emulator, dir }) => {
     emulator.inject({ path: DOWNLOADS, dripMs: 400 });
     const child = spawn([
       "export",
@@ -172,7 +173,7 @@ Deno.test("SIGINT during a download removes the temp file and exits 130", async 
 });
 
 Deno.test("main runs in-process with injected IO, redrawing progress on a TTY", async () => {
-  await withSetup(async ({ url, emulator }) => {
+  await withEmulator({ exportDelayMs: 1200 }, async ({ url, emulator }) => {
     let stdout = "";
     let stderr = "";
     const controller = new AbortController();
@@ -185,7 +186,7 @@ Deno.test("main runs in-process with injected IO, redrawing progress on a TTY", 
       },
       stderr: (text: string) => void (stderr += text),
       env: (name: string) =>
-        ({ WORKOS_API_KEY: KEY } as Record<string, string>)[name],
+        ({ WORKOS_API_KEY: TEST_KEY } as Record<string, string>)[name],
       isTTY: true,
       signal: controller.signal,
     };
@@ -206,7 +207,7 @@ Deno.test("main runs in-process with injected IO, redrawing progress on a TTY", 
     );
     assert.ok(stderr.includes("\x1b[K"), "erases the rest of the redrawn line");
     assert.match(stderr, /\rDownloading audit_log_export_\w+: \d+ bytes/);
-    assert.ok(!stdout.includes(KEY) && !stderr.includes(KEY));
+    assert.ok(!stdout.includes(TEST_KEY) && !stderr.includes(TEST_KEY));
 
     stderr = "";
     const missingKey = await main(["get", "x", "--base-url", url], {
@@ -215,11 +216,11 @@ Deno.test("main runs in-process with injected IO, redrawing progress on a TTY", 
     });
     assert.equal(missingKey, 2);
     assert.match(stderr, /WORKOS_API_KEY is not set/);
-  }, 1200);
+  });
 });
 
 Deno.test("--format ndjson writes one AuditLogEvent per line, equal to the emulator's events; csv is the bytes as exported", async () => {
-  await withSetup(async ({ url, emulator, dir }) => {
+  await withEmulatorAndDir(READY, async ({ url, emulator, dir }) => {
     const server = { url };
     const org = emulator.organizations[0];
     const [from, to] = [daysAgo(20), daysAgo(0)];
@@ -235,7 +236,10 @@ Deno.test("--format ndjson writes one AuditLogEvent per line, equal to the emula
     const expected = eventsIn(emulator, org, from, to).map(asExported);
     assert.ok(expected.length > 10, `${expected.length} events`);
     assert.deepEqual(ndjsonLines(ndjson.stdout), expected);
-    assert.match(ndjson.stderr, /Downloading audit_log_export_\w+: \d+ bytes/);
+    assert.match(
+      ndjson.stderr,
+      /Downloading audit_log_export_\w+: \d+ bytes/,
+    );
     assert.ok(csv.stdout.startsWith(HEADER));
     assert.equal(explicitCsv.stdout, csv.stdout, "csv is the default");
     // The lines are the library's own events of that CSV, in file order.
@@ -283,7 +287,11 @@ Deno.test("--format ndjson writes one AuditLogEvent per line, equal to the emula
       ["download", id, "--out", `${dir}/same.csv`, "--json"],
       { server },
     );
-    assert.equal(JSON.parse(asCsv.stdout).rows, result.rows, "same row count");
+    assert.equal(
+      JSON.parse(asCsv.stdout).rows,
+      result.rows,
+      "same row count",
+    );
     assert.deepEqual(await listDir(dir), [
       "again.ndjson",
       "events.ndjson",
@@ -293,7 +301,7 @@ Deno.test("--format ndjson writes one AuditLogEvent per line, equal to the emula
 });
 
 Deno.test("--format ndjson with --out is atomic: a broken or unparsable download leaves the old file", async () => {
-  await withSetup(async ({ url, emulator, dir }) => {
+  await withEmulatorAndDir(READY, async ({ url, emulator, dir }) => {
     const server = { url };
     const target = `${dir}/audit.ndjson`;
     const args = [
@@ -318,7 +326,12 @@ Deno.test("--format ndjson with --out is atomic: a broken or unparsable download
     assert.deepEqual(await listDir(dir), ["audit.ndjson"]);
 
     const garbage = "action,occurred_at\r\nuser.signed_in,last tuesday\r\n";
-    emulator.inject({ path: DOWNLOADS, status: 200, body: garbage, times: 2 });
+    emulator.inject({
+      path: DOWNLOADS,
+      status: 200,
+      body: garbage,
+      times: 2,
+    });
     const unparsable = await cli(args, { server });
     assert.equal(unparsable.code, 1, unparsable.stderr);
     assert.match(
@@ -355,13 +368,11 @@ Deno.test("--format ndjson streams: memory does not grow with the export", async
     context: { location: "203.0.113.7", userAgent: "curl/8.5.0" },
     metadata: { seq: i },
   }));
-  const server = await serveEmulator({
-    apiKey: KEY,
+  await withEmulator({
     exportDelayMs: 0,
     organizations: [org],
     events,
-  });
-  try {
+  }, async (server) => {
     gc!();
     const baseline = Deno.memoryUsage().heapUsed;
     let peak = 0;
@@ -386,7 +397,7 @@ Deno.test("--format ndjson streams: memory does not grow with the export", async
       "--base-url",
       server.url,
     ], {
-      env: { WORKOS_API_KEY: KEY },
+      env: { WORKOS_API_KEY: TEST_KEY },
       stdout: (chunk) => {
         const text = typeof chunk === "string"
           ? chunk
@@ -408,13 +419,11 @@ Deno.test("--format ndjson streams: memory does not grow with the export", async
       peak < 8_000_000,
       `heap grew by ${peak} bytes for ${bytes} bytes of output`,
     );
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("--format: wrong, empty, huge and hostile values exit 2 before any request", async () => {
-  await withSetup(async ({ url, emulator }) => {
+  await withEmulator(READY, async ({ url, emulator }) => {
     const server = { url };
     const range = ["--org", emulator.organizations[0], "--from", "7d"];
     const cases: [string[], RegExp][] = [
@@ -468,7 +477,7 @@ Deno.test("--format: wrong, empty, huge and hostile values exit 2 before any req
 });
 
 Deno.test("an empty period: export writes an empty output, says 0 rows and exits 0; create fails clearly", async () => {
-  await withSetup(async ({ url, emulator, dir }) => {
+  await withEmulatorAndDir(READY, async ({ url, emulator, dir }) => {
     const server = { url };
     const args = [
       "export",
@@ -545,7 +554,7 @@ Deno.test("an empty period: export writes an empty output, says 0 rows and exits
 });
 
 Deno.test("--out refuses read-only files and directories, sockets and bad paths before any request, leaving them as they were", async () => {
-  await withSetup(async ({ url, emulator, dir }) => {
+  await withEmulatorAndDir(READY, async ({ url, emulator, dir }) => {
     const server = { url };
     const org = emulator.organizations[0];
     const exportTo = (out: string) => [
@@ -665,7 +674,7 @@ Deno.test("--out refuses read-only files and directories, sockets and bad paths 
 });
 
 Deno.test("AUDIT_LOG_EXPORT_DEBUG=1 gives the library's line per attempt, without the key; --verbose replaces them", async () => {
-  await withSetup(async ({ url, emulator, dir }) => {
+  await withEmulatorAndDir(READY, async ({ url, emulator, dir }) => {
     const server = { url };
     const env = { AUDIT_LOG_EXPORT_DEBUG: "1" };
     const args = [

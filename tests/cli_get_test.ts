@@ -12,11 +12,13 @@ import {
   DOWNLOADS,
   HEADER,
   literal,
-  withSetup,
+  READY,
+  withEmulatorAndDir,
 } from "./cli_helpers.ts";
+import { withEmulator } from "./helpers.ts";
 
 Deno.test("API failures exit 1 with status and request id", async () => {
-  await withSetup(async ({ url, emulator }) => {
+  await withEmulator(READY, async ({ url, emulator }) => {
     const server = { url };
     const notFound = await cli([
       "create",
@@ -76,13 +78,14 @@ Deno.test("API failures exit 1 with status and request id", async () => {
 });
 
 Deno.test("--verbose prints a line per HTTP attempt, retries included, never the key or a download URL's query", async () => {
-  await withSetup(async ({ url, emulator, dir }) => {
+  await withEmulatorAndDir(READY, async ({ url, emulator, dir }) => {
     const server = { url };
     const org = emulator.organizations[0];
     const origin = literal(url);
     const took = String.raw`in \d+ ms \(request id req_\w+\)`;
     const retry = String.raw`; retry in \d+ ms`;
-    const file = String.raw`/_emulator/downloads/\w+/audit_log_export_\w+\.csv`;
+    const file = String
+      .raw`/_emulator/downloads/\w+/audit_log_export_\w+\.csv`;
 
     emulator.inject({ method: "POST", status: 503 });
     const created = await cli(
@@ -115,7 +118,9 @@ Deno.test("--verbose prints a line per HTTP attempt, retries included, never the
     );
     assert.deepEqual(more, []);
 
-    const waited = await cli(["wait", id, "--verbose", "--quiet"], { server });
+    const waited = await cli(["wait", id, "--verbose", "--quiet"], {
+      server,
+    });
     assert.equal(waited.code, 0, waited.stderr);
     assert.equal(attemptLines(waited).length, 1);
 
@@ -176,10 +181,14 @@ Deno.test("--verbose prints a line per HTTP attempt, retries included, never the
       ],
     );
 
-    const demo = await cli(["demo", "--verbose", "--out", `${dir}/demo.csv`], {
-      key: "",
-      secrets: ["sk_test_emulator"],
-    });
+    const demo = await cli(
+      ["demo", "--verbose", "--out", `${dir}/demo.csv`],
+      {
+        key: "",
+        // The key of the demo's own in-process emulator.
+        secrets: ["sk_test_emulator"],
+      },
+    );
     assert.equal(demo.code, 0, demo.stderr);
     assert.match(
       attemptLines(demo).join("\n"),

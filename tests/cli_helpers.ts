@@ -1,7 +1,7 @@
 /**
  * Running the CLI the way a user does: `cli.ts` as a subprocess (or `main`
- * in-process), against an emulator served by the test, with a test key that
- * every run checks never leaks; and the checks the `tests/cli_*_test.ts`
+ * in-process), against an emulator served by the test, with the test key,
+ * which every run checks never leaks; and the checks the `tests/cli_*_test.ts`
  * files share.
  *
  * @module
@@ -15,8 +15,9 @@ import {
   type Emulator,
   type EmulatorEntity,
   type EmulatorEvent,
-  serveEmulator,
+  type ServeOptions,
 } from "../testing.ts";
+import { type Api, TEST_KEY, withEmulator } from "./helpers.ts";
 
 /** The repository root, with a trailing slash. */
 export const ROOT = new URL("..", import.meta.url).pathname;
@@ -24,8 +25,6 @@ export const ROOT = new URL("..", import.meta.url).pathname;
 export const CLI = `${ROOT}cli.ts`;
 /** The `deno.json` the subprocess runs with. */
 export const CONFIG = `${ROOT}deno.json`;
-/** The API key of every run, which must never appear in its output. */
-export const KEY = "sk_test_cli_secret_0123456789";
 
 /** What a run of the CLI gave: its exit code and output. */
 export interface Run {
@@ -38,7 +37,7 @@ export interface Run {
 export interface RunOptions {
   /** The served emulator to point --base-url at (omit for commands that need none). */
   server?: { url: string };
-  /** WORKOS_API_KEY; `""` to leave it unset. Default {@link KEY}. */
+  /** WORKOS_API_KEY; `""` to leave it unset. Default {@link TEST_KEY}, which must never appear in the output. */
   key?: string;
   /** Working directory. Default the repository root. */
   cwd?: string;
@@ -99,7 +98,7 @@ export function spawn(args: string[], options: RunOptions): Deno.ChildProcess {
     ],
     cwd: options.cwd ?? ROOT,
     env: {
-      WORKOS_API_KEY: options.key ?? KEY,
+      WORKOS_API_KEY: options.key ?? TEST_KEY,
       WORKOS_BASE_URL: "",
       // Set in a developer's shell, it would add lines to every stderr.
       AUDIT_LOG_EXPORT_DEBUG: "",
@@ -119,7 +118,7 @@ export function checked(out: Deno.CommandOutput, options: RunOptions): Run {
     stdout: new TextDecoder().decode(out.stdout),
     stderr: new TextDecoder().decode(out.stderr),
   };
-  for (const secret of [KEY, ...(options.secrets ?? [])]) {
+  for (const secret of [TEST_KEY, ...(options.secrets ?? [])]) {
     assert.ok(!run.stdout.includes(secret), "the API key leaked to stdout");
     assert.ok(!run.stderr.includes(secret), "the API key leaked to stderr");
   }
@@ -131,19 +130,26 @@ export const DOWNLOADS = /^\/_emulator\/downloads\//;
 /** How every export file starts: the fixed columns, then the first target's. */
 export const HEADER = `${CSV_COLUMNS.join(",")},target_id_1,`;
 
-/** A served emulator with the test key and a fresh temp dir, both cleaned up. */
-export async function withSetup(
-  fn: (s: { url: string; emulator: Emulator; dir: string }) => Promise<void>,
-  exportDelayMs = 0,
-): Promise<void> {
-  const server = await serveEmulator({ apiKey: KEY, exportDelayMs });
-  const dir = await Deno.makeTempDir({ prefix: "cli_test_" });
-  try {
-    await fn({ url: server.url, emulator: server.emulator, dir });
-  } finally {
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+/** The emulator of most CLI tests: exports ready at once, so no run waits. */
+export const READY: ServeOptions = { exportDelayMs: 0 };
+
+/**
+ * {@link withEmulator}, and a fresh directory for the run's files (symlinks
+ * resolved, so a path the CLI prints can be compared with it), removed
+ * afterwards.
+ */
+export function withEmulatorAndDir<T>(
+  options: ServeOptions,
+  fn: (s: Api & { dir: string }) => Promise<T>,
+): Promise<T> {
+  return withEmulator(options, async (api) => {
+    const made = await Deno.makeTempDir({ prefix: "cli_test_" });
+    try {
+      return await fn({ ...api, dir: await Deno.realPath(made) });
+    } finally {
+      await Deno.remove(made, { recursive: true });
+    }
+  });
 }
 
 /** The instant `days` days before now, as an ISO string. */

@@ -9,11 +9,17 @@
  */
 
 import assert from "node:assert/strict";
-import { type Emulator, serveEmulator } from "../testing.ts";
 import { openOutput } from "../src/cli/output.ts";
 import { FileError } from "../src/cli/errors.ts";
-import { checked, CLI, CONFIG, KEY, type Run } from "./cli_helpers.ts";
-import { lines } from "./helpers.ts";
+import {
+  checked,
+  CLI,
+  CONFIG,
+  READY,
+  type Run,
+  withEmulatorAndDir,
+} from "./cli_helpers.ts";
+import { type Api, lines, TEST_KEY } from "./helpers.ts";
 
 const DOWNLOADS = /^\/_emulator\/downloads\//;
 const HEADER = "action,";
@@ -29,24 +35,8 @@ const ALLOW = [
 /** What lets a run tell a killed writer's temporary file from a live one's. */
 const CLEANUP = ["--allow-run", "--allow-sys=hostname"];
 
-interface Setup {
-  server: { url: string };
-  emulator: Emulator;
-  /** A fresh directory, symlinks resolved. */
-  dir: string;
-}
-
-async function withSetup(fn: (s: Setup) => Promise<void>): Promise<void> {
-  const server = await serveEmulator({ apiKey: KEY, exportDelayMs: 0 });
-  const made = await Deno.makeTempDir({ prefix: "cli_out_file_" });
-  try {
-    const dir = await Deno.realPath(made);
-    await fn({ server: { url: server.url }, emulator: server.emulator, dir });
-  } finally {
-    await server.close();
-    await Deno.remove(made, { recursive: true });
-  }
-}
+/** What a test here runs against: a served emulator, and a fresh directory. */
+type Setup = Api & { dir: string };
 
 /**
  * Starts `cli.ts` under umask 022, the common default, which turns a file
@@ -73,7 +63,7 @@ function start(
     ],
     cwd: options.cwd,
     env: {
-      WORKOS_API_KEY: KEY,
+      WORKOS_API_KEY: TEST_KEY,
       WORKOS_BASE_URL: "",
       AUDIT_LOG_EXPORT_DEBUG: "",
       NO_COLOR: "1",
@@ -106,7 +96,7 @@ function exportTo(
       out,
       "--json",
     ],
-    { server: s.server, cwd, allow },
+    { server: s, cwd, allow },
   );
 }
 
@@ -128,7 +118,7 @@ async function runsAsRoot(): Promise<boolean> {
 const ROOT = await runsAsRoot();
 
 Deno.test("--out replacing a file keeps its mode and owner under umask 022; a new file is private", async () => {
-  await withSetup(async (s) => {
+  await withEmulatorAndDir(READY, async (s) => {
     const { dir } = s;
     await Deno.writeTextFile(`${dir}/group.csv`, "OLD\n");
     await Deno.chmod(`${dir}/group.csv`, 0o664);
@@ -207,7 +197,7 @@ const LINKED = {
 };
 
 Deno.test("--out writes through a symlink, dangling or not, where shell > writes, and keeps the links", async () => {
-  await withSetup(async (s) => {
+  await withEmulatorAndDir(READY, async (s) => {
     const shell = `${s.dir}/shell`;
     const ours = `${s.dir}/cli`;
     for (const root of [shell, ours]) {
@@ -251,7 +241,7 @@ Deno.test("--out writes through a symlink, dangling or not, where shell > writes
 });
 
 Deno.test("--out refuses a loop of symlinks, or one into a missing directory, before any request", async () => {
-  await withSetup(async (s) => {
+  await withEmulatorAndDir(READY, async (s) => {
     const { dir } = s;
     await Deno.symlink("loop-b", `${dir}/loop-a`);
     await Deno.symlink("loop-a", `${dir}/loop-b`);
@@ -321,7 +311,7 @@ function writerInProgress(path: string) {
 }
 
 Deno.test("a SIGKILLed --out's temporary file is removed by the next successful run, a live writer's is not", async () => {
-  await withSetup(async (s) => {
+  await withEmulatorAndDir(READY, async (s) => {
     const { dir } = s;
     const target = `${dir}/audit.csv`;
     s.emulator.inject({ path: DOWNLOADS, dripMs: 400 });
@@ -329,7 +319,7 @@ Deno.test("a SIGKILLed --out's temporary file is removed by the next successful 
       ["export", "--org", s.emulator.organizations[0], "--from", "30d"].concat(
         ["--out", target],
       ),
-      { server: s.server, cwd: dir, allow: [...ALLOW, ...CLEANUP] },
+      { server: s, cwd: dir, allow: [...ALLOW, ...CLEANUP] },
     );
     let left: string | undefined;
     const deadline = Date.now() + 15_000;

@@ -11,11 +11,13 @@
  */
 
 import assert from "node:assert/strict";
-import { serveEmulator } from "../testing.ts";
-import { cli, type Run } from "./cli_helpers.ts";
+import { cli, type Run, withEmulatorAndDir } from "./cli_helpers.ts";
 import { storedEvent } from "./helpers.ts";
 
-/** A key with characters that JSON and URL encodings change. */
+/**
+ * A key with characters that JSON and URL encodings change, instead of the
+ * test key: each of its spellings must be redacted.
+ */
 const KEY = 'sk_test_cli/+h0stile"~!';
 const SIGNATURE =
   "9c1e4b7a2d5f8036e1b4c7d0a3f6e9b2c5d8a1f4e7b0c3d6a9f2e5b8c1d4a7f0";
@@ -321,14 +323,13 @@ Deno.test("cli secrets: an export that failed with a presigned URL names no sign
 });
 
 Deno.test("cli secrets: against the emulator, no run prints the download URL's query unless asked", async () => {
-  const server = await serveEmulator({
+  await withEmulatorAndDir({
     apiKey: KEY,
     exportDelayMs: 0,
     organizations: [ORG],
     events: [storedEvent(ORG)],
-  });
-  const dir = await Deno.makeTempDir({ prefix: "cli_secrets_" });
-  try {
+  }, async (server) => {
+    const { dir } = server;
     const query = /\?X-Expires=/;
     for (const [flags, env] of LOGGING) {
       const exported = await run(
@@ -373,8 +374,5 @@ Deno.test("cli secrets: against the emulator, no run prints the download URL's q
       assert.match(JSON.parse(shown.stdout).url, query);
       assert.doesNotMatch(shown.stderr, query);
     }
-  } finally {
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -33,12 +33,13 @@ import {
   createdId,
   daysAgo,
   literal,
+  READY,
   type RunOptions,
-  withSetup,
 } from "./cli_helpers.ts";
+import { withEmulator } from "./helpers.ts";
 
 Deno.test("bad usage and invalid input exit 2, name the flag, and send no request", async () => {
-  await withSetup(async ({ url, emulator }) => {
+  await withEmulator(READY, async ({ url, emulator }) => {
     const server = { url };
     const org = emulator.organizations[0];
     const cases: [string[], RegExp, RunOptions?][] = [
@@ -114,7 +115,7 @@ Deno.test("bad usage and invalid input exit 2, name the flag, and send no reques
 });
 
 Deno.test("without --allow-env, the CLI says it cannot read WORKOS_API_KEY, not that it is unset", async () => {
-  await withSetup(async ({ url, emulator }) => {
+  await withEmulator(READY, async ({ url, emulator }) => {
     const server = { url };
     const org = emulator.organizations[0];
     const net = "--allow-net=127.0.0.1,localhost";

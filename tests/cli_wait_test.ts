@@ -13,12 +13,12 @@ import {
   createdId,
   HEADER,
   inProcess,
-  KEY,
-  withSetup,
+  READY,
 } from "./cli_helpers.ts";
+import { TEST_KEY, withEmulator } from "./helpers.ts";
 
 Deno.test("an export that fails or never gets ready exits 1", async () => {
-  await withSetup(async ({ url, emulator }) => {
+  await withEmulator({ exportDelayMs: 60_000 }, async ({ url, emulator }) => {
     const server = { url };
     const id = await createdId(server, emulator.organizations[0], "1d");
     const slow = await cli([
@@ -36,11 +36,11 @@ Deno.test("an export that fails or never gets ready exits 1", async () => {
     const failed = await cli(["wait", id], { server });
     assert.equal(failed.code, 1);
     assert.match(failed.stderr, /ended in state "error"/);
-  }, 60_000);
+  });
 });
 
 Deno.test("wait and download of an export that is already ready print no Waiting line", async () => {
-  await withSetup(async ({ url, emulator }) => {
+  await withEmulator(READY, async ({ url, emulator }) => {
     const server = { url };
     const id = await createdId(server, emulator.organizations[0], "7d");
     const [waited, downloaded] = await Promise.all([
@@ -57,7 +57,7 @@ Deno.test("wait and download of an export that is already ready print no Waiting
 
     // On a terminal neither a line nor a ticking counter starts.
     const tty = await inProcess(["wait", id, "--base-url", url], {
-      env: { WORKOS_API_KEY: KEY },
+      env: { WORKOS_API_KEY: TEST_KEY },
       isTTY: true,
     });
     assert.equal(tty.code, 0, tty.stderr);
@@ -66,7 +66,7 @@ Deno.test("wait and download of an export that is already ready print no Waiting
 });
 
 Deno.test("--max-wait shorter than one poll interval is a usage error naming both", async () => {
-  await withSetup(async ({ url, emulator }) => {
+  await withEmulator(READY, async ({ url, emulator }) => {
     const server = { url };
     const id = "audit_log_export_01GBZK5MP7TD1YCFQHFR22180V";
     const range = ["--org", emulator.organizations[0], "--from", "7d"];

@@ -6,10 +6,11 @@
 
 import assert from "node:assert/strict";
 import { createClient, InternalServerError, ValidationError } from "../mod.ts";
-import { failure, seedCall, withApi } from "./api_helpers.ts";
+import { failure, seedCall, SEEDED } from "./api_helpers.ts";
+import { withEmulator } from "./helpers.ts";
 
 Deno.test("createClient binds the config once and merges per-call options", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     const client = createClient({
       ...config,
       headers: { "x-app": "audit" },

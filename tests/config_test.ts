@@ -7,10 +7,11 @@
 
 import assert from "node:assert/strict";
 import { createClient, createExport, ValidationError } from "../mod.ts";
-import { failure, KEY, seedCall, withApi } from "./api_helpers.ts";
+import { failure, seedCall, SEEDED } from "./api_helpers.ts";
+import { TEST_KEY, withEmulator } from "./helpers.ts";
 
 Deno.test("config: every option is validated before any request", async (t) => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     const options = seedCall(emulator.organizations[0]);
     const expectPath = async (c: Record<string, unknown>, path: string) => {
       const error = await failure(createExport(options, c));
@@ -77,9 +78,9 @@ Deno.test("config: every option is validated before any request", async (t) => {
 });
 
 Deno.test("config: the API key comes from WORKOS_API_KEY when not given", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     const saved = Deno.env.get("WORKOS_API_KEY");
-    Deno.env.set("WORKOS_API_KEY", KEY);
+    Deno.env.set("WORKOS_API_KEY", TEST_KEY);
     try {
       await createExport(seedCall(emulator.organizations[0]), {
         baseUrl: config.baseUrl,
@@ -96,7 +97,7 @@ Deno.test("config: the API key comes from WORKOS_API_KEY when not given", async 
 });
 
 Deno.test("config: headers may be given as a Headers object", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     await createExport(seedCall(emulator.organizations[0]), {
       ...config,
       headers: new Headers({ "X-Trace": "t-1" }) as never,
@@ -106,7 +107,7 @@ Deno.test("config: headers may be given as a Headers object", async () => {
 });
 
 Deno.test("config: only a headers object's own keys are sent, as only they are checked", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     const inherited = Object.create({ "x-inherited": "line1\nline2" });
     inherited["x-own"] = "own";
     const client = createClient(config);
@@ -127,7 +128,7 @@ Deno.test("config: only a headers object's own keys are sent, as only they are c
 });
 
 Deno.test("config: a bad config and bad options are reported together", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     const error = await failure(
       createExport({
         organizationId: "",
@@ -151,7 +152,7 @@ Deno.test("config: a bad config and bad options are reported together", async ()
 });
 
 Deno.test("config: every problem is reported at once, with the options'", async () => {
-  await withApi(async ({ emulator }) => {
+  await withEmulator(SEEDED, async ({ emulator }) => {
     const error = await failure(
       createExport(seedCall(emulator.organizations[0]), {
         apiKey: "",
@@ -170,7 +171,7 @@ Deno.test("config: every problem is reported at once, with the options'", async 
 });
 
 Deno.test("config: header values must be bytes: other characters are a ValidationError, not a retried failure", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     const error = await failure(
       createExport(seedCall(emulator.organizations[0]), {
         ...config,
@@ -189,16 +190,16 @@ Deno.test("config: header values must be bytes: other characters are a Validatio
 });
 
 Deno.test("config: WORKOS_BASE_URL is the default baseUrl, checked by the same rules, and baseUrl wins", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     const saved = Deno.env.get("WORKOS_BASE_URL");
     const options = seedCall(emulator.organizations[0]);
     try {
       Deno.env.set("WORKOS_BASE_URL", `${config.baseUrl}/`);
-      const created = await createExport(options, { apiKey: KEY });
+      const created = await createExport(options, { apiKey: TEST_KEY });
       assert.equal(emulator.requests.length, 1);
       assert.ok(created.id);
       // The client reads it once, when it is made.
-      const client = createClient({ apiKey: KEY });
+      const client = createClient({ apiKey: TEST_KEY });
       await client.getExport(created.id);
       assert.equal(emulator.requests.length, 2);
 
@@ -211,7 +212,9 @@ Deno.test("config: WORKOS_BASE_URL is the default baseUrl, checked by the same r
         ] as const
       ) {
         Deno.env.set("WORKOS_BASE_URL", value);
-        const error = await failure(createExport(options, { apiKey: KEY }));
+        const error = await failure(
+          createExport(options, { apiKey: TEST_KEY }),
+        );
         assert.ok(error instanceof ValidationError, String(error));
         assert.deepEqual(error.issues.map((i) => i.path), ["baseUrl"]);
         assert.match(error.issues[0].message, message);
@@ -224,7 +227,7 @@ Deno.test("config: WORKOS_BASE_URL is the default baseUrl, checked by the same r
       Deno.env.set("WORKOS_BASE_URL", "");
       const unreachable = await failure(
         createExport(options, {
-          apiKey: KEY,
+          apiKey: TEST_KEY,
           maxRetries: 0,
           fetch: () => Promise.reject(new TypeError("offline")),
         }),

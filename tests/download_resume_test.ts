@@ -18,8 +18,8 @@ import {
   exportRows,
   type FetchLike,
 } from "../mod.ts";
-import { createEmulator, sampleEvents, serveEmulator } from "../testing.ts";
-import { DAY } from "./helpers.ts";
+import { createEmulator, sampleEvents } from "../testing.ts";
+import { DAY, withEmulator } from "./helpers.ts";
 
 const DOWNLOADS = /^\/_emulator\/downloads\//;
 
@@ -40,7 +40,7 @@ async function withBigExport(
 ): Promise<void> {
   const now = clock ?? Date.now;
   const organization = "org_big";
-  const server = await serveEmulator({
+  await withEmulator({
     organizations: [organization],
     // About 250 bytes a row.
     events: sampleEvents({
@@ -52,8 +52,7 @@ async function withBigExport(
     exportDelayMs: 0,
     rateLimit: false,
     now,
-  });
-  try {
+  }, async (server) => {
     const config = { apiKey: server.emulator.apiKey, baseUrl: server.url };
     const created = await createExport({
       organizationId: organization,
@@ -68,9 +67,7 @@ async function withBigExport(
       created,
       whole,
     });
-  } finally {
-    await server.close();
-  }
+  });
 }
 
 Deno.test("downloadExport: a download cut at any byte of a 5 MB file resumes to the same bytes", async () => {
@@ -265,15 +262,12 @@ Deno.test("downloadExport: aborting mid-download ends it at once, in-process as 
     }, emulator);
   });
   await t.step("served", async () => {
-    const server = await serveEmulator(options);
-    try {
+    await withEmulator(options, async (server) => {
       await run(
         { apiKey: server.emulator.apiKey, baseUrl: server.url },
         server.emulator,
       );
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
 

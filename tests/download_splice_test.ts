@@ -11,7 +11,8 @@
 
 import assert from "node:assert/strict";
 import { ApiError, ConnectionError, downloadExport } from "../mod.ts";
-import { cli, KEY } from "./cli_helpers.ts";
+import { cli } from "./cli_helpers.ts";
+import { TEST_KEY } from "./helpers.ts";
 
 const encoder = new TextEncoder();
 
@@ -358,14 +359,14 @@ const names = async (dir: string) =>
   (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name);
 
 /** A one-route API: `GET /audit_logs/exports/<id>` answers a ready export on `fileUrl`. */
-async function withApi<T>(
+async function withOneRouteApi<T>(
   fileUrl: string,
   fn: (api: { url: string }) => Promise<T>,
 ): Promise<T> {
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     (request) => {
-      if (request.headers.get("authorization") !== `Bearer ${KEY}`) {
+      if (request.headers.get("authorization") !== `Bearer ${TEST_KEY}`) {
         return Response.json({ message: "Unauthorized" }, { status: 401 });
       }
       return Response.json({
@@ -396,7 +397,7 @@ Deno.test("CLI: a file that changed mid-download is downloaded again from byte 0
           V2,
         ),
       (url, received) =>
-        withApi(url, async (api) => {
+        withOneRouteApi(url, async (api) => {
           const out = `${dir}/x.csv`;
           const run = await cli(
             ["download", "audit_log_export_01HOSTILE", "--out", out],
@@ -435,7 +436,7 @@ Deno.test("CLI: a file that keeps changing fails with exit 1 and keeps what --ou
             etag: `"other${n}"`,
           }, V2),
       (url) =>
-        withApi(url, async (api) => {
+        withOneRouteApi(url, async (api) => {
           const run = await cli(
             ["download", "audit_log_export_01HOSTILE", "--out", out],
             { server: api, secrets: ["s3cr3t"] },
@@ -463,7 +464,7 @@ Deno.test("CLI: a splice that would parse is refused on stdout too, with exit 1"
         etag: '"v2"',
       }, V2.subarray(CUT)),
     (url) =>
-      withApi(url, async (api) => {
+      withOneRouteApi(url, async (api) => {
         const run = await cli(
           ["download", "audit_log_export_01HOSTILE"],
           { server: api, secrets: ["s3cr3t"] },

@@ -20,7 +20,7 @@ import {
   ValidationError,
 } from "../mod.ts";
 import { csvHeader, type Emulator, type EmulatorEvent } from "../testing.ts";
-import { clock, DAY, daysAgo, withServer } from "./helpers.ts";
+import { clock, DAY, daysAgo, withEmulator } from "./helpers.ts";
 
 const ORG = "org_download";
 
@@ -61,7 +61,7 @@ async function withOneExport(
     created: AuditLogExport;
   }) => Promise<void>,
 ): Promise<void> {
-  await withServer({
+  await withEmulator({
     events: [event(1)],
     organizations: [ORG],
     exportDelayMs: 0,
@@ -77,7 +77,7 @@ async function withOneExport(
 
 Deno.test("downloadExport waits for a pending export and fetches the file without Authorization", async () => {
   const events = Array.from({ length: 25 }, (_, i) => event(i));
-  await withServer(
+  await withEmulator(
     { events, organizations: [ORG], exportDelayMs: 200 },
     async ({ url, emulator }) => {
       const config = {
@@ -119,7 +119,7 @@ Deno.test("downloadExport waits for a pending export and fetches the file withou
 
 Deno.test("downloadExport: an expired download URL is refreshed once by re-reading the export", async () => {
   const time = clock(Date.now());
-  await withServer({
+  await withEmulator({
     events: [event(1)],
     organizations: [ORG],
     exportDelayMs: 0,
@@ -160,7 +160,7 @@ Deno.test("downloadExport: an expired download URL is refreshed once by re-readi
 });
 
 Deno.test("downloadExport: network failures before the first byte are retried", async () => {
-  await withServer({
+  await withEmulator({
     events: [event(1), event(2)],
     organizations: [ORG],
     exportDelayMs: 0,
@@ -180,7 +180,7 @@ Deno.test("downloadExport: network failures before the first byte are retried", 
 
 Deno.test("exportRows reads a stream, a Response, an export and an id alike", async () => {
   const events = Array.from({ length: 7 }, (_, i) => event(i));
-  await withServer(
+  await withEmulator(
     { events, organizations: [ORG], exportDelayMs: 0 },
     async ({ url, emulator }) => {
       const client = createClient({ apiKey: emulator.apiKey, baseUrl: url });
@@ -231,7 +231,7 @@ Deno.test("exportRows: export options as a source: create, wait, download and pa
       context: { location: "203.0.113.9", userAgent: `agent ${i}` },
       metadata: { n: i, mfa: i % 2 === 0, plan: "pro" },
     }));
-  await withServer(
+  await withEmulator(
     { events, organizations: [ORG], exportDelayMs: 150 },
     async ({ url, emulator }) => {
       const config = {
@@ -365,7 +365,7 @@ Deno.test("exportRows: export options as a source: create, wait, download and pa
 
 Deno.test("exportRows: leaving the loop early cancels the download", async () => {
   const events = Array.from({ length: 5_000 }, (_, i) => event(i));
-  await withServer(
+  await withEmulator(
     { events, organizations: [ORG], exportDelayMs: 0 },
     async ({ url, emulator }) => {
       let cancelled = false;
@@ -431,7 +431,7 @@ Deno.test("exportRows: any event text round-trips through the emulator's CSV, ex
     rawText,
     fc.constantFrom('"', ",", "\r\n", "\n", "\r", '""', "=1+1", "\ufeff"),
   );
-  await withServer(
+  await withEmulator(
     { events: [], organizations: [ORG], exportDelayMs: 0 },
     async ({ url, emulator }) => {
       const config = { apiKey: emulator.apiKey, baseUrl: url };
@@ -545,7 +545,7 @@ Deno.test("downloadExport: a download that times out names no presigned query; a
 });
 
 Deno.test("downloadExport: a finished download leaves nothing attached to the caller's signal", async () => {
-  await withServer({
+  await withEmulator({
     events: [event(1), event(2)],
     organizations: [ORG],
     exportDelayMs: 0,
@@ -634,6 +634,7 @@ Deno.test("exportRows is lazy: nothing is sent before the first row is asked for
 });
 
 Deno.test("exportRows: a source that fails to open rejects once, then the rows are done", async () => {
+  // The key is never sent: the empty source fails first.
   const rows = exportRows("", { apiKey: "sk_test" })[Symbol.asyncIterator]();
   await assert.rejects(rows.next(), ValidationError);
   assert.deepEqual(await rows.next(), { done: true, value: undefined });
@@ -641,7 +642,7 @@ Deno.test("exportRows: a source that fails to open rejects once, then the rows a
 });
 
 Deno.test("downloadExport: a presigned query never reaches a ConnectionError, its message or its cause", async () => {
-  await withServer({
+  await withEmulator({
     events: [event(1)],
     organizations: [ORG],
     exportDelayMs: 0,

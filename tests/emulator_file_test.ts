@@ -13,7 +13,7 @@ import {
   type Emulator,
   type EmulatorEvent,
 } from "../testing.ts";
-import { clock, DAY, withServer } from "./helpers.ts";
+import { clock, DAY, withEmulator } from "./helpers.ts";
 
 const ORG = "org_files";
 
@@ -348,7 +348,7 @@ Deno.test("emulator file: a file replaced while pending is dated when it turns r
 
 Deno.test("emulator file: over loopback a 206 and a 416 say their lengths on the wire", async () => {
   const time = clock(Date.now());
-  await withServer({
+  await withEmulator({
     organizations: [ORG],
     events: events(40, time.now()),
     exportDelayMs: 0,

@@ -151,6 +151,8 @@ Deno.test("emulator options: serveEmulator checks its own options and the emulat
     },
   );
   // Its own options are not passed on to the emulator, which would refuse them.
+  // Served directly: withEmulator would give it the test key, and the
+  // default key is what this checks.
   const server = await serveEmulator({
     port: 0,
     hostname: "127.0.0.1",

@@ -11,7 +11,7 @@ import {
 } from "../testing.ts";
 import type { FilterOption } from "../src/filters.ts";
 import { monthsBefore } from "../src/retention.ts";
-import { call, clock, DAY, daysAgo, withServer } from "./helpers.ts";
+import { call, clock, DAY, daysAgo, withEmulator } from "./helpers.ts";
 
 const ORG = "org_test";
 
@@ -96,7 +96,7 @@ Deno.test("emulator: rejects invalid options with a TypeError", () => {
 });
 
 Deno.test("emulator: authentication, request ids and content types", async () => {
-  await withServer({}, async ({ url, emulator }) => {
+  await withEmulator({}, async ({ url, emulator }) => {
     for (
       const authorization of [
         undefined,
@@ -135,7 +135,7 @@ Deno.test("emulator: authentication, request ids and content types", async () =>
 
 Deno.test("emulator: an export is pending, then ready with a URL that expires after 10 minutes", async () => {
   const time = clock();
-  await withServer(
+  await withEmulator(
     { now: time.now, exportDelayMs: 5_000 },
     async ({ url, emulator }) => {
       const created = await call(url, emulator, "POST", "/audit_logs/exports", {
@@ -194,7 +194,7 @@ Deno.test("emulator: an export is pending, then ready with a URL that expires af
 
 Deno.test("emulator: with exportExpiryMs a ready export turns expired, with url null, and its URLs stop working", async () => {
   const time = clock();
-  await withServer(
+  await withEmulator(
     { now: time.now, exportDelayMs: 1_000, exportExpiryMs: 60_000 },
     async ({ url, emulator }) => {
       const created = await call(url, emulator, "POST", "/audit_logs/exports", {
@@ -243,7 +243,7 @@ Deno.test("emulator: with exportExpiryMs a ready export turns expired, with url 
 
 Deno.test("emulator: by default exports never expire; a forced expired reads as a timed-out one", async () => {
   const time = clock();
-  await withServer(
+  await withEmulator(
     { now: time.now, exportDelayMs: 0 },
     async ({ url, emulator }) => {
       const created = await call(url, emulator, "POST", "/audit_logs/exports", {
@@ -269,7 +269,7 @@ Deno.test("emulator: by default exports never expire; a forced expired reads as 
 });
 
 Deno.test("emulator: setExportState drives the failure states", async () => {
-  await withServer({ exportDelayMs: 0 }, async ({ url, emulator }) => {
+  await withEmulator({ exportDelayMs: 0 }, async ({ url, emulator }) => {
     const created = await call(url, emulator, "POST", "/audit_logs/exports", {
       organization_id: emulator.organizations[0],
       range_start: daysAgo(1),
@@ -289,7 +289,7 @@ Deno.test("emulator: setExportState drives the failure states", async () => {
 });
 
 Deno.test("emulator: export validation answers with the spec's error bodies", async (t) => {
-  await withServer({}, async ({ url, emulator }) => {
+  await withEmulator({}, async ({ url, emulator }) => {
     const org = emulator.organizations[0];
     const range = { range_start: daysAgo(10), range_end: daysAgo(1) };
     const post = (body: unknown, headers?: Record<string, string>) =>
@@ -425,7 +425,7 @@ Deno.test("emulator: every filter is applied and the range is inclusive at both 
     event({ id: "e5", occurredAt: at(6), organizationId: "org_other" }),
     event({ id: "e6", occurredAt: at(50), action: "a.one" }),
   ];
-  await withServer({
+  await withEmulator({
     events,
     organizations: [ORG, "org_other"],
     exportDelayMs: 0,
@@ -502,7 +502,7 @@ Deno.test("emulator: the CSV holds exactly the stored events, hostile text inclu
       version: 2,
     })
   );
-  await withServer(
+  await withEmulator(
     { events, organizations: [ORG], exportDelayMs: 0 },
     async ({ url, emulator }) => {
       const rows = await exportRows(url, emulator, {
@@ -549,7 +549,7 @@ Deno.test("emulator: an export that matches no event is refused with 400 No audi
   });
   const at = Date.parse(signIn.occurredAt);
   const iso = (ms: number) => new Date(ms).toISOString();
-  await withServer({
+  await withEmulator({
     events: [signIn, edit],
     organizations: [ORG, "org_quiet"],
     exportDelayMs: 0,
@@ -765,7 +765,7 @@ Deno.test("emulator: the CSV has the columns of real exports, one group per targ
     return row;
   };
 
-  await withServer(
+  await withEmulator(
     { events, organizations: [ORG], exportDelayMs: 0 },
     async ({ url, emulator }) => {
       /** The header and the records of an export, read by csv-parse. */
@@ -917,7 +917,7 @@ Deno.test("emulator: the CSV has the columns of real exports, one group per targ
 });
 
 Deno.test("emulator: events are validated, stored and exported", async (t) => {
-  await withServer(
+  await withEmulator(
     { events: [], organizations: [ORG], exportDelayMs: 0 },
     async ({ url, emulator }) => {
       const wire = {
@@ -1057,7 +1057,7 @@ Deno.test("emulator: events are validated, stored and exported", async (t) => {
 });
 
 Deno.test("emulator: by default an Idempotency-Key does not deduplicate exports, as the real API", async () => {
-  await withServer({ exportDelayMs: 0 }, async ({ url, emulator }) => {
+  await withEmulator({ exportDelayMs: 0 }, async ({ url, emulator }) => {
     const body = {
       organization_id: emulator.organizations[0],
       range_start: daysAgo(3),
@@ -1122,7 +1122,7 @@ Deno.test("emulator: by default an Idempotency-Key does not deduplicate exports,
 
 Deno.test("emulator: with deduplicateExports, idempotency keys on exports hold for 24 hours", async () => {
   const time = clock(Date.now());
-  await withServer(
+  await withEmulator(
     { now: time.now, exportDelayMs: 0, deduplicateExports: true },
     async ({ url, emulator }) => {
       const body = {
@@ -1147,7 +1147,7 @@ Deno.test("emulator: with deduplicateExports, idempotency keys on exports hold f
 
 Deno.test("emulator: the rate limit answers 429 with Retry-After, then recovers", async () => {
   const time = clock();
-  await withServer(
+  await withEmulator(
     { now: time.now, rateLimit: { limit: 3, windowMs: 10_000 } },
     async ({ url, emulator }) => {
       for (let i = 0; i < 3; i++) {
@@ -1182,7 +1182,7 @@ Deno.test("emulator: the rate limit answers 429 with Retry-After, then recovers"
 });
 
 Deno.test("emulator: injected faults", async (t) => {
-  await withServer({ exportDelayMs: 0 }, async ({ url, emulator }) => {
+  await withEmulator({ exportDelayMs: 0 }, async ({ url, emulator }) => {
     const get = () => call(url, emulator, "GET", "/audit_logs/exports/x");
 
     await t.step(
@@ -1332,7 +1332,7 @@ Deno.test("emulator: works in-process as a fetch, with no server", async () => {
 });
 
 Deno.test("emulator: with deduplicateExports, concurrent requests with one Idempotency-Key create one export", async () => {
-  await withServer(
+  await withEmulator(
     { exportDelayMs: 0, deduplicateExports: true },
     async ({ url, emulator }) => {
       const body = {
@@ -1370,7 +1370,7 @@ Deno.test("emulator: the retention window counts calendar months, clamped at mon
     new Date(monthsBefore(Date.UTC(2026, 0, 15), 3)).toISOString(),
     "2025-10-15T00:00:00.000Z",
   );
-  await withServer({ now: () => now }, async ({ url, emulator }) => {
+  await withEmulator({ now: () => now }, async ({ url, emulator }) => {
     const post = (start: string) =>
       call(url, emulator, "POST", "/audit_logs/exports", {
         organization_id: emulator.organizations[0],
@@ -1416,7 +1416,7 @@ async function raw(url: string, bytes: string): Promise<string> {
 }
 
 Deno.test("emulator: malformed requests are answered, and the server lives on", async () => {
-  await withServer({ maxBodyBytes: 1_024 }, async ({ url, emulator }) => {
+  await withEmulator({ maxBodyBytes: 1_024 }, async ({ url, emulator }) => {
     assert.match(
       await raw(
         url,
@@ -1455,7 +1455,7 @@ Deno.test("emulator: malformed requests are answered, and the server lives on", 
 });
 
 Deno.test("emulator: HEAD reads an export's status without a body; fault patterns may carry flags", async () => {
-  await withServer({ exportDelayMs: 0 }, async ({ url, emulator }) => {
+  await withEmulator({ exportDelayMs: 0 }, async ({ url, emulator }) => {
     const created = await call(url, emulator, "POST", "/audit_logs/exports", {
       organization_id: emulator.organizations[0],
       range_start: daysAgo(2),
@@ -1480,7 +1480,7 @@ Deno.test("emulator: HEAD reads an export's status without a body; fault pattern
 });
 
 Deno.test("serveEmulator: accepts a request target in absolute form, as a proxy sends it", async () => {
-  await withServer({}, async ({ url, emulator }) => {
+  await withEmulator({}, async ({ url, emulator }) => {
     const { port } = new URL(url);
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: +port });
     const request = [
@@ -1572,7 +1572,7 @@ Deno.test("emulator: every filter of the client's table selects events, under ev
     actorNames: event.actor.name,
     targets: event.targets[0].type,
   };
-  await withServer(
+  await withEmulator(
     { organizations: [org], events: [event], exportDelayMs: 0 },
     async ({ url, emulator }) => {
       const config = { apiKey: emulator.apiKey, baseUrl: url, maxRetries: 0 };

@@ -19,8 +19,7 @@ import {
   NoEventsError,
   ValidationError,
 } from "../mod.ts";
-import { serveEmulator } from "../testing.ts";
-import { DAY } from "./helpers.ts";
+import { DAY, withEmulator } from "./helpers.ts";
 
 const encoder = new TextEncoder();
 
@@ -441,21 +440,20 @@ function expected(wire: Wire, occurredAt: string): AuditLogEvent {
 
 Deno.test("exportEvents gives back every event the API accepted, through a real export", async () => {
   const organizationId = "org_round_trip";
-  const server = await serveEmulator({
+  await withEmulator({
     organizations: [organizationId],
     events: [],
     exportDelayMs: 0,
     rateLimit: false,
-  });
-  const workos = createClient({
-    apiKey: server.emulator.apiKey,
-    baseUrl: server.url,
-    maxRetries: 0,
-  });
-  // Each run writes into a minute of its own, so runs never see each other.
-  const first = Date.now() - 80 * DAY;
-  let run = 0;
-  try {
+  }, async (server) => {
+    const workos = createClient({
+      apiKey: server.emulator.apiKey,
+      baseUrl: server.url,
+      maxRetries: 0,
+    });
+    // Each run writes into a minute of its own, so runs never see each other.
+    const first = Date.now() - 80 * DAY;
+    let run = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.array(wireEvent, { minLength: 1, maxLength: 3 }),
@@ -491,14 +489,11 @@ Deno.test("exportEvents gives back every event the API accepted, through a real 
       ),
       { numRuns: 1_000 },
     );
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("exportEvents of an empty period yields nothing; createExport says NoEventsError", async () => {
-  const server = await serveEmulator({ exportDelayMs: 0, rateLimit: false });
-  try {
+  await withEmulator({ exportDelayMs: 0, rateLimit: false }, async (server) => {
     const config = { apiKey: server.emulator.apiKey, baseUrl: server.url };
     const quiet = {
       organizationId: server.emulator.organizations[0],
@@ -513,14 +508,11 @@ Deno.test("exportEvents of an empty period yields nothing; createExport says NoE
     // One refused create call, and nothing waited for or downloaded.
     assert.equal(created.length, 1);
     assert.equal(server.emulator.requests.length, 1);
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("createExport: NoEventsError is a BadRequestError recognised by its message only", async () => {
-  const server = await serveEmulator({ exportDelayMs: 0, rateLimit: false });
-  try {
+  await withEmulator({ exportDelayMs: 0, rateLimit: false }, async (server) => {
     const config = {
       apiKey: server.emulator.apiKey,
       baseUrl: server.url,
@@ -557,9 +549,7 @@ Deno.test("createExport: NoEventsError is a BadRequestError recognised by its me
         assert.equal(error.code, undefined);
       }
     }
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("exportEvents reads toISOString's form exactly as the same instant written +00:00", async () => {

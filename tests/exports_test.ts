@@ -24,11 +24,11 @@ import {
   waitForExport,
 } from "../mod.ts";
 import { DOWNLOAD_PREFIX, SAMPLE_ORGANIZATIONS } from "../testing.ts";
-import { failure, seedCall, withApi } from "./api_helpers.ts";
-import { clock, DAY, daysAgo, storedEvent } from "./helpers.ts";
+import { failure, seedCall, SEEDED } from "./api_helpers.ts";
+import { clock, DAY, daysAgo, storedEvent, withEmulator } from "./helpers.ts";
 
 Deno.test("createExport sends exactly the documented body and headers", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     const options = seedCall(emulator.organizations[0]);
     const created = await createExport(options, {
       ...config,
@@ -88,7 +88,7 @@ Deno.test("createExport: every spelling maps to the wire names; empty lists are 
     }),
     storedEvent(org, { occurredAt: inRange, action: "'; DROP TABLE x; --" }),
   ];
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator({ ...SEEDED, events }, async ({ emulator, config }) => {
     const base = {
       organizationId: emulator.organizations[0],
       ...spellingRange,
@@ -120,11 +120,11 @@ Deno.test("createExport: every spelling maps to the wire names; empty lists are 
       });
     }
     assert.equal(emulator.listExports().length, cases.length);
-  }, { events });
+  });
 });
 
 Deno.test("createExport: bad input is one ValidationError listing every problem, and sends nothing", async (t) => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     const good = {
       organizationId: "org_1",
       rangeStart: "2026-10-01T00:00:00Z",
@@ -255,7 +255,7 @@ Deno.test("createExport: bad input is one ValidationError listing every problem,
 });
 
 Deno.test("createExport: an empty period is a NoEventsError: a final 400 with no code, and no export", async (t) => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     const org = emulator.organizations[0];
     const expectNoEvents = async (options: CreateExportOptions) => {
       const before = emulator.requests.length;
@@ -328,7 +328,7 @@ Deno.test("createExport: an empty period is a NoEventsError: a final 400 with no
 });
 
 Deno.test("createExport: a 2xx whose body is not an export is an InvalidResponseError, never retried", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     const org = emulator.organizations[0];
     const bodies: unknown[] = [
       "not json",
@@ -364,7 +364,7 @@ Deno.test("createExport: a 2xx whose body is not an export is an InvalidResponse
 });
 
 Deno.test("getExport: responses pass unknown states through and cannot pollute prototypes", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     emulator.inject({
       status: 200,
       body:
@@ -384,7 +384,7 @@ Deno.test("getExport: responses pass unknown states through and cannot pollute p
 });
 
 Deno.test("getExport encodes the id so it can never change the path", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     for (
       const id of ["a/../b", "x?y=1", "x#frag", "%2e%2e", "..a", "sp ace", "ü"]
     ) {
@@ -409,61 +409,72 @@ Deno.test("getExport encodes the id so it can never change the path", async () =
 });
 
 Deno.test("waitForExport polls from pending to ready, reporting progress", async () => {
-  await withApi(async ({ emulator, config }) => {
-    const created = await createExport(
-      seedCall(emulator.organizations[0]),
-      config,
-    );
-    assert.equal(created.state, "pending");
-    const seen: string[] = [];
-    const ready = await waitForExport(created, {
-      ...config,
-      pollInterval: 50,
-      onPoll: (e) => seen.push(e.state),
-    });
-    assert.equal(ready.state, "ready");
-    assert.match(
-      ready.url!,
-      /^http:\/\/127\.0\.0\.1:\d+\/_emulator\/downloads\//,
-    );
-    assert.equal(seen.at(-1), "ready");
-    assert.ok(
-      seen.length >= 2 && seen.slice(0, -1).every((s) => s === "pending"),
-      String(seen),
-    );
-    const before = emulator.requests.length;
-    assert.equal(await waitForExport(ready, config), ready);
-    assert.equal(
-      emulator.requests.length,
-      before,
-      "a ready export needs no request",
-    );
-    const byId = await waitForExport(created.id, config);
-    assert.equal(byId.state, "ready");
-  }, { exportDelayMs: 300 });
-});
-
-Deno.test("waitForExport fails with ExportFailedError on error or expired", async () => {
-  for (const state of ["error", "expired"]) {
-    await withApi(async ({ emulator, config }) => {
+  await withEmulator(
+    { ...SEEDED, exportDelayMs: 300 },
+    async ({ emulator, config }) => {
       const created = await createExport(
         seedCall(emulator.organizations[0]),
         config,
       );
-      setTimeout(() => emulator.setExportState(created.id, state), 100);
-      const error = await failure(
-        waitForExport(created, { ...config, pollInterval: 30 }),
+      assert.equal(created.state, "pending");
+      const seen: string[] = [];
+      const ready = await waitForExport(created, {
+        ...config,
+        pollInterval: 50,
+        onPoll: (e) => seen.push(e.state),
+      });
+      assert.equal(ready.state, "ready");
+      assert.match(
+        ready.url!,
+        /^http:\/\/127\.0\.0\.1:\d+\/_emulator\/downloads\//,
       );
-      assert.ok(error instanceof ExportFailedError);
-      assert.equal(error.export.id, created.id);
-      assert.equal(error.export.state, state);
-    }, { exportDelayMs: 60_000 });
+      assert.equal(seen.at(-1), "ready");
+      assert.ok(
+        seen.length >= 2 && seen.slice(0, -1).every((s) => s === "pending"),
+        String(seen),
+      );
+      const before = emulator.requests.length;
+      assert.equal(await waitForExport(ready, config), ready);
+      assert.equal(
+        emulator.requests.length,
+        before,
+        "a ready export needs no request",
+      );
+      const byId = await waitForExport(created.id, config);
+      assert.equal(byId.state, "ready");
+    },
+  );
+});
+
+Deno.test("waitForExport fails with ExportFailedError on error or expired", async () => {
+  for (const state of ["error", "expired"]) {
+    await withEmulator(
+      { ...SEEDED, exportDelayMs: 60_000 },
+      async ({ emulator, config }) => {
+        const created = await createExport(
+          seedCall(emulator.organizations[0]),
+          config,
+        );
+        setTimeout(() => emulator.setExportState(created.id, state), 100);
+        const error = await failure(
+          waitForExport(created, { ...config, pollInterval: 30 }),
+        );
+        assert.ok(error instanceof ExportFailedError);
+        assert.equal(error.export.id, created.id);
+        assert.equal(error.export.state, state);
+      },
+    );
   }
 });
 
 Deno.test("an export that expires is an ExportFailedError with the export, from waitForExport, downloadExport and exportRows", async () => {
   const time = clock(Date.now());
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator({
+    ...SEEDED,
+    now: time.now,
+    exportDelayMs: 1_000,
+    exportExpiryMs: 60_000,
+  }, async ({ emulator, config }) => {
     const created = await createExport(
       seedCall(emulator.organizations[0]),
       config,
@@ -502,53 +513,59 @@ Deno.test("an export that expires is an ExportFailedError with the export, from 
     assert.equal(downloads(), before + 1, "the stale URL was tried once");
     expectExpired(await failure(downloadExport(created.id, config)));
     expectExpired(await failure(Array.fromAsync(exportRows(ready, config))));
-  }, { now: time.now, exportDelayMs: 1_000, exportExpiryMs: 60_000 });
+  });
 });
 
 Deno.test("waitForExport gives up with a TimeoutError after maxWait, and stops on abort", async () => {
-  await withApi(async ({ emulator, config }) => {
-    const created = await createExport(
-      seedCall(emulator.organizations[0]),
-      config,
-    );
-    const error = await failure(
-      waitForExport(created, { ...config, pollInterval: 20, maxWait: 150 }),
-    );
-    assert.ok(error instanceof TimeoutError);
-    assert.equal(error.timeout, 150);
-    const reason = new Error("stop");
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(reason), 80);
-    assert.equal(
-      await failure(
-        waitForExport(created.id, {
-          ...config,
-          pollInterval: 20,
-          signal: controller.signal,
-        }),
-      ),
-      reason,
-    );
-    const wrong = await failure(
-      waitForExport({ state: "ready" } as never, config),
-    );
-    assert.ok(wrong instanceof ValidationError);
-  }, { exportDelayMs: 600_000 });
+  await withEmulator(
+    { ...SEEDED, exportDelayMs: 600_000 },
+    async ({ emulator, config }) => {
+      const created = await createExport(
+        seedCall(emulator.organizations[0]),
+        config,
+      );
+      const error = await failure(
+        waitForExport(created, { ...config, pollInterval: 20, maxWait: 150 }),
+      );
+      assert.ok(error instanceof TimeoutError);
+      assert.equal(error.timeout, 150);
+      const reason = new Error("stop");
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(reason), 80);
+      assert.equal(
+        await failure(
+          waitForExport(created.id, {
+            ...config,
+            pollInterval: 20,
+            signal: controller.signal,
+          }),
+        ),
+        reason,
+      );
+      const wrong = await failure(
+        waitForExport({ state: "ready" } as never, config),
+      );
+      assert.ok(wrong instanceof ValidationError);
+    },
+  );
 });
 
 Deno.test("waitForExport polls once more just before maxWait instead of sleeping past it", async () => {
-  await withApi(async ({ emulator, config }) => {
-    const created = await createExport(
-      seedCall(emulator.organizations[0]),
-      config,
-    );
-    // Polls at 4 s (pending), then just before maxWait (6 s): ready since 5.5 s.
-    const ready = await waitForExport(created, {
-      ...config,
-      pollInterval: 4_000,
-      maxPollInterval: 4_000,
-      maxWait: 6_000,
-    });
-    assert.equal(ready.state, "ready");
-  }, { exportDelayMs: 5_500 });
+  await withEmulator(
+    { ...SEEDED, exportDelayMs: 5_500 },
+    async ({ emulator, config }) => {
+      const created = await createExport(
+        seedCall(emulator.organizations[0]),
+        config,
+      );
+      // Polls at 4 s (pending), then just before maxWait (6 s): ready since 5.5 s.
+      const ready = await waitForExport(created, {
+        ...config,
+        pollInterval: 4_000,
+        maxPollInterval: 4_000,
+        maxWait: 6_000,
+      });
+      assert.equal(ready.state, "ready");
+    },
+  );
 });

@@ -16,8 +16,9 @@ import {
   ValidationError,
 } from "../mod.ts";
 import { saveExport } from "../fs.ts";
-import { DOWNLOAD_PREFIX, type Emulator, serveEmulator } from "../testing.ts";
+import { DOWNLOAD_PREFIX, type Emulator } from "../testing.ts";
 import { seedCall, seedEvents } from "./api_helpers.ts";
+import { withEmulatorAndDir } from "./cli_helpers.ts";
 
 const DOWNLOADS = new RegExp(`^${DOWNLOAD_PREFIX}`);
 
@@ -31,29 +32,23 @@ async function withExport(
     dir: string;
   }) => Promise<void>,
 ): Promise<void> {
-  const server = await serveEmulator({
+  await withEmulatorAndDir({
     events: [
       ...seedEvents,
       ...seedEvents.map((e, i) => ({ ...e, action: `more.events_${i}` })),
     ],
     exportDelayMs: 0,
     rateLimit: false,
-  });
-  const dir = await Deno.makeTempDir({ prefix: "fs_save_" });
-  try {
-    const config = { apiKey: server.emulator.apiKey, baseUrl: server.url };
-    const org = server.emulator.organizations[0];
+  }, async ({ emulator, config, dir }) => {
+    const org = emulator.organizations[0];
     const created = await createExport(
       { ...seedCall(org), actions: undefined, actor_ids: undefined },
       config,
     );
     const ready = await getExport(created.id, config);
     const whole = new Uint8Array(await (await fetch(ready.url!)).arrayBuffer());
-    await fn({ emulator: server.emulator, config, id: created.id, whole, dir });
-  } finally {
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+    await fn({ emulator, config, id: created.id, whole, dir });
+  });
 }
 
 const names = async (dir: string) =>

@@ -1,5 +1,6 @@
 /**
- * Test helpers: a served emulator per test, and raw API calls against it.
+ * Test helpers: the one way to serve an emulator in a test, with the one
+ * test key, and raw API calls against it.
  *
  * @module
  */
@@ -37,14 +38,39 @@ export function storedEvent(
   };
 }
 
-/** Runs `fn` with an emulator served on loopback, closing it afterwards. */
-export async function withServer<T>(
+/**
+ * The API key of every emulator a test serves. It is shaped like a real
+ * secret, so a test that finds it nowhere in an error or an output proves
+ * the redaction, not a lucky miss.
+ */
+export const TEST_KEY = "sk_test_SECRET_d41d8cd98f00b204e980";
+
+/** A served emulator, and the config that points a client at it. */
+export interface Api {
+  url: string;
+  emulator: Emulator;
+  config: { apiKey: string; baseUrl: string };
+}
+
+/**
+ * Runs `fn` with an emulator served on loopback, with {@link TEST_KEY}
+ * unless `options` name another key (or an emulator of their own), and
+ * closes it afterwards, however `fn` ends.
+ */
+export async function withEmulator<T>(
   options: ServeOptions,
-  fn: (server: { url: string; emulator: Emulator }) => Promise<T>,
+  fn: (api: Api) => Promise<T>,
 ): Promise<T> {
-  const server = await serveEmulator(options);
+  // A given emulator keeps its own key: serveEmulator would ignore one here.
+  const server = await serveEmulator(
+    options.emulator ? options : { apiKey: TEST_KEY, ...options },
+  );
   try {
-    return await fn(server);
+    return await fn({
+      url: server.url,
+      emulator: server.emulator,
+      config: { apiKey: server.emulator.apiKey, baseUrl: server.url },
+    });
   } finally {
     await server.close();
   }

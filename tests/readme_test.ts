@@ -9,12 +9,12 @@
  */
 
 import assert from "node:assert/strict";
-import { serveEmulator } from "../testing.ts";
 import {
   type ReadmeBlock,
   readmeBlocks,
   substitute,
 } from "./conformance/readme_blocks.js";
+import { withEmulatorAndDir } from "./cli_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const README = await Deno.readTextFile(`${ROOT}README.md`);
@@ -82,9 +82,11 @@ interface Bench {
 }
 
 async function withBench(fn: (bench: Bench) => Promise<void>): Promise<void> {
-  const server = await serveEmulator({ exportDelayMs: 0, rateLimit: false });
-  const dir = await Deno.makeTempDir({ prefix: "readme_" });
-  try {
+  await withEmulatorAndDir({
+    exportDelayMs: 0,
+    rateLimit: false,
+  }, async (server) => {
+    const { dir } = server;
     await fn({
       dir,
       values: { KEY: server.emulator.apiKey, URL: server.url, DIR: dir, CLI },
@@ -95,10 +97,7 @@ async function withBench(fn: (bench: Bench) => Promise<void>): Promise<void> {
         HOME: dir,
       },
     });
-  } finally {
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 }
 
 /** Fails naming the block's line and what was done with it. */

@@ -23,9 +23,10 @@ import {
   HOUR,
   postEvent,
   prng,
+  QUICK_API,
   union,
-  withEmulator,
 } from "./archive_helpers.ts";
+import { withEmulator } from "./helpers.ts";
 import {
   createBucket,
   type Moto,
@@ -149,7 +150,7 @@ async function crashRounds(moto: Moto): Promise<void> {
   const log: string[] = [];
   let kills = 0;
   await withEmulator(
-    { organizations: ORGS, events, now: () => now },
+    { ...QUICK_API, organizations: ORGS, events, now: () => now },
     async (api) => {
       // Slower downloads and creations, so a run lasts long enough to be
       // killed in its middle.

@@ -18,9 +18,10 @@ import {
   event,
   expectedUnion,
   HOUR,
+  QUICK_API,
   union,
-  withEmulator,
 } from "./archive_helpers.ts";
+import { withEmulator } from "./helpers.ts";
 import {
   createBucket,
   generated,
@@ -502,7 +503,12 @@ async function steps(t: Deno.TestContext, moto: Moto): Promise<void> {
           now: () => now,
         }, config);
       await withEmulator(
-        { organizations: [ORG], events, now: () => D10 + 4 * DAY + 2 * HOUR },
+        {
+          ...QUICK_API,
+          organizations: [ORG],
+          events,
+          now: () => D10 + 4 * DAY + 2 * HOUR,
+        },
         async (api) => {
           const first = await runAt(D10 + 2 * DAY + 2 * HOUR, api.config);
           assert.equal(first.windows.length, 2);

@@ -29,25 +29,27 @@ import {
   UnprocessableEntityError,
 } from "../mod.ts";
 import { backoff, retryAfterMs } from "../src/transport.ts";
-import type { Emulator } from "../testing.ts";
-import { failure, KEY, seedCall, withApi } from "./api_helpers.ts";
-import { DAY, daysAgo, storedEvent, withServer } from "./helpers.ts";
+import type { Emulator, ServeOptions } from "../testing.ts";
+import { failure, seedCall, SEEDED } from "./api_helpers.ts";
+import {
+  DAY,
+  daysAgo,
+  storedEvent,
+  TEST_KEY,
+  withEmulator,
+} from "./helpers.ts";
 
 const ORG = "org_transport";
 
 /** An emulator with one event, so an export of the last days is never empty. */
-function withOrg(
-  fn: (ctx: { url: string; emulator: Emulator }) => Promise<void>,
-): Promise<void> {
-  return withServer({
-    organizations: [ORG],
-    events: [storedEvent(ORG, {
-      occurredAt: new Date(Date.now() - DAY).toISOString(),
-    })],
-    exportDelayMs: 0,
-    rateLimit: false,
-  }, fn);
-}
+const ONE_EVENT: ServeOptions = {
+  organizations: [ORG],
+  events: [storedEvent(ORG, {
+    occurredAt: new Date(Date.now() - DAY).toISOString(),
+  })],
+  exportDelayMs: 0,
+  rateLimit: false,
+};
 
 const options = () => ({
   organizationId: ORG,
@@ -74,7 +76,7 @@ Deno.test("transport: Retry-After is only whole seconds or an IMF-fixdate; anyth
     ["Thursday, 01-Jan-70 00:00:00 GMT", (ms) => ms >= 250 && ms <= 500],
     ["x".repeat(10_000), (ms) => ms >= 250 && ms <= 500],
   ];
-  await withOrg(async ({ url, emulator }) => {
+  await withEmulator(ONE_EVENT, async ({ url, emulator }) => {
     for (const [header, expected] of cases) {
       const attempts: AttemptInfo[] = [];
       emulator.inject({
@@ -128,7 +130,7 @@ Deno.test("transport: a JSON answer is capped by what it expands to, not by its 
   );
   try {
     const error = await getExport("audit_log_export_1", {
-      apiKey: "sk_test_x",
+      apiKey: TEST_KEY,
       baseUrl: `http://127.0.0.1:${server.addr.port}`,
     }).then(() => undefined, (e) => e);
     assert.ok(error instanceof InvalidResponseError, String(error));
@@ -143,7 +145,7 @@ const signalDropping = (url: string, init: RequestInit) =>
   fetch(url, { method: init.method, headers: init.headers, body: init.body });
 
 Deno.test("transport: a fetch that ignores init.signal cannot defeat timeout or abort", async () => {
-  await withOrg(async ({ url, emulator }) => {
+  await withEmulator(ONE_EVENT, async ({ url, emulator }) => {
     const config = {
       apiKey: emulator.apiKey,
       baseUrl: url,
@@ -170,7 +172,7 @@ Deno.test("transport: a fetch that ignores init.signal cannot defeat timeout or 
 Deno.test("transport: an error fetch throws before sending is not retried as a network failure", async () => {
   let calls = 0;
   const error = await createExport(options(), {
-    apiKey: "sk_test_x",
+    apiKey: TEST_KEY,
     maxRetries: 5,
     fetch: () => {
       calls++;
@@ -183,7 +185,7 @@ Deno.test("transport: an error fetch throws before sending is not retried as a n
 });
 
 Deno.test("transport: onAttempt hears every attempt, and never the key or a presigned query", async () => {
-  await withOrg(async ({ url, emulator }) => {
+  await withEmulator(ONE_EVENT, async ({ url, emulator }) => {
     const attempts: AttemptInfo[] = [];
     const client = createClient({
       apiKey: emulator.apiKey,
@@ -220,7 +222,7 @@ Deno.test("transport: onAttempt hears every attempt, and never the key or a pres
 });
 
 Deno.test("transport: AUDIT_LOG_EXPORT_DEBUG=1 logs one line per attempt, without the key", async () => {
-  await withOrg(async ({ url, emulator }) => {
+  await withEmulator(ONE_EVENT, async ({ url, emulator }) => {
     emulator.inject({ method: "GET", status: 503 });
     const script = `
       import { getExport } from "${new URL("../mod.ts", import.meta.url)}";
@@ -255,7 +257,7 @@ Deno.test("transport: AUDIT_LOG_EXPORT_DEBUG=1 logs one line per attempt, withou
 });
 
 Deno.test("downloadExport: a stalled download ends in a TimeoutError within the time-out, not never", async () => {
-  await withOrg(async ({ url, emulator }) => {
+  await withEmulator(ONE_EVENT, async ({ url, emulator }) => {
     const config = { apiKey: emulator.apiKey, baseUrl: url, timeout: 300 };
     const created = await createExport(options(), config);
     emulator.inject({ path: /^\/_emulator\/downloads\//, stallAfter: 8 });
@@ -272,7 +274,7 @@ Deno.test("downloadExport: a stalled download ends in a TimeoutError within the 
 
 Deno.test("transport: retryable statuses are retried with the same idempotency key", async () => {
   for (const status of [408, 429, 500, 502, 503, 504]) {
-    await withApi(async ({ emulator, config }) => {
+    await withEmulator(SEEDED, async ({ emulator, config }) => {
       emulator.inject({
         method: "POST",
         status,
@@ -292,7 +294,7 @@ Deno.test("transport: retryable statuses are retried with the same idempotency k
 
 Deno.test("transport: a lost answer is retried with the same idempotency key; the API decides whether that deduplicates", async (t) => {
   const lostAnswer = async (
-    emulator: Parameters<Parameters<typeof withApi>[0]>[0]["emulator"],
+    emulator: Emulator,
     config: { apiKey: string; baseUrl: string },
   ) => {
     // The export is created, but its answer is cut off: the call retries.
@@ -310,7 +312,7 @@ Deno.test("transport: a lost answer is retried with the same idempotency key; th
   await t.step(
     "as the real API (exports not deduplicated): one more export, the call returns one",
     async () => {
-      await withApi(async ({ emulator, config }) => {
+      await withEmulator(SEEDED, async ({ emulator, config }) => {
         const { created, stored } = await lostAnswer(emulator, config);
         assert.equal(stored.length, 2);
         assert.ok(stored.includes(created.id));
@@ -320,10 +322,13 @@ Deno.test("transport: a lost answer is retried with the same idempotency key; th
   await t.step(
     "where the key deduplicates: the retry replays the first export",
     async () => {
-      await withApi(async ({ emulator, config }) => {
-        const { created, stored } = await lostAnswer(emulator, config);
-        assert.deepEqual(stored, [created.id]);
-      }, { deduplicateExports: true });
+      await withEmulator(
+        { ...SEEDED, deduplicateExports: true },
+        async ({ emulator, config }) => {
+          const { created, stored } = await lostAnswer(emulator, config);
+          assert.deepEqual(stored, [created.id]);
+        },
+      );
     },
   );
 });
@@ -352,7 +357,7 @@ Deno.test("transport: non-retryable statuses fail at once with their typed error
     [418, ApiError, { message: "I'm a teapot" }],
   ];
   for (const [status, Class, body] of cases) {
-    await withApi(async ({ emulator, config }) => {
+    await withEmulator(SEEDED, async ({ emulator, config }) => {
       emulator.inject({ status, body });
       const error = await failure(
         createExport(seedCall(emulator.organizations[0]), config),
@@ -376,7 +381,7 @@ Deno.test("transport: non-retryable statuses fail at once with their typed error
 });
 
 Deno.test("transport: real API errors from the emulator map to typed errors", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     const notFound = await failure(
       createExport({ ...seedCall("org_unknown") }, config),
     );
@@ -402,7 +407,7 @@ Deno.test("transport: real API errors from the emulator map to typed errors", as
 });
 
 Deno.test("transport: Retry-After is honoured in seconds, as an HTTP date and in ms", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     const org = emulator.organizations[0];
     emulator.inject({
       method: "POST",
@@ -427,7 +432,7 @@ Deno.test("transport: Retry-After is honoured in seconds, as an HTTP date and in
 });
 
 Deno.test("transport: a Retry-After beyond the 60 s cap is thrown at once, with retryAfter set", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     emulator.inject({
       status: 429,
       headers: { "retry-after": "120" },
@@ -448,23 +453,26 @@ Deno.test("transport: a Retry-After beyond the 60 s cap is thrown at once, with 
 });
 
 Deno.test("transport: the emulator's real rate limit is ridden out by honouring Retry-After", async () => {
-  await withApi(async ({ emulator, config }) => {
-    const results = await Promise.all(
-      Array.from(
-        { length: 4 },
-        () => getExport("audit_log_export_missing", config).catch((e) => e),
-      ),
-    );
-    assert.ok(
-      results.every((e) => e instanceof NotFoundError),
-      String(results),
-    );
-    assert.ok(emulator.requests.length > 4);
-  }, { rateLimit: { limit: 2, windowMs: 1_000 } });
+  await withEmulator(
+    { ...SEEDED, rateLimit: { limit: 2, windowMs: 1_000 } },
+    async ({ emulator, config }) => {
+      const results = await Promise.all(
+        Array.from(
+          { length: 4 },
+          () => getExport("audit_log_export_missing", config).catch((e) => e),
+        ),
+      );
+      assert.ok(
+        results.every((e) => e instanceof NotFoundError),
+        String(results),
+      );
+      assert.ok(emulator.requests.length > 4);
+    },
+  );
 });
 
 Deno.test("transport: retries are exhausted after maxRetries, and the last error is thrown", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     emulator.inject({
       status: 503,
       times: 10,
@@ -485,7 +493,7 @@ Deno.test("transport: retries are exhausted after maxRetries, and the last error
 });
 
 Deno.test("transport: network failures are retried, then a ConnectionError", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     emulator.inject({ drop: true, times: 2 });
     const created = await createExport(seedCall(emulator.organizations[0]), {
       ...config,
@@ -496,7 +504,7 @@ Deno.test("transport: network failures are retried, then a ConnectionError", asy
   });
   const error = await failure(
     getExport("x", {
-      apiKey: KEY,
+      apiKey: TEST_KEY,
       baseUrl: "http://127.0.0.1:9",
       maxRetries: 1,
     }),
@@ -510,7 +518,7 @@ Deno.test("transport: network failures are retried, then a ConnectionError", asy
 });
 
 Deno.test("transport: an attempt that outlives its timeout is retried, then a TimeoutError", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     emulator.inject({ hang: true });
     const ok = await createExport(seedCall(emulator.organizations[0]), {
       ...config,
@@ -532,7 +540,7 @@ Deno.test("transport: an attempt that outlives its timeout is retried, then a Ti
 });
 
 Deno.test("transport: the caller's signal stops a request and a backoff sleep at once", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     const reason = new Error("user cancelled");
     emulator.inject({ hang: true });
     const controller = new AbortController();
@@ -564,7 +572,7 @@ Deno.test("transport: the caller's signal stops a request and a backoff sleep at
 });
 
 Deno.test("transport: retry-after-ms is honoured", async () => {
-  await withApi(async ({ emulator, config }) => {
+  await withEmulator(SEEDED, async ({ emulator, config }) => {
     emulator.inject({
       method: "POST",
       status: 503,

@@ -1,8 +1,8 @@
 /**
- * `archive`: `archiveExports` into a directory, for a cron job. Progress
- * per window on stderr, a summary (or `--json`) on stdout; exit 0 when
- * every window up to now is archived, 1 on a failure, 3 when the archive
- * has a gap that can no longer be filled.
+ * `archive`: `archiveExports` into a directory or an S3 bucket, for a cron
+ * job. Progress per window on stderr, a summary (or `--json`) on stdout;
+ * exit 0 when every window up to now is archived, 1 on a failure, 3 when
+ * the archive has a gap that can no longer be filled.
  *
  * @module
  */
@@ -16,7 +16,6 @@ import {
   type ArchiveOptions,
   type ArchiveResult,
 } from "../../mod.ts";
-import { directoryStore } from "../../fs.ts";
 import {
   clientConfig,
   type CommandContext,
@@ -29,21 +28,28 @@ import { EXIT } from "./report.ts";
 import {
   type DurationRange,
   isAge,
+  parseChoice,
   parseCount,
   parseDuration,
   resolveTime,
   splitValues,
 } from "./values.ts";
 import { UsageError } from "./errors.ts";
+import { readKeyFile } from "./key_file.ts";
+import {
+  type ArchiveLocation,
+  archiveLocation,
+  parseObjectLock,
+} from "./store_flags.ts";
 
 const DAY = 86_400_000;
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
 /** The summary of a run, as `--json` prints it. */
-function summary(result: ArchiveResult, dir: string) {
+function summary(result: ArchiveResult, location: ArchiveLocation) {
   const iso = (d: Date | undefined) => d?.toISOString();
   return {
-    dir,
+    ...location.json,
     windows: result.windows.length,
     rows: result.windows.reduce((n, w) => n + w.rows, 0),
     late: result.late.reduce((n, l) => n + l.rows, 0),
@@ -76,7 +82,7 @@ function summary(result: ArchiveResult, dir: string) {
 }
 
 /**
- * One run of the archive into a directory: what `archive` reads from its
+ * One run of the archive into a store: what `archive` reads from its
  * flags, and `demo --archive` sets itself.
  */
 export type ArchiveRun =
@@ -89,12 +95,14 @@ export type ArchiveRun =
     | "acceptGaps"
     | "concurrency"
     | "format"
+    | "compress"
+    | "signingKey"
   >
   & {
     /** The organizations to archive. */
     organizationIds: readonly string[];
-    /** The archive's directory, absolute. */
-    dir: string;
+    /** The archive's store. */
+    location: ArchiveLocation;
   };
 
 /**
@@ -138,8 +146,13 @@ function warnings(ctx: Context, result: ArchiveResult): void {
 }
 
 /** The closing line of a run; of a failed one, what it stored before failing. */
-function closing(result: ArchiveResult, dir: string, failed = false): string {
-  const s = summary(result, dir);
+function closing(
+  result: ArchiveResult,
+  location: ArchiveLocation,
+  failed = false,
+): string {
+  const s = summary(result, location);
+  const dir = location.label;
   if (failed) {
     return s.windows === 0
       ? `Nothing was archived into ${dir} before the failure`
@@ -187,7 +200,17 @@ export async function runArchive(
       command: spec,
     });
   }
-  const dir = archiveDir(ctx, args.string("dir"));
+  const objectLock = parseObjectLock(args.string("object-lock"), ctx);
+  const location = await archiveLocation(ctx, {
+    existing: false,
+    objectLock,
+  });
+  const compress = args.string("compress");
+  const signingKey = await readKeyFile(
+    ctx,
+    "signing-key",
+    args.string("signing-key"),
+  );
   const from = args.string("from");
   const duration = (
     flag: "window" | "settle" | "recheck",
@@ -214,7 +237,7 @@ export async function runArchive(
   const config = withApiKey(ctx, clientConfig(ctx));
   return await archiveInto(ctx, {
     organizationIds,
-    dir,
+    location,
     from: start === undefined ? undefined : new Date(start),
     window: windowMs,
     settle,
@@ -224,6 +247,10 @@ export async function runArchive(
       ? undefined
       : parseCount("concurrency", concurrency, 1, 64, spec),
     format: outputFormat(ctx),
+    compress: compress === undefined
+      ? undefined
+      : parseChoice("compress", compress, ["gzip"] as const, spec),
+    signingKey,
   }, config);
 }
 
@@ -238,12 +265,12 @@ export async function archiveInto(
   config: ArchiveConfig,
 ): Promise<number> {
   const { io } = ctx;
-  const { dir, ...options } = run;
+  const { location, ...options } = run;
   let result: ArchiveResult;
   try {
     result = await archiveExports({
       ...options,
-      store: directoryStore(dir),
+      store: location.store,
       now: io.now,
       onWindow: (w) =>
         ctx.progress.done(
@@ -261,18 +288,18 @@ export async function archiveInto(
       warnings(ctx, error.result);
       if (ctx.json) {
         await printJson(ctx, {
-          ...summary(error.result, dir),
+          ...summary(error.result, location),
           failures: error.failures.map((f) => ({
             organizationId: f.organizationId,
             error: f.error instanceof Error ? f.error.message : String(f.error),
           })),
         });
-      } else ctx.progress.done(closing(error.result, dir, true));
+      } else ctx.progress.done(closing(error.result, location, true));
     }
     throw error;
   }
   warnings(ctx, result);
-  if (ctx.json) await printJson(ctx, summary(result, dir));
-  else ctx.progress.done(closing(result, dir));
+  if (ctx.json) await printJson(ctx, summary(result, location));
+  else ctx.progress.done(closing(result, location));
   return result.gaps.length > 0 ? EXIT.gap : EXIT.ok;
 }

@@ -8,6 +8,7 @@
 
 import { ARCHIVE_DEFAULTS } from "../../mod.ts";
 import { archiveDir, archiveInto } from "./archive.ts";
+import { directoryLocation } from "./store_flags.ts";
 import {
   attemptLog,
   type CommandContext,
@@ -72,7 +73,7 @@ async function runArchiveDemo(
     const from = now - (now % 86_400_000) - ARCHIVE_DAYS * 86_400_000;
     return await archiveInto(ctx, {
       organizationIds: server.emulator.organizations,
-      dir,
+      location: directoryLocation(dir),
       from: new Date(from),
       window: ARCHIVE_DEFAULTS.window,
       format: "csv",

@@ -66,9 +66,23 @@ export function mainHelp(): string {
     columns([
       [
         "WORKOS_API_KEY",
-        "API key (sk_…), required by every command but demo. Never printed, and there is no flag for it so it stays out of shell history. Under Deno it needs --allow-env (or --allow-env=WORKOS_API_KEY,WORKOS_BASE_URL).",
+        "API key (sk_…), required by every command that calls the API (not demo, verify or read). Never printed, and there is no flag for it so it stays out of shell history. Under Deno it needs --allow-env (or --allow-env=WORKOS_API_KEY,WORKOS_BASE_URL).",
       ],
       ["WORKOS_BASE_URL", "API origin when --base-url is not given."],
+      ["AWS_ACCESS_KEY_ID", "Access key id of --s3."],
+      ["AWS_SECRET_ACCESS_KEY", "Secret key of --s3. Never printed."],
+      [
+        "AWS_SESSION_TOKEN",
+        "Session token of --s3, for temporary credentials. Never printed.",
+      ],
+      [
+        "AWS_REGION",
+        "Region of --s3 (else AWS_DEFAULT_REGION, else us-east-1).",
+      ],
+      [
+        "AWS_ENDPOINT_URL_S3",
+        "Endpoint of --s3 for a service other than AWS S3, such as R2 or MinIO (else AWS_ENDPOINT_URL).",
+      ],
       [
         "AUDIT_LOG_EXPORT_DEBUG",
         "1: the library prints a line per HTTP attempt on stderr (--verbose prints the CLI's own instead).",
@@ -99,6 +113,14 @@ export function mainHelp(): string {
       [
         "2",
         "Bad usage or invalid input: unknown command or flag, a missing or malformed value, an invalid date or range, a --from older than the three months WorkOS keeps, a --max-wait shorter than --poll-interval, an unwritable --out path (a read-only file or directory, a socket), WORKOS_API_KEY not set or not readable (Deno without --allow-env).",
+      ],
+      [
+        "3",
+        "archive, verify: the archive has a gap, a span older than what WorkOS still exports that was never archived (until archive --accept-gaps).",
+      ],
+      [
+        "4",
+        "verify, read: the archive failed verification: a file modified, missing or without its digest, a digest without its file, a break in the digest chain, a bad signature.",
       ],
       [
         "130, 143",

@@ -20,6 +20,8 @@ import {
 } from "./commands.ts";
 import type { Context } from "./context.ts";
 import { runDemo } from "./demo.ts";
+import { runRead } from "./read.ts";
+import { runVerify } from "./verify.ts";
 import { Interrupted, StdoutClosed, UsageError } from "./errors.ts";
 import { commandHelp, mainHelp } from "./help.ts";
 import { type CliIO, processIO } from "./io.ts";
@@ -83,6 +85,8 @@ const RUNNERS: {
   download: (args, launch) => start(args, launch, runDownload),
   export: (args, launch) => start(args, launch, runExport),
   archive: (args, launch) => start(args, launch, runArchive),
+  verify: (args, launch) => start(args, launch, runVerify),
+  read: (args, launch) => start(args, launch, runRead),
   demo: (args, launch) => start(args, launch, runDemo),
 };
 
@@ -187,7 +191,8 @@ async function dispatch(
 /**
  * Runs the CLI with `args` (the arguments after the program name) and
  * resolves with the exit code: 0 success, 1 API/network/file failure,
- * 2 bad usage or invalid input, 130/143 interrupted. Never rejects and
+ * 2 bad usage or invalid input, 3 an archive with a gap, 4 an archive
+ * that failed verification, 130/143 interrupted. Never rejects and
  * never exits the process itself, so it can run in-process in tests.
  *
  * @param args The command line, e.g. `["export", "--org", "org_1", "--from", "30d"]`.

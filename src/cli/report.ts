@@ -1,13 +1,15 @@
 /**
  * Turns whatever a command threw into a message on stderr and an exit code:
- * 2 for bad usage or invalid input, 1 for API, network and file failures,
- * 128 + the signal number when interrupted.
+ * 2 for bad usage or invalid input, 4 for an archive file that failed its
+ * check, 1 for API, network and file failures, 128 + the signal number
+ * when interrupted.
  *
  * @module
  */
 
 import {
   ApiError,
+  ArchiveIntegrityError,
   AuthenticationError,
   ExportFailedError,
   InvalidResponseError,
@@ -17,18 +19,33 @@ import {
 import { usageHint } from "./help.ts";
 import { PROGRAM } from "./spec.ts";
 import { FILTER_FLAGS } from "./filter_flags.ts";
+import { printable } from "./values.ts";
 import type { CommandSpec } from "./spec.ts";
 import { Interrupted, UsageError } from "./errors.ts";
 
-/** Exit codes of the CLI. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, gap: 3 } as const;
+/**
+ * Exit codes of the CLI, each with one meaning: `gap`, the archive has a
+ * span WorkOS no longer exports; `verify`, the archive is not as it was
+ * written (a file changed, missing, unsigned, off the chain).
+ */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  gap: 3,
+  verify: 4,
+} as const;
 
 /** Library option names as the CLI spells them, so an issue names the flag to fix. */
 const FLAG_OF: Record<string, string> = {
   organizationId: "--org",
   organizationIds: "--org",
-  store: "--dir",
+  store: "--dir or --s3",
   from: "--from",
+  to: "--to",
+  publicKey: "--public-key",
+  signingKey: "--signing-key",
+  compress: "--compress",
   window: "--window",
   settle: "--settle",
   format: "--format",
@@ -111,6 +128,20 @@ function failureLines(error: unknown): string[] {
   return [error instanceof Error ? error.message : String(error)];
 }
 
+// What a terminal would act on, but line breaks and tabs, which messages use.
+const UNSAFE_IN_LINES =
+  // deno-lint-ignore no-control-regex
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A failure's message made safe for a terminal: it can quote what a server
+ * answered (an S3 endpoint's error body), and a hostile one could answer
+ * with escape sequences.
+ */
+function lineSafe(text: string): string {
+  return text.replace(UNSAFE_IN_LINES, (c) => printable(c));
+}
+
 /** Writes the message of `error` to stderr and returns the exit code. */
 export function report(
   error: unknown,
@@ -134,10 +165,18 @@ export function report(
     );
     return EXIT.usage;
   }
+  if (error instanceof ArchiveIntegrityError) {
+    // The key is the store's, which a hostile writer may have named.
+    stderr(
+      `${PROGRAM}: verification failed: ${printable(error.message)}\n` +
+        `  Run '${PROGRAM} verify' for a report of the whole archive.\n`,
+    );
+    return EXIT.verify;
+  }
   if (error instanceof Interrupted) {
     stderr(`${PROGRAM}: ${error.message}\n`);
     return error.exitCode;
   }
-  stderr(`${PROGRAM}: error: ${failureLines(error).join("\n")}\n`);
+  stderr(`${PROGRAM}: error: ${lineSafe(failureLines(error).join("\n"))}\n`);
   return EXIT.failure;
 }

@@ -154,6 +154,14 @@ const CONNECTION = [
   },
 ] as const satisfies readonly FlagSpec[];
 
+/** A flag per filter of `src/filters.ts` (from `filter_flags.ts`). */
+const FILTER_SELECTION = FILTER_FLAGS.map((f) => ({
+  name: f.flag,
+  kind: "list" as const,
+  arg: f.arg,
+  help: f.help,
+}));
+
 /**
  * The flags that select what an export holds: the organization, the range
  * and a flag per filter of `src/filters.ts` (from `filter_flags.ts`).
@@ -178,12 +186,7 @@ const SELECTION_FLAGS = [
     arg: "<time>",
     help: "End of the range (inclusive). Default: now.",
   },
-  ...FILTER_FLAGS.map((f) => ({
-    name: f.flag,
-    kind: "list" as const,
-    arg: f.arg,
-    help: f.help,
-  })),
+  ...FILTER_SELECTION,
 ] as const satisfies readonly FlagSpec[];
 
 const MAX_WAIT = {
@@ -305,6 +308,44 @@ const STALL_NOTE =
   "stopped at, as is one that breaks off, up to --max-retries times; after " +
   "that it fails (exit 1) saying it stalled, and --out is left as it was.";
 
+const DIR = {
+  name: "dir",
+  kind: "string",
+  arg: "<path>",
+  help: "The archive's directory. This or --s3.",
+} as const satisfies FlagSpec;
+
+const S3 = {
+  name: "s3",
+  kind: "string",
+  arg: "s3://<bucket>/<prefix>",
+  help:
+    "The archive in an S3 bucket instead of a directory; credentials and endpoint from the AWS_* environment variables (below).",
+} as const satisfies FlagSpec;
+
+const PUBLIC_KEY = {
+  name: "public-key",
+  kind: "string",
+  arg: "<file>",
+  help:
+    "Also check the signature of every digest record with the key in this JWK file: the Ed25519 public key, or the HMAC key that signed them. Never printed.",
+} as const satisfies FlagSpec;
+
+const SPAN_FLAGS = [
+  {
+    name: "from",
+    kind: "string",
+    arg: "<time>",
+    help: "First instant (inclusive). Default: the archive's start.",
+  },
+  {
+    name: "to",
+    kind: "string",
+    arg: "<time>",
+    help: "End (exclusive). Default: the archive's end.",
+  },
+] as const satisfies readonly FlagSpec[];
+
 const ARCHIVE_FLAGS = [
   {
     name: "org",
@@ -314,11 +355,10 @@ const ARCHIVE_FLAGS = [
       "Organization to archive. Required; repeatable, and a,b gives two organizations.",
   },
   {
-    name: "dir",
-    kind: "string",
-    arg: "<path>",
-    help: "The archive's directory (created when missing). Required.",
+    ...DIR,
+    help: "The archive's directory (created when missing). This or --s3.",
   },
+  S3,
   {
     name: "from",
     kind: "string",
@@ -363,7 +403,64 @@ const ARCHIVE_FLAGS = [
     arg: "<n>",
     help: "Organizations archived at the same time (1-64). Default 4.",
   },
+  {
+    name: "compress",
+    kind: "string",
+    arg: "<gzip>",
+    help:
+      "gzip: store windows and addenda compressed (.csv.gz, .ndjson.gz); digests are of the stored bytes. Fixed for an archive by its first run. Default: not compressed.",
+  },
+  {
+    name: "signing-key",
+    kind: "string",
+    arg: "<file>",
+    help:
+      "Sign every digest record with the key in this JWK file: an Ed25519 private key (verify with its public key) or an HMAC oct key of 32 bytes or more (verify with the same file). Never printed.",
+  },
+  {
+    name: "object-lock",
+    kind: "string",
+    arg: "<mode>:<days>",
+    help:
+      "With --s3, on a bucket made with Object Lock: retain every object written for <days> (1-36500) in mode governance or compliance, e.g. compliance:400.",
+  },
 ] as const satisfies readonly FlagSpec[];
+
+const KEY_FILE_NOTE =
+  'A key file is a JSON Web Key: an Ed25519 key ({"kty":"OKP",' +
+  '"crv":"Ed25519","x":…, "d":… for the private key}) or an HMAC secret ' +
+  '({"kty":"oct","k":…}, base64url, 32 bytes or more). Its contents are ' +
+  "never printed, not even in an error.";
+
+const S3_NOTE =
+  "--s3 s3://<bucket>/<prefix> keeps the archive in an S3 bucket, or in " +
+  "any S3-compatible service (R2, MinIO, GCS), under <prefix>. Credentials " +
+  "come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and " +
+  "AWS_SESSION_TOKEN for temporary ones), the region from AWS_REGION or " +
+  "AWS_DEFAULT_REGION (default us-east-1), and the endpoint of a service " +
+  "other than AWS from AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL. A missing " +
+  "credential is a usage error (exit 2) naming the variable; no secret is " +
+  "ever printed. Exactly one of --dir and --s3.";
+
+const SPAN_NOTE =
+  "A <time> is an ISO-8601 date-time with a zone (2026-10-01T00:00:00Z), " +
+  "a plain date (2026-10-01 = midnight UTC), 'now', or an age relative to " +
+  "now (30d, 12h, 2w). The span is half-open, [--from, --to), as the " +
+  "archive's windows are; it may reach back further than WorkOS still " +
+  "exports: that is what an archive is for.";
+
+const READ_CSV_NOTE =
+  "--format csv writes one row per event under a fixed header: action, " +
+  "occurred_at (ISO-8601 UTC), actor_id, actor_type, actor_name, " +
+  "actor_metadata (JSON), targets (a JSON array of {id, type, name?, " +
+  "metadata?}), context_location, context_user_agent, metadata (JSON); " +
+  "LF line ends, RFC 4180 quoting. The export's own columns, except that " +
+  "the targets are one JSON column instead of target_*_N, so the file " +
+  "can be written as the events stream; exportRows and exportEvents read " +
+  "it back. Columns of the source the reader does not know are kept only " +
+  "by --format ndjson (in raw). --format ndjson (the default) writes one " +
+  'event per line, as export --format ndjson does: {"action", ' +
+  '"occurredAt", "actor", "targets", "context", "metadata"?, "raw"}.';
 
 /** The flags of the commands that wait for an export: `wait`, and those below. */
 const WAITING = [
@@ -502,9 +599,9 @@ export const COMMANDS = [
   {
     name: "archive",
     summary:
-      "Archive every whole window not yet archived into a directory, for a daily cron job.",
+      "Archive every whole window not yet archived into a directory or an S3 bucket, for a daily cron job.",
     usage:
-      "archive --org <id> [--org <id>]… --dir <path> [--from <time>] [--window 1d] [--settle 1h] [--recheck 7d] [--format csv|ndjson] [--accept-gaps] [flags]",
+      "archive --org <id> [--org <id>]… (--dir <path> | --s3 s3://<bucket>/<prefix>) [--from <time>] [--window 1d] [--settle 1h] [--recheck 7d] [--format csv|ndjson] [--compress gzip] [--signing-key <file>] [--object-lock <mode>:<days>] [--accept-gaps] [flags]",
     positionals: [],
     flags: [...ARCHIVE_FLAGS, JSON_FLAG, QUIET, VERBOSE, ...CONNECTION, HELP],
     details: [
@@ -534,6 +631,11 @@ export const COMMANDS = [
       "WorkOS still exports was never archived. A gap is kept in " +
       "<dir>/<org>/gaps.json and reported (on stderr, even with --json or " +
       "a failure) by every run until --accept-gaps.",
+      "Evidence: each file gets a <file>.digest.json beside it (its size " +
+      "and SHA-256, chained to the previous digest), signed with " +
+      "--signing-key when given; 'verify' checks them.",
+      S3_NOTE,
+      KEY_FILE_NOTE,
       VERBOSE_NOTE,
       TIME_NOTE,
       DURATION_NOTE,
@@ -542,6 +644,121 @@ export const COMMANDS = [
     examples: [
       "archive --org org_01EHZNVPK3SFK441A1RGBFSHRT --dir /var/lib/audit-archive",
       "archive --org org_1,org_2 --dir ./archive --format ndjson --json",
+      "archive --org org_123 --s3 s3://audit-archive/workos --compress gzip --signing-key ./signing.jwk --object-lock compliance:400",
+    ],
+  },
+  {
+    name: "verify",
+    summary:
+      "Check an archive: every window there, every file as archived, the digest chain whole, signatures good.",
+    usage:
+      "verify (--dir <path> | --s3 s3://<bucket>/<prefix>) [--org <id>]… [--from <time>] [--to <time>] [--public-key <file>] [--json]",
+    positionals: [],
+    flags: [
+      {
+        name: "org",
+        kind: "list",
+        arg: "<id>",
+        help:
+          "Organization to verify; repeatable, and a,b gives two. Default: every organization in the archive.",
+      },
+      DIR,
+      S3,
+      ...SPAN_FLAGS,
+      PUBLIC_KEY,
+      JSON_FLAG,
+      QUIET,
+      HELP,
+    ],
+    details: [
+      "Reads the archive and changes nothing in it. Each problem is a line " +
+      "on stderr, '<kind>: <key>: <what is wrong>', with <kind> one of: " +
+      "missing window (a window of the span with no file, not explained by " +
+      "a gap), modified (bytes that do not match the file's digest), " +
+      "without digest, digest without file, chain break, bad signature " +
+      "(only with --public-key), open gap (a gap not acknowledged with " +
+      "archive --accept-gaps), nothing archived (an --org the archive has " +
+      "nothing of). Then a summary line per organization. With --json, " +
+      'stdout gets the report: {"ok", "organizations": [{"organizationId", ' +
+      '"ok", "windowsChecked", "filesChecked", "missingWindows", ' +
+      '"modified", "withoutDigest", "digestsWithoutFile", "chainBreaks", ' +
+      '"badSignatures", "signaturesChecked", "pending", "gaps", ' +
+      '"addenda"}]}.',
+      "Exit codes: 0 when the archive is clean; 4 when the verification " +
+      "failed (any problem above but an open gap, or an archive with no " +
+      "organization in it); 3 when the only problem is an open gap, the " +
+      "code archive gives it; 2 for bad usage; 1 when the store cannot be " +
+      "read.",
+      SPAN_NOTE,
+      S3_NOTE,
+      KEY_FILE_NOTE,
+    ],
+    examples: [
+      "verify --dir /var/lib/audit-archive",
+      "verify --s3 s3://audit-archive/workos --org org_123 --public-key ./signing.pub.jwk --json",
+    ],
+  },
+  {
+    name: "read",
+    summary:
+      "Write an organization's archived events, filtered as an export is, checked against their digests.",
+    usage:
+      "read (--dir <path> | --s3 s3://<bucket>/<prefix>) --org <id> --from <time> [--to <time>] [--action <a>]… [--format ndjson|csv] [--out <file>] [flags]",
+    positionals: [],
+    flags: [
+      {
+        name: "org",
+        kind: "string",
+        arg: "<id>",
+        help: "Organization to read. Required.",
+      },
+      DIR,
+      S3,
+      {
+        name: "from",
+        kind: "string",
+        arg: "<time>",
+        help: "First instant (inclusive). Required.",
+      },
+      {
+        name: "to",
+        kind: "string",
+        arg: "<time>",
+        help: "End (exclusive). Default: now.",
+      },
+      ...FILTER_SELECTION,
+      {
+        ...FORMAT,
+        help:
+          "ndjson: one JSON event per line (default). csv: one row per event, the layout below.",
+      },
+      OUT,
+      PUBLIC_KEY,
+      JSON_FLAG,
+      QUIET,
+      HELP,
+    ],
+    details: [
+      "Events come in time order, from the window files and their addenda " +
+      "of late events, with the filters of export: every filter given " +
+      "must match, any value of one may. Every file is checked against its " +
+      "digest before any of its events is written.",
+      READ_CSV_NOTE,
+      "Output: stdout, or with --out a file written atomically (as export " +
+      'writes it; --json then prints {"file", "bytes", "rows"} on ' +
+      "stdout). A file that does not match its digest, has none, or whose " +
+      "digest's signature is bad stops the read with exit 4, naming the " +
+      "file on stderr: no --out file is left (on stdout, the events of " +
+      "earlier windows are already written). 2 for bad usage, 1 when the " +
+      "store cannot be read.",
+      SPAN_NOTE,
+      FILTER_NOTE,
+      S3_NOTE,
+      KEY_FILE_NOTE,
+    ],
+    examples: [
+      "read --dir /var/lib/audit-archive --org org_123 --from 2026-01-01 --to 2026-02-01 --out january.ndjson",
+      "read --s3 s3://audit-archive/workos --org org_123 --from 30d --action user.signed_in --format csv",
     ],
   },
   {

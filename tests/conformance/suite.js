@@ -1237,6 +1237,7 @@ export const cases = [
         [...store.objects.keys()].sort(),
         [
           ...expected,
+          ...expected.map((k) => `${k}.digest.json`),
           ...orgs.map((org) => `${org}/checkpoint.json`),
           ...orgs.map((org) => `${org}/archive.lock`),
         ].sort(),
@@ -1247,19 +1248,29 @@ export const cases = [
         const mine = dailyWindows(from, end).map((w) =>
           windowKey(org, w.start, w.end, "csv")
         );
-        // The settings are on record first; each file is stored before
-        // the checkpoint moves past it.
+        // The settings are on record first; each file is stored, then its
+        // digest, before the checkpoint moves past it.
         deepEqual(
           store.puts.filter((k) => k.startsWith(`${org}/`) && data(k)),
           [
             `${org}/checkpoint.json`,
-            ...mine.flatMap((k) => [k, `${org}/checkpoint.json`]),
+            ...mine.flatMap((k) => [
+              k,
+              `${k}.digest.json`,
+              `${org}/checkpoint.json`,
+            ]),
           ],
           `${org} puts in order`,
         );
         const checkpoint = await store.get(`${org}/checkpoint.json`);
+        const { head, ...settings } = JSON.parse(await checkpoint.text());
         sameValue(
-          JSON.parse(await checkpoint.text()),
+          head.key,
+          `${mine.at(-1)}.digest.json`,
+          `${org} chain head`,
+        );
+        sameValue(
+          settings,
           {
             organizationId: org,
             end: new Date(end).toISOString(),
@@ -1322,6 +1333,9 @@ export const cases = [
           `${org} checkpoint after the next day`,
         );
       }
+      // A store that cannot list is verified along its digest chain.
+      const proof = await pkg.verifyArchive({ store, organizationIds: orgs });
+      equal(proof.ok, true, "verifyArchive of the plain store");
     },
   },
   {
@@ -1355,7 +1369,8 @@ export const cases = [
         const checkpointKey = `${org}/checkpoint.json`;
         deepEqual(
           (await fs.files(root)).sort(),
-          [...keys, checkpointKey].sort(),
+          [...keys, ...keys.map((k) => `${k}.digest.json`), checkpointKey]
+            .sort(),
           "files under the root (nothing partial)",
         );
         const before = new Map();
@@ -1373,8 +1388,10 @@ export const cases = [
           await storedEventKeys(t, org, from, end),
           "the events of [from, end), each once",
         );
+        const { head, ...settings } = JSON.parse(before.get(checkpointKey));
+        sameValue(head.key, `${keys.at(-1)}.digest.json`, "chain head");
         sameValue(
-          JSON.parse(before.get(checkpointKey)),
+          settings,
           {
             organizationId: org,
             end: new Date(end).toISOString(),

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { createEmulator } from "../../testing.ts";
-import { withServer } from "../helpers.ts";
+import { TEST_KEY, withEmulator } from "../helpers.ts";
 
 Deno.test("emulator log: a long-lived emulator keeps its most recent 10,000 requests, not all", async () => {
   const emulator = createEmulator({ rateLimit: false });
@@ -30,11 +30,10 @@ Deno.test("emulator log: a long-lived emulator keeps its most recent 10,000 requ
 });
 
 Deno.test("emulator log: a served request's key is never recorded as sent", async () => {
-  const apiKey = "sk_test_LOG_4b1e9d7c2a";
   const other = "sk_live_OTHER_8f2c6e0a3d";
-  await withServer({ apiKey, exportDelayMs: 0 }, async ({ url, emulator }) => {
+  await withEmulator({ exportDelayMs: 0 }, async ({ url, emulator }) => {
     const sent = [
-      `Bearer ${apiKey}`,
+      `Bearer ${TEST_KEY}`,
       `Bearer ${other}`,
       `Basic ${btoa(`user:${other}`)}`,
       // With no scheme, the whole header is the credential.
@@ -60,6 +59,6 @@ Deno.test("emulator log: a served request's key is never recorded as sent", asyn
       ],
     );
     const log = JSON.stringify(emulator.requests);
-    assert.ok(!log.includes(apiKey) && !log.includes(other));
+    assert.ok(!log.includes(TEST_KEY) && !log.includes(other));
   });
 });

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { createExport, RateLimitError } from "../../mod.ts";
-import {
-  type Emulator,
-  SAMPLE_ORGANIZATIONS,
-  serveEmulator,
-} from "../../testing.ts";
-import { DAY, storedEvent } from "../helpers.ts";
+import { type Emulator, SAMPLE_ORGANIZATIONS } from "../../testing.ts";
+import { DAY, storedEvent, withEmulator } from "../helpers.ts";
 
 /** One event in the range of {@link options}: an empty period is refused. */
 const events = [storedEvent(SAMPLE_ORGANIZATIONS[0])];
@@ -28,46 +24,45 @@ function retryGaps(emulator: Emulator): number[] {
 }
 
 Deno.test("200 concurrent createExport calls while 30% of attempts fail: all resolve, each to its own export, and only a lost answer leaves one more", async () => {
-  const server = await serveEmulator({ events, exportDelayMs: 0 });
-  try {
-    const { emulator } = server;
-    const kinds = [{ drop: true }, { status: 503 }, { truncate: true }];
-    // The first 90 attempts to arrive each get one fault: 90 of ~290 attempts.
-    for (let i = 0; i < 90; i++) {
-      emulator.inject({ method: "POST", ...kinds[i % 3] });
-    }
-    const config = {
-      apiKey: emulator.apiKey,
-      baseUrl: server.url,
-      maxRetries: 5,
-    };
-    const results = await Promise.all(
-      Array.from(
-        { length: 200 },
-        () => createExport(options(emulator), config),
-      ),
-    );
-    const attempts = emulator.requests.length;
-    assert.equal(results.length, 200);
-    assert.equal(
-      new Set(results.map((e) => e.id)).size,
-      200,
-      "every call got its own export",
-    );
-    const stored = new Set(emulator.listExports().map((e) => e.id));
-    assert.ok(results.every((e) => stored.has(e.id)), "nothing lost");
-    // The API does not deduplicate a create: each of the 30 answers cut
-    // after the export was made leaves one more export, and nothing else does.
-    assert.equal(stored.size, 230, "one extra export per lost answer");
-    assert.ok(attempts >= 290, `${attempts} attempts`);
-    console.log(
-      `storm: 200 calls, ${attempts} attempts, 90 faults (${
-        Math.round(9000 / attempts)
-      }%), 200 exports returned, ${stored.size} made`,
-    );
-  } finally {
-    await server.close();
-  }
+  await withEmulator(
+    { events, exportDelayMs: 0 },
+    async ({ url, emulator }) => {
+      const kinds = [{ drop: true }, { status: 503 }, { truncate: true }];
+      // The first 90 attempts to arrive each get one fault: 90 of ~290 attempts.
+      for (let i = 0; i < 90; i++) {
+        emulator.inject({ method: "POST", ...kinds[i % 3] });
+      }
+      const config = {
+        apiKey: emulator.apiKey,
+        baseUrl: url,
+        maxRetries: 5,
+      };
+      const results = await Promise.all(
+        Array.from(
+          { length: 200 },
+          () => createExport(options(emulator), config),
+        ),
+      );
+      const attempts = emulator.requests.length;
+      assert.equal(results.length, 200);
+      assert.equal(
+        new Set(results.map((e) => e.id)).size,
+        200,
+        "every call got its own export",
+      );
+      const stored = new Set(emulator.listExports().map((e) => e.id));
+      assert.ok(results.every((e) => stored.has(e.id)), "nothing lost");
+      // The API does not deduplicate a create: each of the 30 answers cut
+      // after the export was made leaves one more export, and nothing else does.
+      assert.equal(stored.size, 230, "one extra export per lost answer");
+      assert.ok(attempts >= 290, `${attempts} attempts`);
+      console.log(
+        `storm: 200 calls, ${attempts} attempts, 90 faults (${
+          Math.round(9000 / attempts)
+        }%), 200 exports returned, ${stored.size} made`,
+      );
+    },
+  );
 });
 
 Deno.test("2,000 calls against a tight rate limit finish by honouring Retry-After, and memory returns to baseline", async () => {
@@ -78,16 +73,14 @@ Deno.test("2,000 calls against a tight rate limit finish by honouring Retry-Afte
     return Deno.memoryUsage().heapUsed;
   };
   const storm = async (calls: number, limit: number) => {
-    const server = await serveEmulator({
+    return await withEmulator({
       events,
       exportDelayMs: 0,
       rateLimit: { limit, windowMs: 1_000 },
-    });
-    try {
-      const { emulator } = server;
+    }, async ({ url, emulator }) => {
       const config = {
         apiKey: emulator.apiKey,
-        baseUrl: server.url,
+        baseUrl: url,
         maxRetries: 20,
       };
       const settled = await Promise.allSettled(
@@ -107,9 +100,7 @@ Deno.test("2,000 calls against a tight rate limit finish by honouring Retry-Afte
         `longest sleep ${longest} ms: Retry-After is at most 1 s, far below the 60 s cap`,
       );
       return `${calls} calls, ${emulator.requests.length} requests, ${limited} answered 429`;
-    } finally {
-      await server.close();
-    }
+    });
   };
   // A first, smaller storm warms up compiled code and pools: the baseline is taken after it.
   await storm(600, 300);
@@ -125,36 +116,35 @@ Deno.test("2,000 calls against a tight rate limit finish by honouring Retry-Afte
 });
 
 Deno.test("a Retry-After beyond the cap is never slept, even in a storm", async () => {
-  const server = await serveEmulator({ events, exportDelayMs: 0 });
-  try {
-    const { emulator } = server;
-    emulator.inject({
-      method: "POST",
-      status: 429,
-      headers: { "retry-after": "3600" },
-      times: 50,
-    });
-    const started = Date.now();
-    const settled = await Promise.allSettled(
-      Array.from(
-        { length: 50 },
-        () =>
-          createExport(options(emulator), {
-            apiKey: emulator.apiKey,
-            baseUrl: server.url,
-          }),
-      ),
-    );
-    assert.ok(
-      settled.every((s) =>
-        s.status === "rejected" && s.reason instanceof RateLimitError &&
-        s.reason.retryAfter === 3600
-      ),
-    );
-    assert.ok(Date.now() - started < 10_000);
-    assert.equal(emulator.requests.length, 50);
-    assert.equal(emulator.listExports().length, 0);
-  } finally {
-    await server.close();
-  }
+  await withEmulator(
+    { events, exportDelayMs: 0 },
+    async ({ url, emulator }) => {
+      emulator.inject({
+        method: "POST",
+        status: 429,
+        headers: { "retry-after": "3600" },
+        times: 50,
+      });
+      const started = Date.now();
+      const settled = await Promise.allSettled(
+        Array.from(
+          { length: 50 },
+          () =>
+            createExport(options(emulator), {
+              apiKey: emulator.apiKey,
+              baseUrl: url,
+            }),
+        ),
+      );
+      assert.ok(
+        settled.every((s) =>
+          s.status === "rejected" && s.reason instanceof RateLimitError &&
+          s.reason.retryAfter === 3600
+        ),
+      );
+      assert.ok(Date.now() - started < 10_000);
+      assert.equal(emulator.requests.length, 50);
+      assert.equal(emulator.listExports().length, 0);
+    },
+  );
 });

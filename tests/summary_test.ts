@@ -1,0 +1,455 @@
+/**
+ * `summarizeEvents`: counts against a brute-force count on generated
+ * events, the space-saving bounds past the capacity, memory that does not
+ * grow with distinct keys, day buckets; and `summary_render.ts`: the
+ * sparkline in blocks and ASCII, and the summary at 40, 80 and 200 columns.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import type { AuditLogEvent } from "../mod.ts";
+import {
+  EventSummarizer,
+  type EventSummary,
+  SpaceSaving,
+  summarizeEvents,
+} from "../src/summary.ts";
+import { parseCsvEvents } from "../src/events.ts";
+import {
+  dayColumns,
+  renderSummary,
+  sparkline,
+} from "../src/cli/summary_render.ts";
+import { displayWidth } from "../src/cli/text.ts";
+
+const DAY = 86_400_000;
+const T0 = Date.parse("2026-08-01T00:00:00Z");
+
+/** An event with just what the summary reads. */
+function event(
+  action: string,
+  actor: string,
+  at: number,
+  targetTypes: string[] = [],
+): AuditLogEvent {
+  return {
+    action,
+    occurredAt: new Date(at),
+    actor: { id: actor, type: "user" },
+    targets: targetTypes.map((type, i) => ({ id: `t_${i}`, type })),
+    context: {},
+    raw: {},
+  };
+}
+
+/** The events as an async iterable, as `exportEvents` hands them. */
+async function* stream(events: Iterable<AuditLogEvent>) {
+  for (const e of events) yield e;
+}
+
+/** Counts keys exactly; top `n` by count, ties by key. */
+function bruteTop(keys: string[], n: number): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return [...counts].sort((a, b) =>
+    b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
+  ).slice(0, n);
+}
+
+const arbEvent = fc.record({
+  action: fc.constantFrom(
+    "user.signed_in",
+    "user.signed_out",
+    "team.created",
+    "doc.viewed",
+    "",
+  ),
+  actor: fc.oneof(
+    fc.constantFrom("user_1", "user_2", "user_3"),
+    fc.string({ maxLength: 3 }),
+  ),
+  at: fc.integer({ min: T0 - 40 * DAY, max: T0 + 40 * DAY }),
+  targets: fc.array(fc.constantFrom("team", "doc", "user", "org"), {
+    maxLength: 3,
+  }),
+}).map((e) => event(e.action, e.actor, e.at, e.targets));
+
+Deno.test("summarizeEvents: every figure equals a brute-force count (property)", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(arbEvent, { maxLength: 300, size: "max" }),
+      fc.integer({ min: 1, max: 12 }),
+      async (events, top) => {
+        const summary = await summarizeEvents(stream(events), { top });
+        assert.equal(summary.events, events.length);
+        assert.deepEqual(
+          summary.actions,
+          bruteTop(events.map((e) => e.action), top),
+        );
+        assert.deepEqual(
+          summary.actors,
+          bruteTop(events.map((e) => e.actor.id), top),
+        );
+        assert.deepEqual(
+          summary.targetTypes,
+          bruteTop(events.flatMap((e) => e.targets.map((t) => t.type)), top),
+        );
+        const days = bruteTop(
+          events.map((e) => e.occurredAt.toISOString().slice(0, 10)),
+          Infinity,
+        ).sort((a, b) => a[0] < b[0] ? -1 : 1);
+        assert.deepEqual(summary.perDay, days);
+        assert.equal(summary.daysPerEntry, 1);
+        const times = events.map((e) => e.occurredAt.getTime());
+        assert.deepEqual(
+          summary.first,
+          events.length ? new Date(Math.min(...times)) : null,
+        );
+        assert.deepEqual(
+          summary.last,
+          events.length ? new Date(Math.max(...times)) : null,
+        );
+        assert.deepEqual(summary.exact, {
+          actions: true,
+          actors: true,
+          targetTypes: true,
+        });
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+Deno.test("SpaceSaving past its capacity: counts too high by at most N/capacity, no heavy key missed (property)", () => {
+  let evicted = 0;
+  fc.assert(
+    fc.property(
+      // Skewed keys: a few heavy ones among many light ones.
+      fc.array(
+        fc.oneof(
+          { weight: 3, arbitrary: fc.constantFrom("a", "b", "c") },
+          {
+            weight: 2,
+            arbitrary: fc.integer({ min: 0, max: 500 }).map(String),
+          },
+        ),
+        { minLength: 1, maxLength: 2000, size: "max" },
+      ),
+      fc.integer({ min: 1, max: 40 }),
+      (keys, capacity) => {
+        const tally = new SpaceSaving(capacity);
+        for (const k of keys) tally.add(k);
+        assert.ok(tally.size <= capacity);
+        const truth = new Map(bruteTop(keys, Infinity));
+        const held = new Map(tally.top(capacity));
+        const bound = keys.length / capacity;
+        for (const [key, count] of held) {
+          const real = truth.get(key) ?? 0;
+          assert.ok(count >= real, `${key}: ${count} < ${real}`);
+          assert.ok(count - real <= bound, `${key}: ${count} vs ${real}`);
+        }
+        for (const [key, real] of truth) {
+          if (real > bound) {
+            assert.ok(held.has(key), `${key} (${real}) missing`);
+          }
+        }
+        assert.equal(tally.exact, truth.size <= capacity);
+        if (!tally.exact) evicted++;
+        if (tally.exact) assert.deepEqual([...held], bruteTop(keys, capacity));
+      },
+    ),
+    { numRuns: 200 },
+  );
+  assert.ok(evicted > 100, `only ${evicted} runs went past the capacity`);
+});
+
+Deno.test("bounded memory: a million distinct keys and 20,000 days hold no more than the caps", async () => {
+  const summarizer = new EventSummarizer({ capacity: 50, maxDays: 100 });
+  let peak = 0;
+  for (let i = 0; i < 1_000_000; i++) {
+    summarizer.add(
+      event(`action_${i}`, `user_${i}`, T0 + (i % 20_000) * DAY, [`type_${i}`]),
+    );
+    if (i % 1000 === 0) peak = Math.max(peak, summarizer.held);
+  }
+  assert.ok(peak <= 3 * 50 + 100, `held ${peak}`);
+  const summary = summarizer.result();
+  assert.equal(summary.events, 1_000_000);
+  assert.equal(summary.actions.length, 10);
+  assert.deepEqual(summary.exact, {
+    actions: false,
+    actors: false,
+    targetTypes: false,
+  });
+  assert.ok(summary.perDay.length <= 100);
+  assert.ok(summary.daysPerEntry > 1);
+  // Merged days lose resolution, never events.
+  assert.equal(summary.perDay.reduce((n, [, c]) => n + c, 0), 1_000_000);
+  // And summarizeEvents on the same kind of stream resolves the same way.
+  const streamed = await summarizeEvents(
+    (function* () {
+      for (let i = 0; i < 10_000; i++) yield event(`a${i}`, `u${i}`, T0);
+    })(),
+    { capacity: 20, top: 5 },
+  );
+  assert.equal(streamed.events, 10_000);
+  assert.equal(streamed.actions.length, 5);
+});
+
+Deno.test("day buckets: past maxDays, days merge into buckets of 2, 4… with every event kept", async () => {
+  const events = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((d) =>
+    event("a", "u", T0 + d * DAY)
+  );
+  const summary = await summarizeEvents(stream(events), { maxDays: 4 });
+  assert.equal(summary.daysPerEntry, 4);
+  assert.deepEqual(summary.perDay, [
+    // Buckets start at whole multiples of 4 days since the epoch.
+    ["2026-07-30", 2],
+    ["2026-08-03", 4],
+    ["2026-08-07", 3],
+  ]);
+});
+
+Deno.test("summarizeEvents: an event without a valid time counts, but in no day", async () => {
+  const summary = await summarizeEvents([
+    event("a", "u", NaN),
+    event("a", "u", T0),
+  ]);
+  assert.equal(summary.events, 2);
+  assert.deepEqual(summary.perDay, [["2026-08-01", 1]]);
+  assert.deepEqual(summary.first, new Date(T0));
+  const none = await summarizeEvents([event("a", "u", NaN)]);
+  assert.equal(none.first, null);
+  assert.deepEqual(none.perDay, []);
+});
+
+Deno.test("summarizeEvents: wrong options reject before reading, and an abort stops it", async () => {
+  let read = false;
+  const watched = (async function* () {
+    read = true;
+    yield event("a", "u", T0);
+  })();
+  for (
+    const options of [
+      { top: -1 },
+      { top: 1.5 },
+      { capacity: 0 },
+      { top: 20, capacity: 10 },
+      { maxDays: 1 },
+      { capacity: NaN },
+    ]
+  ) {
+    await assert.rejects(summarizeEvents(watched, options), RangeError);
+  }
+  assert.equal(read, false);
+  assert.throws(() => new SpaceSaving(0), RangeError);
+  const controller = new AbortController();
+  const endless = (async function* () {
+    for (let i = 0;; i++) {
+      if (i === 100) controller.abort(new Error("enough"));
+      yield event("a", "u", T0);
+    }
+  })();
+  await assert.rejects(
+    summarizeEvents(endless, { signal: controller.signal }),
+    /enough/,
+  );
+  assert.deepEqual(
+    (await summarizeEvents([event("a", "u", T0)], { top: 0 })).actions,
+    [],
+  );
+});
+
+Deno.test("summarizeEvents over parsed CSV: the library's events, counted", async () => {
+  const csv = [
+    "occurred_at,action,actor_id,actor_type,target_id_1,target_type_1",
+    "2026-08-01T10:00:00.000Z,user.signed_in,user_1,user,team_1,team",
+    "2026-08-01T11:00:00.000Z,user.signed_in,user_2,user,team_1,team",
+    "2026-08-03T09:30:00.000Z,team.deleted,user_1,user,team_2,team",
+  ].join("\n");
+  const summary = await summarizeEvents(
+    parseCsvEvents(new Response(csv).body!),
+  );
+  assert.deepEqual(
+    summary,
+    {
+      events: 3,
+      first: new Date("2026-08-01T10:00:00.000Z"),
+      last: new Date("2026-08-03T09:30:00.000Z"),
+      actions: [["user.signed_in", 2], ["team.deleted", 1]],
+      actors: [["user_1", 2], ["user_2", 1]],
+      targetTypes: [["team", 3]],
+      perDay: [["2026-08-01", 2], ["2026-08-03", 1]],
+      daysPerEntry: 1,
+      exact: { actions: true, actors: true, targetTypes: true },
+    } satisfies EventSummary,
+  );
+});
+
+Deno.test("sparkline: blocks and ASCII, zero kept apart from a quiet day", () => {
+  const values = [0, 1, 2, 3, 4, 5, 6, 7, 14, 0];
+  assert.equal(sparkline(values, true), "▁▂▂▃▃▄▄▅█▁");
+  assert.equal(sparkline(values, false), "_..::--=#_");
+  assert.equal(sparkline([0, 0], true), "▁▁");
+  assert.equal(sparkline([1], true), "█");
+  assert.equal(sparkline([1, 1000000], true), "▂█");
+  assert.equal(sparkline([NaN, -1, Infinity, 3], false), "___#");
+  assert.equal(sparkline([], true), "");
+  for (const ch of sparkline([0, 1, 2, 3, 4, 5, 6, 7], false)) {
+    assert.ok(ch.charCodeAt(0) < 128);
+  }
+});
+
+Deno.test("dayColumns: gaps filled with zeros, long spans summed into columns", () => {
+  assert.deepEqual(
+    dayColumns([["2026-08-01", 2], ["2026-08-04", 5]], 1, 80),
+    {
+      values: [2, 0, 0, 5],
+      daysPerColumn: 1,
+      from: "2026-08-01",
+      to: "2026-08-04",
+    },
+  );
+  assert.deepEqual(
+    dayColumns([["2026-08-01", 2], ["2026-08-02", 1], ["2026-08-05", 5]], 1, 2),
+    { values: [3, 5], daysPerColumn: 3, from: "2026-08-01", to: "2026-08-06" },
+  );
+  assert.deepEqual(
+    dayColumns([["2026-08-01", 2], ["2026-08-05", 5]], 4, 80),
+    { values: [2, 5], daysPerColumn: 4, from: "2026-08-01", to: "2026-08-08" },
+  );
+  assert.equal(dayColumns([], 1, 80), undefined);
+});
+
+/** A month of events: heavy days mid-month, a quiet weekend, one idle day. */
+function month(): EventSummary {
+  const perDay: [string, number][] = [];
+  for (let d = 0; d < 31; d++) {
+    if (d === 9) continue;
+    const count = d % 7 === 5 || d % 7 === 6
+      ? 40
+      : 300 + 40 * (15 - Math.abs(15 - d));
+    perDay.push([new Date(T0 + d * DAY).toISOString().slice(0, 10), count]);
+  }
+  return {
+    events: perDay.reduce((n, [, c]) => n + c, 0),
+    first: new Date("2026-08-01T00:02:11.120Z"),
+    last: new Date("2026-08-31T23:58:40.000Z"),
+    actions: [["user.signed_in", 8000], ["user.signed_out", 3100], [
+      "document.permissions.updated_by_administrator",
+      12,
+    ]],
+    actors: [["user_01GBNJC3MX9ZZJW1FSTF4C5938", 5000], ["", 3]],
+    targetTypes: [["team", 9000], ["document", 42]],
+    perDay,
+    daysPerEntry: 1,
+    exact: { actions: true, actors: false, targetTypes: true },
+  };
+}
+
+Deno.test("renderSummary: exact renders at 40, 80 and 200 columns", () => {
+  const summary = month();
+  assert.deepEqual(renderSummary(summary, { width: 80, unicode: true }), [
+    "13,000 events, 2026-08-01 00:02:11Z to 2026-08-31 23:58:40Z",
+    "per day  ▄▄▄▅▅▂▂▆▆▁▇▇▂▂█████▂▂▇▆▆▆▅▂▂▄▄▄",
+    "         2026-08-01 to 2026-08-31, 1 day a column, peak 900",
+    "actions",
+    "  user.signed_in                                 8,000",
+    "  user.signed_out                                3,100",
+    "  document.permissions.updated_by_administrator     12",
+    "actors (approximate)",
+    "  user_01GBNJC3MX9ZZJW1FSTF4C5938                5,000",
+    "  (empty)                                            3",
+    "target types",
+    "  team                                           9,000",
+    "  document                                          42",
+  ]);
+  // Wider than needed changes nothing; ASCII changes the sparkline only.
+  assert.deepEqual(
+    renderSummary(summary, { width: 200, unicode: true }),
+    renderSummary(summary, { width: 80, unicode: true }),
+  );
+  assert.equal(
+    renderSummary(summary, { width: 200, unicode: false })[1],
+    "per day  ---==..++_**..#####..*+++=..---",
+  );
+  assert.deepEqual(renderSummary(summary, { width: 40, unicode: true }), [
+    "13,000 events",
+    "from 2026-08-01 00:02:11Z",
+    "to   2026-08-31 23:58:40Z",
+    "per day  ▄▄▄▅▅▂▂▆▆▁▇▇▂▂█████▂▂▇▆▆▆▅▂▂▄▄▄",
+    "         2026-08-01 to 2026-08-31",
+    "actions",
+    "  user.signed_in                   8,000",
+    "  user.signed_out                  3,100",
+    "  document.permissions.updated_b…     12",
+    "actors (approximate)",
+    "  user_01GBNJC3MX9ZZJW1FSTF4C5938  5,000",
+    "  (empty)                              3",
+    "target types",
+    "  team                             9,000",
+    "  document                            42",
+  ]);
+  assert.equal(
+    renderSummary(summary, { width: 40, unicode: false })[8],
+    "  document.permissions.updated_b~     12",
+  );
+});
+
+Deno.test("renderSummary: a span longer than the width puts several days in a column", () => {
+  const perDay: [string, number][] = [];
+  for (let d = 0; d < 90; d++) {
+    perDay.push([new Date(T0 + d * DAY).toISOString().slice(0, 10), d + 1]);
+  }
+  const lines = renderSummary({ ...month(), perDay }, {
+    width: 60,
+    unicode: true,
+  });
+  assert.equal(
+    lines[1],
+    `per day  ${sparkline(dayColumns(perDay, 1, 51)!.values, true)}`,
+  );
+  assert.equal(displayWidth(lines[1]), 9 + 45);
+  assert.equal(
+    lines[2],
+    "         2026-08-01 to 2026-10-29, 2 days a column, peak 179",
+  );
+});
+
+Deno.test("renderSummary: no events, hostile names, any width", () => {
+  const empty: EventSummary = {
+    events: 0,
+    first: null,
+    last: null,
+    actions: [],
+    actors: [],
+    targetTypes: [],
+    perDay: [],
+    daysPerEntry: 1,
+    exact: { actions: true, actors: true, targetTypes: true },
+  };
+  assert.deepEqual(renderSummary(empty, { width: 80, unicode: true }), [
+    "0 events",
+  ]);
+  const hostile: EventSummary = {
+    ...month(),
+    actions: [["\x1b[2J\x1b[Huser.\rsigned_in\n", 5], ["\u202eevil", 1]],
+    actors: [["日本語のユーザー".repeat(5), 7]],
+  };
+  // deno-lint-ignore no-control-regex
+  const control = /[\x00-\x1f\x7f-\x9f\u202a-\u202e]/;
+  for (let width = 0; width <= 210; width += 3) {
+    for (const unicode of [true, false]) {
+      for (const line of renderSummary(hostile, { width, unicode })) {
+        assert.ok(displayWidth(line) <= width, `${width}: ${line}`);
+        assert.ok(!control.test(line), JSON.stringify(line));
+      }
+    }
+  }
+  assert.equal(
+    renderSummary(hostile, { width: 80, unicode: true })[4],
+    `  user. signed_in${" ".repeat(62)}5`,
+  );
+});
