@@ -16,6 +16,7 @@ import { keyProblem } from "./archive_sign.ts";
 import { accessStore, type StoreAccess } from "./archive_store.ts";
 import { at, checkOptions, isRecord, type Issue, type Rules } from "./rules.ts";
 import { textProblem } from "./validation.ts";
+import { type FilterOption, FILTERS } from "./filters.ts";
 
 /** The span of a read, shared by `verifyArchive` and `readArchive`. */
 export interface ReadSpanOptions {
@@ -83,10 +84,12 @@ export const TARGET_RULES = {
   from: instantRule,
   to: instantRule,
   publicKey: (k: unknown) => keyProblem(k, true),
-  actions: filterRule,
-  actorIds: filterRule,
-  actorNames: filterRule,
-  targets: filterRule,
+  // Every filter of the table, by its option name, read as createExport
+  // reads it.
+  ...Object.fromEntries(FILTERS.map((f) => [f.option, filterRule])) as Record<
+    FilterOption,
+    typeof filterRule
+  >,
 };
 
 /** The options any read may carry, each with its rule. */

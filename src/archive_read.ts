@@ -19,6 +19,7 @@ import type { StoreAccess } from "./archive_store.ts";
 import { AuditLogError, ValidationError } from "./errors.ts";
 import { type AuditLogEvent, parseCsvEvents } from "./events.ts";
 import type { Issue } from "./rules.ts";
+import { type FilterOption, FILTERS } from "./filters.ts";
 
 /**
  * Options of {@link readArchive}. The filters mean what they mean to
@@ -96,11 +97,28 @@ const READ_OPTIONS = [
   "from",
   "to",
   "publicKey",
-  "actions",
-  "actorIds",
-  "actorNames",
-  "targets",
+  ...FILTERS.map((f) => f.option),
 ] as const;
+
+// Every filter of `src/filters.ts` is an option above: a filter added to the
+// table without its field (and its doc) stops the compiler here.
+const everyFilterIsAnOption: Pick<ReadArchiveOptions, FilterOption> = {};
+void everyFilterIsAnOption;
+
+/**
+ * How an archived event matches each filter, keyed by the filter's option
+ * name: a filter added to the table does not compile until it has its test.
+ */
+const EVENT_TESTS: Record<
+  FilterOption,
+  (event: AuditLogEvent, values: ReadonlySet<string>) => boolean
+> = {
+  actions: (e, values) => values.has(e.action),
+  actorNames: (e, values) =>
+    e.actor.name !== undefined && values.has(e.actor.name),
+  actorIds: (e, values) => values.has(e.actor.id),
+  targets: (e, values) => e.targets.some((t) => values.has(t.type)),
+};
 
 /**
  * The events of `organizationId` in `[from, to)`, from its window files and
@@ -268,19 +286,14 @@ function eventFilter(
   o: ReadArchiveOptions,
 ): (event: AuditLogEvent) => boolean {
   const tests: ((e: AuditLogEvent) => boolean)[] = [];
-  const set = (list: readonly string[] | undefined) =>
-    list?.length ? new Set(list) : undefined;
-  const actions = set(o.actions);
-  const actorIds = set(o.actorIds);
-  const actorNames = set(o.actorNames);
-  const targets = set(o.targets);
-  if (actions) tests.push((e) => actions.has(e.action));
-  if (actorIds) tests.push((e) => actorIds.has(e.actor.id));
-  if (actorNames) {
-    tests.push((e) =>
-      e.actor.name !== undefined && actorNames.has(e.actor.name)
-    );
+  // Read as a plain record: a filter just added to the table is then asked
+  // for at its field and its test alone, not here.
+  const lists = o as unknown as Record<string, readonly string[] | undefined>;
+  for (const { option } of FILTERS) {
+    const list = lists[option];
+    if (!list?.length) continue;
+    const values = new Set(list);
+    tests.push((e) => EVENT_TESTS[option](e, values));
   }
-  if (targets) tests.push((e) => e.targets.some((t) => targets.has(t.type)));
   return (event) => tests.every((test) => test(event));
 }

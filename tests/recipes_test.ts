@@ -52,7 +52,14 @@ Deno.test("recipes: a new filter, added by CONTRIBUTING.md's steps, is asked for
   const dir = await mkdtemp(join(tmpdir(), "recipe_filter_"));
   try {
     for (
-      const name of ["mod.ts", "testing.ts", "cli.ts", "fs.ts", "deno.json"]
+      const name of [
+        "mod.ts",
+        "testing.ts",
+        "cli.ts",
+        "fs.ts",
+        "s3.ts",
+        "deno.json",
+      ]
     ) {
       await cp(join(ROOT, name), join(dir, name));
     }
@@ -68,8 +75,9 @@ Deno.test("recipes: a new filter, added by CONTRIBUTING.md's steps, is asked for
       `  { option: "targets", wire: "targets", aliases: [] },\n` +
         `  { option: "actorTypes", wire: "actor_types", aliases: [] },\n]`,
     );
-    // 2. The compiler names the three places a fix goes, and no other.
+    // 2. The compiler names the four places a fix goes, and no other.
     assert.deepEqual(await filesWithErrors(dir), [
+      "src/archive_read.ts",
       "src/cli/filter_flags.ts",
       "src/emulator/filters.ts",
       "src/schemas.ts",
@@ -83,10 +91,31 @@ Deno.test("recipes: a new filter, added by CONTRIBUTING.md's steps, is asked for
         "  actorTypes?: readonly string[];\n",
     );
     assert.deepEqual(await filesWithErrors(dir), [
+      "src/archive_read.ts",
       "src/cli/filter_flags.ts",
       "src/emulator/filters.ts",
     ]);
-    // 3. The emulator's matcher.
+    // 3. The archive's reader: the option and how an archived event matches.
+    await edit(
+      dir,
+      "src/archive_read.ts",
+      "  targets?: readonly string[];\n",
+      "  targets?: readonly string[];\n" +
+        "  /** Only events by actors of these types. */\n" +
+        "  actorTypes?: readonly string[];\n",
+    );
+    await edit(
+      dir,
+      "src/archive_read.ts",
+      "  actions: (e, values) => values.has(e.action),\n",
+      "  actions: (e, values) => values.has(e.action),\n" +
+        "  actorTypes: (e, values) => values.has(e.actor.type),\n",
+    );
+    assert.deepEqual(await filesWithErrors(dir), [
+      "src/cli/filter_flags.ts",
+      "src/emulator/filters.ts",
+    ]);
+    // 4. The emulator's matcher.
     await edit(
       dir,
       "src/emulator/filters.ts",
@@ -95,7 +124,7 @@ Deno.test("recipes: a new filter, added by CONTRIBUTING.md's steps, is asked for
         "  actor_types: (event, values) => values.includes(event.actor.type),\n",
     );
     assert.deepEqual(await filesWithErrors(dir), ["src/cli/filter_flags.ts"]);
-    // 4. The CLI's flag.
+    // 5. The CLI's flag.
     await edit(
       dir,
       "src/cli/filter_flags.ts",
