@@ -66,20 +66,18 @@ import {
   type ResolvedConfig,
 } from "./config.ts";
 import { AuditLogError, ValidationError } from "./errors.ts";
-import { parseInstant } from "./instant.ts";
+import { instantOf, TARGET_RULES } from "./archive_options.ts";
 import { randomUUID } from "./random.ts";
 import { monthsBefore, RETENTION_MONTHS } from "./retention.ts";
 import { sleep } from "./signals.ts";
 import { retryAfterMs } from "./transport.ts";
 import {
-  at,
   checkOptions,
   isRecord,
   type Issue,
   type Rule,
   type Rules,
 } from "./rules.ts";
-import { textProblem } from "./validation.ts";
 
 export { checkpointKey, windowKey } from "./archive_ledger.ts";
 export type { ArchiveStore } from "./archive_store.ts";
@@ -421,9 +419,6 @@ const DAY = 86_400_000;
  */
 const EDGE_MS = 7 * DAY;
 
-/** Organization ids become key prefixes: nothing that could leave one. */
-const ORGANIZATION_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,254}$/;
-
 interface Plan extends WindowSettings {
   signingKey: SigningKey | undefined;
   signer?: Signer;
@@ -438,19 +433,6 @@ interface Plan extends WindowSettings {
   now: () => number;
   retentionMonths: number;
 }
-
-/** Epoch ms of a `Date` or an ISO-8601 date-time with a zone, or `undefined`. */
-export function instantOf(x: unknown): number | undefined {
-  if (x instanceof Date) return x.getTime();
-  return typeof x === "string" ? parseInstant(x) : undefined;
-}
-
-/** Why `id` cannot name an organization of the archive, or `undefined`. */
-export const organizationIdProblem = (id: unknown): string | undefined =>
-  textProblem("organization id", id, 255) ??
-    (ORGANIZATION_ID.test(id as string) && id !== "." && id !== ".."
-      ? undefined
-      : "organization id must be letters, digits, _, - and . only (it names the store's folders)");
 
 const wholeNumber = (min: number, max: number, unit = "ms"): Rule => (v) =>
   typeof v === "number" && Number.isInteger(v) && v >= min && v <= max
@@ -470,28 +452,11 @@ export const compressRule: Rule = (c) =>
 
 /** The rule of every option of {@link archiveExports}. */
 const ARCHIVE_RULES: Rules<ArchiveOptions> = {
-  organizationId: organizationIdProblem,
-  organizationIds: (ids, path, issues) => {
-    if (!Array.isArray(ids)) return "must be an array of organization ids";
-    if (new Set(ids).size !== ids.length) {
-      issues.push({ path, message: "must not name an organization twice" });
-    }
-    ids.forEach((id, i) => {
-      const message = organizationIdProblem(id);
-      if (message) issues.push({ path: at(path, i), message });
-    });
-    return undefined;
-  },
-  store: (store) =>
-    typeof store === "object" && store !== null &&
-      typeof (store as ArchiveStore).get === "function" &&
-      typeof (store as ArchiveStore).put === "function"
-      ? undefined
-      : "must be a store with get(key) and put(key, body)",
-  from: (x) =>
-    instantOf(x) === undefined
-      ? "must be a valid Date or an ISO-8601 date-time with a time zone"
-      : undefined,
+  // The options an archive shares with a read of it, by the same rules.
+  organizationId: TARGET_RULES.organizationId,
+  organizationIds: TARGET_RULES.organizationIds,
+  store: TARGET_RULES.store,
+  from: TARGET_RULES.from,
   window: (v, path, issues) =>
     wholeNumber(MINUTE, 31 * DAY)(v, path, issues) ??
       ((v as number) % 1000 === 0 ? undefined : "must be whole seconds"),

@@ -7,16 +7,32 @@
  * @module
  */
 
-import {
-  type ArchiveStore,
-  instantOf,
-  organizationIdProblem,
-} from "./archive.ts";
+import { parseInstant } from "./instant.ts";
 import { keyProblem } from "./archive_sign.ts";
-import { accessStore, type StoreAccess } from "./archive_store.ts";
+import {
+  accessStore,
+  type ArchiveStore,
+  type StoreAccess,
+} from "./archive_store.ts";
 import { at, checkOptions, isRecord, type Issue, type Rules } from "./rules.ts";
 import { textProblem } from "./validation.ts";
 import { type FilterOption, FILTERS } from "./filters.ts";
+
+/** Organization ids become key prefixes: nothing that could leave one. */
+const ORGANIZATION_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,254}$/;
+
+/** Epoch ms of a `Date` or an ISO-8601 date-time with a zone, or `undefined`. */
+export function instantOf(x: unknown): number | undefined {
+  if (x instanceof Date) return x.getTime();
+  return typeof x === "string" ? parseInstant(x) : undefined;
+}
+
+/** Why `id` cannot name an organization of the archive, or `undefined`. */
+export const organizationIdProblem = (id: unknown): string | undefined =>
+  textProblem("organization id", id, 255) ??
+    (ORGANIZATION_ID.test(id as string) && id !== "." && id !== ".."
+      ? undefined
+      : "organization id must be letters, digits, _, - and . only (it names the store's folders)");
 
 /** The span of a read, shared by `verifyArchive` and `readArchive`. */
 export interface ReadSpanOptions {
