@@ -63,6 +63,7 @@ export { CLIENT_DEFAULTS, DEFAULT_BASE_URL } from "./src/config.ts";
 export type {
   AttemptInfo,
   ClientConfig,
+  DownloadProgress,
   FetchLike,
   RequestOptions,
   WaitOptions,
@@ -74,6 +75,8 @@ export type {
   AuditLogMetadata,
 } from "./src/events.ts";
 export type { AuditLogExport, ExportState } from "./src/types.ts";
+export { EventSummarizer, summarizeEvents } from "./src/summary.ts";
+export type { EventSummary, SummaryOptions } from "./src/summary.ts";
 export { VERSION } from "./src/version.ts";
 export {
   ApiError,

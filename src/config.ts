@@ -121,6 +121,26 @@ export interface RequestOptions {
 }
 
 /**
+ * How far a download has got, as `onProgress` is told.
+ *
+ * @example
+ * ```ts
+ * import { type DownloadProgress, downloadExport } from "@audit-log/export";
+ * const show = (p: DownloadProgress) =>
+ *   console.error(`${p.received} of ${p.total ?? "?"} bytes, ${p.resumes} resumes`);
+ * const bytes = await downloadExport("audit_log_export_123", { onProgress: show });
+ * ```
+ */
+export interface DownloadProgress {
+  /** Bytes of the file received so far (a download started over counts from 0 again). */
+  received: number;
+  /** The file's length, once the file host said it (`Content-Length`, or the `Content-Range` of a resume). */
+  total?: number;
+  /** How often the download was resumed after a cut or a stall so far. */
+  resumes: number;
+}
+
+/**
  * Options of waiting for an export to be ready.
  *
  * @example
@@ -142,6 +162,14 @@ export interface WaitOptions extends RequestOptions {
   maxPollInterval?: number;
   /** Called with the export after every poll, for progress. */
   onPoll?: (auditLogExport: AuditLogExport) => void;
+  /**
+   * Called as a download goes, for a progress bar: once the file host
+   * answers (0 bytes, and the length when it says it), after every chunk,
+   * and when a cut is about to be resumed. Only calls that download
+   * (`downloadExport`, `exportRows`, `exportEvents` of an export) call it;
+   * what it throws fails the download.
+   */
+  onProgress?: (progress: DownloadProgress) => void;
 }
 
 /** Every option a call may be given. */
@@ -164,6 +192,7 @@ export interface ResolvedConfig {
   pollInterval: number;
   maxPollInterval: number;
   onPoll: ((auditLogExport: AuditLogExport) => void) | undefined;
+  onProgress: ((progress: DownloadProgress) => void) | undefined;
   onAttempt: ((info: AttemptInfo) => void) | undefined;
   /**
    * Awaited before each attempt's time-out starts: a pause shared by several
@@ -295,6 +324,7 @@ const CLIENT_RULES: Rules<CallOptions> = {
   pollInterval: duration("pollInterval"),
   maxPollInterval: duration("maxPollInterval"),
   onPoll: callable("onPoll"),
+  onProgress: callable("onProgress"),
 };
 
 function isLoopback(hostname: string): boolean {
@@ -394,6 +424,7 @@ const START: ResolvedConfig = {
   pollInterval: CLIENT_DEFAULTS.pollInterval,
   maxPollInterval: CLIENT_DEFAULTS.maxPollInterval,
   onPoll: undefined,
+  onProgress: undefined,
   onAttempt: undefined,
   gate: undefined,
 };

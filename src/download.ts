@@ -525,6 +525,15 @@ async function fetchFile(
     body.release();
     body.reader.cancel().catch(() => {});
   };
+  const report = () =>
+    config.onProgress?.({ received, total: known.total, resumes });
+  try {
+    // The length is known from the first answer: a bar can show it at once.
+    report();
+  } catch (error) {
+    stop();
+    throw error;
+  }
   const fail = (controller: ReadableStreamDefaultController, error: unknown) =>
     controller.error(
       signal?.aborted
@@ -577,7 +586,14 @@ async function fetchFile(
             );
           }
           received += chunk.byteLength;
-          // Outside the try: a chunk the stream refuses is not a network cut.
+          // Outside the try: neither a chunk the stream refuses nor a
+          // throwing onProgress is a network cut to resume.
+          try {
+            report();
+          } catch (error) {
+            stop();
+            return controller.error(error);
+          }
           return controller.enqueue(chunk);
         }
         stop();
@@ -602,6 +618,11 @@ async function fetchFile(
         }
         resumes++;
         let next: Body;
+        try {
+          report();
+        } catch (error) {
+          return controller.error(error);
+        }
         try {
           next = await open();
         } catch (error) {

@@ -37,7 +37,17 @@ export const DEFAULT_TOP = 10;
 
 const DAY_MS = 86_400_000;
 
-/** Options of {@link summarizeEvents} and {@link EventSummarizer}. */
+/**
+ * Options of {@link summarizeEvents} and {@link EventSummarizer}.
+ *
+ * @example
+ * ```ts
+ * import { type SummaryOptions, summarizeEvents } from "@audit-log/export";
+ * const options: SummaryOptions = { top: 5, capacity: 10_000 };
+ * const summary = await summarizeEvents([], options);
+ * console.log(summary.events); // 0
+ * ```
+ */
 export interface SummaryOptions {
   /** Entries in each top list; default 10. */
   top?: number;
@@ -49,7 +59,16 @@ export interface SummaryOptions {
   signal?: AbortSignal;
 }
 
-/** What a stream of events amounts to. */
+/**
+ * What a stream of events amounts to.
+ *
+ * @example
+ * ```ts
+ * import { type EventSummary, summarizeEvents } from "@audit-log/export";
+ * const summary: EventSummary = await summarizeEvents([]);
+ * console.log(summary.first, summary.perDay); // null []
+ * ```
+ */
 export interface EventSummary {
   /** Events read. */
   events: number;
@@ -258,6 +277,17 @@ function wholeOption(
 /**
  * The summary built one event at a time, for a caller that already reads
  * the events for something else (and so cannot hand over an iterable).
+ *
+ * @example
+ * ```ts
+ * import { EventSummarizer, exportEvents } from "@audit-log/export";
+ * const csv = "action,occurred_at,actor_id,actor_type\nuser.signed_in,2026-11-01T09:30:00Z,user_1,user\n";
+ * const summarizer = new EventSummarizer({ top: 3 });
+ * for await (const event of exportEvents(new Blob([csv]).stream())) {
+ *   summarizer.add(event); // … and write the event somewhere
+ * }
+ * console.log(summarizer.result().actions); // [["user.signed_in", 1]]
+ * ```
  */
 export class EventSummarizer {
   readonly #top: number;
@@ -337,6 +367,17 @@ export class EventSummarizer {
  *
  * Rejects with a RangeError for options that are not whole numbers in
  * range, before anything is read.
+ *
+ * @example
+ * ```ts
+ * import { exportEvents, summarizeEvents } from "@audit-log/export";
+ * const summary = await summarizeEvents(exportEvents({
+ *   organizationId: "org_01EHZNVPK3SFK441A1RGBFSHRT",
+ *   rangeStart: "2026-11-01T00:00:00Z",
+ *   rangeEnd: "2026-11-08T00:00:00Z",
+ * }));
+ * console.log(summary.events, summary.actions[0]); // e.g. 1234 ["user.signed_in", 800]
+ * ```
  */
 export async function summarizeEvents(
   events: AsyncIterable<AuditLogEvent> | Iterable<AuditLogEvent>,

@@ -10,7 +10,7 @@
 import { type ArchiveStore, exportRows } from "../mod.ts";
 import { directoryStore } from "../fs.ts";
 import type { Emulator, EmulatorEvent, ServeOptions } from "../testing.ts";
-import { type Api, TEST_KEY, withEmulator as serve } from "./helpers.ts";
+import { type Api, TEST_KEY } from "./helpers.ts";
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;

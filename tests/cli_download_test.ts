@@ -82,7 +82,10 @@ Deno.test("download streams the CSV to stdout or saves it with --out and --json"
     const piped = await cli(["download", id], { server });
     assert.equal(piped.code, 0, piped.stderr);
     assert.ok(piped.stdout.startsWith(HEADER), piped.stdout.slice(0, 200));
-    assert.match(piped.stderr, /Downloading .*: \d+ bytes/);
+    assert.match(
+      piped.stderr,
+      /Downloading .*: [\d.]+ (B|KiB|MiB) in \d+:\d\d/,
+    );
     assert.ok(
       !piped.stdout.includes("Downloading"),
       "progress stays off stdout",
@@ -354,7 +357,7 @@ Deno.test("--verbose lines go above the progress line on a terminal instead of r
     assert.match(
       run.stderr,
       // deno-lint-ignore no-control-regex
-      /\r\[http\] GET \S+ attempt 1: 206 in \d+ ms \(request id req_\w+\)\x1b\[K\nDownloading audit_log_export_\w+: \d+ bytes\x1b\[K/,
+      /\r\[http\] GET \S+ attempt 1: 206 in \d+ ms \(request id req_\w+\)\x1b\[K\nDownloading audit_\S* [^\r\n]*%[^\r\n]*\x1b\[K/,
     );
     assert.ok(!run.stderr.includes(TEST_KEY));
   });

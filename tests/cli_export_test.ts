@@ -206,7 +206,8 @@ Deno.test("main runs in-process with injected IO, redrawing progress on a TTY", 
       /\rWaiting for audit_log_export_\w+: (pending|ready) \(\ds\)/,
     );
     assert.ok(stderr.includes("\x1b[K"), "erases the rest of the redrawn line");
-    assert.match(stderr, /\rDownloading audit_log_export_\w+: \d+ bytes/);
+    assert.match(stderr, /\rDownloading audit_\S* [^\r\n]*%/);
+    assert.match(stderr, /\rDownloading audit_\S*: [\d.]+ KiB in /);
     assert.ok(!stdout.includes(TEST_KEY) && !stderr.includes(TEST_KEY));
 
     stderr = "";
@@ -238,7 +239,7 @@ Deno.test("--format ndjson writes one AuditLogEvent per line, equal to the emula
     assert.deepEqual(ndjsonLines(ndjson.stdout), expected);
     assert.match(
       ndjson.stderr,
-      /Downloading audit_log_export_\w+: \d+ bytes/,
+      /Downloading audit_log_export_\w+: [\d.]+ KiB in \d+:\d\d, /,
     );
     assert.ok(csv.stdout.startsWith(HEADER));
     assert.equal(explicitCsv.stdout, csv.stdout, "csv is the default");

@@ -256,6 +256,7 @@ export async function inProcess(
     now?: () => number;
     isTTY?: boolean;
     stdout?: (chunk: string | Uint8Array) => Promise<void>;
+    stdin?: () => ReadableStream<Uint8Array>;
   } = {},
 ): Promise<Run> {
   let stdout = "";
@@ -270,7 +271,9 @@ export async function inProcess(
     stderr: (text) => void (stderr += text),
     env: (name) => options.env?.[name],
     isTTY: options.isTTY ?? false,
+    columns: undefined,
     now: options.now,
+    ...(options.stdin ? { stdin: options.stdin } : {}),
     signal: new AbortController().signal,
   });
   return { code, stdout, stderr };

@@ -179,6 +179,7 @@ function contextOf<C extends CommandName>(
       quiet: true,
       now: Date.now,
     }),
+    terminal: { tty: false, color: false, unicode: false, width: 80 },
     json: false,
   };
 }

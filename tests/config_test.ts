@@ -66,6 +66,8 @@ Deno.test("config: every option is validated before any request", async (t) => {
         "headers.bad name",
       );
       await expectPath({ ...config, idempotencyKey: "k\n" }, "idempotencyKey");
+      await expectPath({ ...config, onProgress: "log" }, "onProgress");
+      await expectPath({ ...config, onProgress: null }, "onProgress");
     });
     await t.step("createClient throws at construction", () => {
       assert.throws(

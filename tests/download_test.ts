@@ -8,6 +8,7 @@ import {
   createExport,
   CsvParseError,
   downloadExport,
+  type DownloadProgress,
   exportEvents,
   ExportFailedError,
   exportRows,
@@ -112,6 +113,53 @@ Deno.test("downloadExport waits for a pending export and fetches the file withou
         apiCalls.every((r) =>
           r.headers.authorization === "Bearer [emulator key]"
         ),
+      );
+    },
+  );
+});
+
+Deno.test("downloadExport: onProgress hears the size at once, the bytes as they come, and each resume", async () => {
+  const events = Array.from({ length: 200 }, (_, i) => event(i));
+  await withEmulator(
+    { events, organizations: [ORG], exportDelayMs: 0 },
+    async ({ url, emulator }) => {
+      const config = { apiKey: emulator.apiKey, baseUrl: url };
+      const created = await createExport(range(), config);
+      emulator.inject({ path: /^\/_emulator\/downloads\//, truncate: 5000 });
+      const heard: DownloadProgress[] = [];
+      const client = createClient(config);
+      const bytes = await client.downloadExport(created, {
+        onProgress: (p) => heard.push({ ...p }),
+      });
+      const size = (await new Response(bytes).arrayBuffer()).byteLength;
+      assert.deepEqual(heard[0], { received: 0, total: size, resumes: 0 });
+      assert.deepEqual(heard.at(-1), {
+        received: size,
+        total: size,
+        resumes: 1,
+      });
+      // A resume is told before its bytes, at the byte it goes on from.
+      const resumed = heard.findIndex((p) => p.resumes === 1);
+      assert.deepEqual(heard[resumed], {
+        received: 5000,
+        total: size,
+        resumes: 1,
+      });
+      for (let i = 1; i < heard.length; i++) {
+        assert.ok(heard[i].received >= heard[i - 1].received);
+      }
+
+      // What it throws fails the download, and the connection is let go.
+      const thrown = new Error("no more");
+      const failing = await downloadExport(created, {
+        ...config,
+        onProgress: (p) => {
+          if (p.received > 0) throw thrown;
+        },
+      });
+      await assert.rejects(
+        new Response(failing).arrayBuffer(),
+        (e) => e === thrown,
       );
     },
   );

@@ -34,6 +34,12 @@ export interface PtyOptions {
   driver?: PtyDriver;
   /** Longest the command may run, ms; default 20 s. */
   timeout?: number;
+  /**
+   * Looks at the screen while the command runs (tmux only: about every
+   * 50 ms); the first screen it accepts is returned as `seen`, to check
+   * what a redrawn line shows mid-way.
+   */
+  watch?: (lines: string[]) => boolean;
 }
 
 /** What a run in a pseudo-terminal ended with. */
@@ -44,6 +50,8 @@ export interface PtyResult {
   code: number;
   /** The driver that ran it. */
   driver: PtyDriver;
+  /** The first screen `watch` accepted while the command ran, if any. */
+  seen?: string[];
 }
 
 /** Whether `command` runs and exits 0 with these arguments. */
@@ -161,7 +169,14 @@ async function runInTmux(
     );
     const deadline = Date.now() + (options.timeout ?? 20_000);
     let code: number | undefined;
+    let seen: string[] | undefined;
     while (code === undefined) {
+      if (options.watch && seen === undefined) {
+        const now = trimScreen(
+          (await tmux("capture-pane", "-p", "-t", "pty")).split("\n"),
+        );
+        if (options.watch(now)) seen = now;
+      }
       try {
         const text = await Deno.readTextFile(status);
         if (text.endsWith("\n")) code = Number(text.trim());
@@ -178,7 +193,8 @@ async function runInTmux(
       }
     }
     const screen = await tmux("capture-pane", "-p", "-t", "pty");
-    return { lines: trimScreen(screen.split("\n")), code, driver: "tmux" };
+    const lines = trimScreen(screen.split("\n"));
+    return { lines, code, driver: "tmux", ...(seen ? { seen } : {}) };
   } finally {
     await tmux("kill-server").catch(() => {});
     await Deno.remove(dir, { recursive: true }).catch(() => {});

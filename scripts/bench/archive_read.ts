@@ -202,7 +202,7 @@ const sha256sum = (a: BuiltArchive) =>
  * `rounds` rounds of `variants`, in rotating order, each variant's times
  * in round order.
  */
-async function rounds(
+export async function rounds(
   count: number,
   variants: Record<string, () => Promise<number>>,
 ): Promise<Record<string, number[]>> {

@@ -23,8 +23,7 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
-import { open, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import process from "node:process";
 import {
   archiveExports,
@@ -40,41 +39,12 @@ import {
   csvRecord,
   eventCells,
 } from "../../src/emulator/csv_writer.ts";
+import { fileChunks, liveHeap, peakRssKiB } from "./worker.ts";
 
 /** The one organization of the archive. */
 export const ORGANIZATION = "org_bench_read";
 const KEY = "sk_test_bench_read";
 const DAY = 86_400_000;
-const CHUNK = 64 * 1024;
-
-const peakRssKiB = () =>
-  Number(
-    /^VmHWM:\s*(\d+)\s*kB/m.exec(
-      readFileSync("/proc/self/status", "utf8"),
-    )![1],
-  );
-
-/**
- * With `--expose-gc`, the largest heap still referenced after a full
- * collection, sampled every few milliseconds while the run goes on: what
- * the reader holds, without the garbage of a long stream of chunks that
- * peak RSS also counts. Slows the run, so such runs are not timed.
- */
-function liveHeap(): () => number | undefined {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return () => undefined;
-  let max = 0;
-  const sample = () => {
-    gc();
-    max = Math.max(max, process.memoryUsage().heapUsed);
-  };
-  const timer = setInterval(sample, 20);
-  return () => {
-    clearInterval(timer);
-    sample();
-    return max >> 10;
-  };
-}
 
 /** The archive's span: `windows` whole days ending at `now`'s midnight. */
 function span(now: number, windows: number) {
@@ -198,31 +168,6 @@ export async function dataFiles(
 /** Reduces an event to a number that depends on two of its fields, so no reader can skip them. */
 const cells = (e: AuditLogEvent) =>
   (e.targets[0]?.id.length ?? 0) + (e.actor.name?.length ?? 0);
-
-/** A window file as a web byte stream of fresh 64 KiB chunks, as in row 4. */
-function fileChunks(path: string): ReadableStream<Uint8Array> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  return new ReadableStream({
-    async start() {
-      handle = await open(path);
-    },
-    async pull(controller) {
-      const buffer = new Uint8Array(CHUNK);
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
-      if (bytesRead === 0) {
-        await handle.close();
-        controller.close();
-      } else {
-        controller.enqueue(
-          bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead),
-        );
-      }
-    },
-    async cancel() {
-      await handle.close();
-    },
-  });
-}
 
 async function main() {
   const [mode, dir, ...rest] = process.argv.slice(2);

@@ -222,8 +222,11 @@ async function sizeOf(path: string): Promise<number | undefined> {
   }
 }
 
-/** The data files, generated once and reused while the generator and its inputs are unchanged. */
-async function ensureData(
+/**
+ * The data files, generated once and reused while the generator and its
+ * inputs are unchanged. Row 11 reads them too.
+ */
+export async function ensureData(
   config: CsvConfig,
 ): Promise<{ small: CsvFile; large: CsvFile; regenerated: boolean }> {
   const dir = `${WORK}/csv`;

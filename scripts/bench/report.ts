@@ -16,6 +16,7 @@ import { renderCsv } from "./report/csv.ts";
 import { table } from "./report/format.ts";
 import { renderPerCall } from "./report/per_call.ts";
 import type { Results } from "./report/results.ts";
+import { renderSummary } from "./report/summary.ts";
 import { renderWait } from "./report/wait.ts";
 
 export type { Results } from "./report/results.ts";
@@ -32,6 +33,7 @@ const SECTIONS = [
   renderVerify,
   renderRead,
   renderGzip,
+  renderSummary,
 ] as const;
 
 /** Number of rows: `SECTIONS[n - 1]` renders row `n`. */

@@ -36,6 +36,7 @@ import {
 } from "./values.ts";
 import { UsageError } from "./errors.ts";
 import { readKeyFile } from "./key_file.ts";
+import { renderArchiveTable } from "./archive_table.ts";
 import {
   type ArchiveLocation,
   archiveLocation,
@@ -175,6 +176,34 @@ function closing(
 }
 
 /**
+ * The closing table on stderr, a row per organization (unless `--quiet`
+ * or `--json`): windows, rows, late events, gaps, and whether it failed.
+ */
+function closingTable(
+  ctx: Context,
+  organizationIds: readonly string[],
+  result: ArchiveResult,
+  failed: readonly { organizationId: string }[] = [],
+): void {
+  const of = <T extends { organizationId: string }>(
+    list: readonly T[],
+    id: string,
+  ) => list.filter((x) => x.organizationId === id);
+  const rows = organizationIds.map((organization) => {
+    const windows = of(result.windows, organization);
+    return {
+      organization,
+      windows: windows.length,
+      rows: windows.reduce((n, w) => n + w.rows, 0),
+      lateEvents: of(result.late, organization).reduce((n, l) => n + l.rows, 0),
+      gaps: of(result.gaps, organization).length,
+      failures: of(failed, organization).length,
+    };
+  });
+  ctx.progress.done(renderArchiveTable(rows, ctx.terminal).join("\n"));
+}
+
+/**
  * The archive's directory from a typed path, absolute; an empty one is a
  * usage error.
  */
@@ -294,12 +323,18 @@ export async function archiveInto(
             error: f.error instanceof Error ? f.error.message : String(f.error),
           })),
         });
-      } else ctx.progress.done(closing(error.result, location, true));
+      } else {
+        closingTable(ctx, run.organizationIds, error.result, error.failures);
+        ctx.progress.done(closing(error.result, location, true));
+      }
     }
     throw error;
   }
   warnings(ctx, result);
   if (ctx.json) await printJson(ctx, summary(result, location));
-  else ctx.progress.done(closing(result, location));
+  else {
+    closingTable(ctx, run.organizationIds, result);
+    ctx.progress.done(closing(result, location));
+  }
   return result.gaps.length > 0 ? EXIT.gap : EXIT.ok;
 }

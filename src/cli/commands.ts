@@ -6,7 +6,12 @@
  * @module
  */
 
-import { type AuditLogExport, NoEventsError } from "../../mod.ts";
+import {
+  type AuditLogExport,
+  EventSummarizer,
+  type EventSummary,
+  NoEventsError,
+} from "../../mod.ts";
 import { requireCreateExportOptions } from "../schemas.ts";
 import {
   type CommandContext,
@@ -21,6 +26,7 @@ import {
 } from "./context.ts";
 import { outPath, withOutFile } from "./out_flag.ts";
 import { formatBytes } from "./progress.ts";
+import { printSummary, summaryJson } from "./summary.ts";
 import { awaitReady, saveToFile, streamToStdout } from "./transfer.ts";
 import { printable } from "./values.ts";
 
@@ -101,8 +107,12 @@ const NO_EVENTS = "No event in this period matches the filters";
 type DeliveryFlags = {
   out: "string";
   format: "string";
+  summary: "boolean";
   "show-url": "boolean";
 };
+
+/** The summary of an empty period: no event. */
+const NOTHING: () => EventSummary = () => new EventSummarizer().result();
 
 /**
  * The tail of `download` and `export`: reads every flag and opens the
@@ -117,6 +127,7 @@ async function deliver(
   ready: () => Promise<AuditLogExport | undefined>,
 ): Promise<number> {
   const format = outputFormat(ctx);
+  const summarize = ctx.args.bool("summary");
   const path = outPath(ctx, {
     stdoutTaken: ctx.json
       ? "--json needs --out <file>: without it stdout carries the CSV itself"
@@ -124,30 +135,53 @@ async function deliver(
   });
   if (path === undefined) {
     const exported = await ready();
-    if (exported) await streamToStdout(ctx, connection, exported, format);
-    else ctx.progress.done(`${NO_EVENTS}: 0 rows`);
+    let summary: EventSummary | undefined;
+    if (exported) {
+      ({ summary } = await streamToStdout(
+        ctx,
+        connection,
+        exported,
+        format,
+        summarize,
+      ));
+    } else ctx.progress.done(`${NO_EVENTS}: 0 rows`);
+    if (summarize) printSummary(ctx, summary ?? NOTHING());
     return 0;
   }
   return await withOutFile(ctx, path, async (file) => {
     const exported = await ready();
-    let saved = { bytes: 0, rows: 0 };
+    let saved: { bytes: number; rows: number; summary?: EventSummary } = {
+      bytes: 0,
+      rows: 0,
+    };
     if (exported) {
-      saved = await saveToFile(ctx, connection, exported, file, format);
+      saved = await saveToFile(
+        ctx,
+        connection,
+        exported,
+        file,
+        format,
+        0,
+        summarize,
+      );
     } else await file.commit();
+    const summary = summarize ? saved.summary ?? NOTHING() : undefined;
     if (ctx.json) {
       await printJson(ctx, {
         export: exported ?? null,
         file: file.path,
         bytes: saved.bytes,
         rows: saved.rows,
+        ...(summary ? { summary: summaryJson(summary) } : {}),
       }, showUrl(ctx));
     } else {
-      const summary = `${saved.rows} rows, ${formatBytes(saved.bytes)}, to ${
+      const what = `${saved.rows} rows, ${formatBytes(saved.bytes)}, to ${
         printable(file.path)
       }`;
       ctx.progress.done(
-        exported ? `Saved ${summary}` : `${NO_EVENTS}: saved ${summary}`,
+        exported ? `Saved ${what}` : `${NO_EVENTS}: saved ${what}`,
       );
+      if (summary) printSummary(ctx, summary);
     }
     return 0;
   });

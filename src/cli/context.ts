@@ -20,6 +20,7 @@ import type { ParsedArgs } from "./args.ts";
 import { FILTER_FLAGS, type FilterFlagName } from "./filter_flags.ts";
 import type { CliIO } from "./io.ts";
 import type { Progress } from "./progress.ts";
+import type { Terminal } from "./terminal.ts";
 import { checkRetention } from "./retention.ts";
 import {
   type CommandFlags,
@@ -58,6 +59,8 @@ export interface Context<F extends FlagTable = NoFlags> {
   readonly signal: AbortSignal;
   /** Progress on stderr; silent under `--json` or `--quiet`. */
   readonly progress: Progress;
+  /** What stderr can show: redraws, colour, unicode, width. */
+  readonly terminal: Terminal;
   /** Whether `--json` was given. */
   readonly json: boolean;
 }

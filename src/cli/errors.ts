@@ -56,6 +56,15 @@ export class TransferError extends Error {
   }
 }
 
+/** A file given to read (`summary`) that does not parse, naming the line. Exit code 1. */
+export class InputError extends Error {
+  /** @param init What is wrong and where, and the underlying error. */
+  constructor(init: CliErrorInit) {
+    super(init.message, { cause: init.cause });
+    this.name = "InputError";
+  }
+}
+
 /** stdout was closed by the reader (e.g. `| head`). */
 export class StdoutClosed extends Error {
   constructor() {

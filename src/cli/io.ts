@@ -7,6 +7,7 @@
  */
 
 import process from "node:process";
+import { Readable } from "node:stream";
 import { envDenied, readEnv } from "../env.ts";
 import { StdoutClosed } from "./errors.ts";
 
@@ -40,6 +41,10 @@ export interface CliIO {
   envDenied?(name: string): boolean;
   /** Whether stderr is a terminal: progress is redrawn in place only then. */
   isTTY: boolean;
+  /** Columns of that terminal, when it tells; `COLUMNS` in `env` wins. */
+  columns?: number;
+  /** Reads stdin as bytes (`summary -`). */
+  stdin(): ReadableStream<Uint8Array>;
   /** The directory relative `--out` paths are resolved against. */
   cwd: string;
   /** The clock, in epoch ms: relative times and elapsed seconds. */
@@ -99,10 +104,27 @@ export function processIO(overrides: Partial<CliIO> = {}): CliIO {
     envDenied: overrides.envDenied ??
       (overrides.env ? undefined : envDenied),
     isTTY: overrides.isTTY ?? process.stderr.isTTY === true,
+    columns: "columns" in overrides ? overrides.columns : stderrColumns(),
+    stdin: overrides.stdin ?? readStdin,
     cwd: overrides.cwd ?? currentDir(),
     now: overrides.now ?? Date.now,
     signal: overrides.signal,
   };
+}
+
+/** The process's stdin as a web stream. */
+function readStdin(): ReadableStream<Uint8Array> {
+  return Readable.toWeb(process.stdin) as ReadableStream<Uint8Array>;
+}
+
+/** The width of the terminal on stderr, when it is one. */
+function stderrColumns(): number | undefined {
+  try {
+    const columns = process.stderr.columns;
+    return typeof columns === "number" && columns > 0 ? columns : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function currentDir(): string {

@@ -21,11 +21,13 @@ import {
 import type { Context } from "./context.ts";
 import { runDemo } from "./demo.ts";
 import { runRead } from "./read.ts";
+import { runSummary } from "./summary.ts";
 import { runVerify } from "./verify.ts";
 import { Interrupted, StdoutClosed, UsageError } from "./errors.ts";
 import { commandHelp, mainHelp } from "./help.ts";
 import { type CliIO, processIO } from "./io.ts";
 import { Progress } from "./progress.ts";
+import { terminalOf } from "./terminal.ts";
 import { report } from "./report.ts";
 import {
   type CommandFlags,
@@ -64,12 +66,22 @@ async function start<F extends CommonFlags>(
     return 0;
   }
   const json = common.bool("json");
+  const terminal = terminalOf({
+    isTTY: io.isTTY,
+    env: io.env,
+    columns: io.columns,
+  });
   const progress = new Progress(io.stderr, {
-    tty: io.isTTY,
+    tty: terminal.tty,
     quiet: json || common.bool("quiet"),
     now: io.now,
+    style: terminal,
   });
-  return await run({ io, args, spec, signal, progress, json });
+  try {
+    return await run({ io, args, spec, signal, progress, terminal, json });
+  } finally {
+    progress.close();
+  }
 }
 
 /** Each command's runner, given the arguments parsed by its own spec. */
@@ -87,6 +99,7 @@ const RUNNERS: {
   archive: (args, launch) => start(args, launch, runArchive),
   verify: (args, launch) => start(args, launch, runVerify),
   read: (args, launch) => start(args, launch, runRead),
+  summary: (args, launch) => start(args, launch, runSummary),
   demo: (args, launch) => start(args, launch, runDemo),
 };
 

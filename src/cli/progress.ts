@@ -6,7 +6,18 @@
  * @module
  */
 
-import type { AuditLogExport } from "../../mod.ts";
+import type { AuditLogExport, DownloadProgress } from "../../mod.ts";
+import {
+  lineThrottle,
+  nextRate,
+  renderTransferDone,
+  renderTransferLine,
+  renderTransferPlain,
+  startRate,
+  type TransferState,
+} from "./bar.ts";
+import { DEFAULT_WIDTH, type Terminal } from "./terminal.ts";
+import { cutToWidth, displayWidth, ellipsisFor, sanitizeText } from "./text.ts";
 
 /** Options of a {@link Progress}. */
 export interface ProgressOptions {
@@ -16,7 +27,28 @@ export interface ProgressOptions {
   quiet: boolean;
   /** The clock, epoch ms. */
   now: () => number;
+  /** The width, characters and colour lines may use; default 80 ASCII columns, no colour. */
+  style?: Omit<Terminal, "tty">;
 }
+
+/** How a download is reported: fed by the library's `onProgress`, ended once. */
+export interface TransferReport {
+  /** The library's `onProgress`: redraws (at most every 100 ms on a terminal). */
+  onProgress(progress: DownloadProgress): void;
+  /** Ends with what the download amounted to. */
+  finish(): void;
+  /** Ends without a closing line: the download failed, and its error says how far it got. */
+  stop(): void;
+}
+
+// A redraw per chunk would cost more than the download on a fast link.
+const REDRAW_MS = 100;
+// Off a terminal a line is kept forever: one every few seconds says enough.
+const PLAIN_EVERY_MS = 5_000;
+// Rate and time left move during a stall, when no chunk comes to redraw.
+const TICK_MS = 1_000;
+// A closing line cuts its label to make room for its figures, but not below this.
+const LABEL_MIN = 12;
 
 /** The status line of a running command. */
 export class Progress {
@@ -25,6 +57,8 @@ export class Progress {
   #drawn = false;
   /** The status line drawn last on a terminal, to redraw after a {@link line}. */
   #status = "";
+  /** Tickers running, so {@link close} can end any a failure left. */
+  readonly #timers = new Set<ReturnType<typeof setInterval>>();
 
   /**
    * @param write Where the text goes (stderr).
@@ -35,7 +69,17 @@ export class Progress {
     this.#options = options;
   }
 
-  /** Shows the current status: replaces the line on a terminal, adds one elsewhere. */
+  /** What lines may use: width, characters and colour. */
+  get style(): Omit<Terminal, "tty"> {
+    return this.#options.style ??
+      { width: DEFAULT_WIDTH, unicode: false, color: false };
+  }
+
+  /**
+   * Shows the current status: replaces the line on a terminal, adds one
+   * elsewhere. A line to redraw must fit in the width less one column (see
+   * {@link fit}).
+   */
   update(text: string): void {
     if (this.#options.quiet) return;
     if (this.#options.tty) {
@@ -80,14 +124,14 @@ export class Progress {
   ): { onPoll(e: AuditLogExport): void; stop(): void } {
     let state = known;
     const show = () =>
-      this.update(
+      this.update(this.fit(
         `Waiting for ${id}: ${state} (${
           Math.floor((this.#options.now() - started) / 1000)
         }s)`,
-      );
+      ));
     show();
     const ticker = this.#options.tty && !this.#options.quiet
-      ? setInterval(show, 1000)
+      ? this.#every(TICK_MS, show)
       : undefined;
     return {
       onPoll: (e) => {
@@ -95,41 +139,129 @@ export class Progress {
         show();
       },
       stop: () => {
-        clearInterval(ticker);
+        this.#cancel(ticker);
         this.done();
       },
     };
   }
 
   /**
-   * Reports bytes received. Redraws at most every 100 ms on a terminal and
-   * prints at most one line a second elsewhere; `finish` prints the total.
+   * Reports a download. On a terminal: a bar with percent, bytes, rate,
+   * time left and resumes (bytes and rate when the size is unknown),
+   * redrawn on chunks and every second, so a stall shows; it ends replaced
+   * by the totals. Elsewhere: a plain line at the start, at most one every
+   * 5 s, and the totals at the end. Call `finish` or `stop` however the
+   * download ends, so no timer outlives it.
    */
-  bytes(label: string): { add(n: number): void; finish(): number } {
-    let total = 0;
-    let shown = -1;
-    let last = -Infinity;
-    const every = this.#options.tty ? 100 : 1000;
-    const show = () => {
-      shown = total;
-      this.update(`${label}: ${formatBytes(total)}`);
+  transfer(label: string): TransferReport {
+    const { now, tty, quiet } = this.#options;
+    const startedAt = now();
+    let progress: DownloadProgress = { received: 0, resumes: 0 };
+    let meter = startRate(0, startedAt);
+    let drawnAt = -Infinity;
+    const plain = lineThrottle(PLAIN_EVERY_MS);
+    const state = (at: number): TransferState => ({
+      label,
+      done: progress.received,
+      total: progress.total,
+      startedAt,
+      now: at,
+      resumes: progress.resumes,
+      rate: meter.rate,
+    });
+    // A chunk inside the redraw interval is drawn when the interval ends,
+    // so the last chunk before a stall is shown at once, not at the tick.
+    let trailing: ReturnType<typeof setTimeout> | undefined;
+    const draw = (force: boolean) => {
+      const at = now();
+      meter = nextRate(meter, progress.received, at);
+      if (!tty) {
+        if (plain(at)) this.#write(`${renderTransferPlain(state(at))}\n`);
+      } else if (force || at - drawnAt >= REDRAW_MS) {
+        clearTimeout(trailing);
+        trailing = undefined;
+        drawnAt = at;
+        const style = this.style;
+        this.update(
+          renderTransferLine(state(at), { ...style, width: style.width - 1 }),
+        );
+      } else {
+        trailing ??= setTimeout(() => {
+          trailing = undefined;
+          draw(true);
+        }, REDRAW_MS - (at - drawnAt));
+      }
+    };
+    const ticker = quiet ? undefined : this.#every(TICK_MS, () => draw(true));
+    let ended = quiet;
+    const end = () => {
+      this.#cancel(ticker);
+      clearTimeout(trailing);
+      const was = ended;
+      ended = true;
+      return !was;
     };
     return {
-      add: (n) => {
-        total += n;
-        const t = this.#options.now();
-        if (t - last >= every) {
-          last = t;
-          show();
-        }
+      onProgress: (next) => {
+        if (ended) return;
+        progress = next;
+        draw(false);
       },
       finish: () => {
-        // The total is always shown once, but never twice in a row.
-        if (shown !== total) show();
-        this.done();
-        return total;
+        if (!end()) return;
+        const closing = state(now());
+        if (tty) {
+          this.update(this.fit(this.#doneLine(closing)));
+          this.done();
+        } else this.done(renderTransferDone(closing));
+      },
+      stop: () => {
+        if (end()) this.done();
       },
     };
+  }
+
+  /**
+   * `text` as a line that can be redrawn on this terminal: sanitized and
+   * cut a column short of the width, since a line that fills the last
+   * column wraps on some terminals, and the next `\r` would then redraw
+   * only its second half. Off a terminal a line is left whole.
+   */
+  fit(text: string): string {
+    if (!this.#options.tty) return text;
+    const { width, unicode } = this.style;
+    return cutToWidth(sanitizeText(text), width - 1, ellipsisFor(unicode));
+  }
+
+  /** The closing line of a download on a terminal: the label cut before any figure. */
+  #doneLine(state: TransferState): string {
+    const { width, unicode } = this.style;
+    const figures = displayWidth(renderTransferDone({ ...state, label: "" }));
+    const room = Math.max(LABEL_MIN, width - 1 - figures);
+    const label = cutToWidth(
+      sanitizeText(state.label),
+      room,
+      ellipsisFor(unicode),
+    );
+    return renderTransferDone({ ...state, label });
+  }
+
+  /** Stops every ticker still running: the command is over, whatever happened. */
+  close(): void {
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#timers.clear();
+  }
+
+  #every(ms: number, fn: () => void): ReturnType<typeof setInterval> {
+    const timer = setInterval(fn, ms);
+    this.#timers.add(timer);
+    return timer;
+  }
+
+  #cancel(timer: ReturnType<typeof setInterval> | undefined): void {
+    if (timer === undefined) return;
+    clearInterval(timer);
+    this.#timers.delete(timer);
   }
 }
 

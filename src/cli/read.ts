@@ -9,6 +9,7 @@
 
 import {
   type AuditLogEvent,
+  EventSummarizer,
   readArchive,
   type ReadArchiveOptions,
 } from "../../mod.ts";
@@ -29,6 +30,7 @@ import type { OutputFormat } from "./spec.ts";
 import { archiveLocation } from "./store_flags.ts";
 import { printable, splitValues } from "./values.ts";
 import { spanOf } from "./verify.ts";
+import { printSummary, summaryJson, tallied } from "./summary.ts";
 
 /** The filters of the filter flags, as `readArchive` takes them. */
 function filters(ctx: CommandContext<"read">): Partial<ReadArchiveOptions> {
@@ -83,13 +85,16 @@ export async function runRead(ctx: CommandContext<"read">): Promise<number> {
   });
   const location = await archiveLocation(ctx, { existing: true });
   // Called before --out is opened: readArchive checks its options at once.
-  const events = readArchive({
+  const archived = readArchive({
     store: location.store,
     organizationId,
     ...span,
     ...filters(ctx),
     ...(publicKey ? { publicKey } : {}),
   });
+  // --summary tallies the events as they are written: one read of the archive.
+  const tally = args.bool("summary") ? new EventSummarizer() : undefined;
+  const events = tally ? tallied(archived, tally) : archived;
   if (path === undefined) {
     const written = await writeEvents(
       ctx,
@@ -102,6 +107,7 @@ export async function runRead(ctx: CommandContext<"read">): Promise<number> {
         printable(location.label)
       }`,
     );
+    if (tally) printSummary(ctx, tally.result());
     return 0;
   }
   return await withOutFile(ctx, path, async (file) => {
@@ -113,13 +119,18 @@ export async function runRead(ctx: CommandContext<"read">): Promise<number> {
     );
     await file.commit();
     if (ctx.json) {
-      await printJson(ctx, { file: file.path, ...written });
+      await printJson(ctx, {
+        file: file.path,
+        ...written,
+        ...(tally ? { summary: summaryJson(tally.result()) } : {}),
+      });
     } else {
       ctx.progress.done(
         `Saved ${written.rows} events, ${formatBytes(written.bytes)}, to ${
           printable(file.path)
         }`,
       );
+      if (tally) printSummary(ctx, tally.result());
     }
     return 0;
   });

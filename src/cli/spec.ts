@@ -474,10 +474,33 @@ const WAITING = [
   HELP,
 ] as const satisfies readonly FlagSpec[];
 
+/**
+ * `--summary`: what was written, tallied as it went by, so the data is
+ * never read twice (stdout may be a pipe that cannot be read back).
+ */
+const SUMMARY = {
+  name: "summary",
+  kind: "boolean",
+  help:
+    'After the data, print a summary of its events on stderr (count, span, events per day, top actions, actors and target types); with --json, as "summary" in the JSON.',
+} as const satisfies FlagSpec;
+
+const SUMMARY_NOTE =
+  "--summary tallies the events as they are written, in the same pass " +
+  "(the data on stdout or in --out is byte for byte what it would be " +
+  "without it), and prints the summary on stderr even with --quiet.";
+
+const PROGRESS_NOTE =
+  "Progress on stderr: on a terminal one line redrawn in place (bar, " +
+  "percent, bytes, rate, time left, resumes), a column short of the " +
+  "width; elsewhere (a file, CI, TERM=dumb) a plain line at most every 5 " +
+  "seconds and one at the end. NO_COLOR turns colour off.";
+
 /** The flags of the commands that deliver a file: `download` and `export`. */
 const DELIVERY = [
   OUT,
   FORMAT,
+  SUMMARY,
   ...WAITING,
 ] as const satisfies readonly FlagSpec[];
 
@@ -558,6 +581,8 @@ export const COMMANDS = [
     details: [
       FILE_JSON,
       FORMAT_NOTE,
+      PROGRESS_NOTE,
+      SUMMARY_NOTE,
       STALL_NOTE,
       URL_NOTE,
       VERBOSE_NOTE,
@@ -580,6 +605,8 @@ export const COMMANDS = [
     details: [
       FILE_JSON,
       FORMAT_NOTE,
+      PROGRESS_NOTE,
+      SUMMARY_NOTE,
       EMPTY_NOTE,
       STALL_NOTE,
       URL_NOTE,
@@ -733,6 +760,7 @@ export const COMMANDS = [
           "ndjson: one JSON event per line (default). csv: one row per event, the layout below.",
       },
       OUT,
+      SUMMARY,
       PUBLIC_KEY,
       JSON_FLAG,
       QUIET,
@@ -751,6 +779,7 @@ export const COMMANDS = [
       "file on stderr: no --out file is left (on stdout, the events of " +
       "earlier windows are already written). 2 for bad usage, 1 when the " +
       "store cannot be read.",
+      SUMMARY_NOTE,
       SPAN_NOTE,
       FILTER_NOTE,
       S3_NOTE,
@@ -759,6 +788,45 @@ export const COMMANDS = [
     examples: [
       "read --dir /var/lib/audit-archive --org org_123 --from 2026-01-01 --to 2026-02-01 --out january.ndjson",
       "read --s3 s3://audit-archive/workos --org org_123 --from 30d --action user.signed_in --format csv",
+    ],
+  },
+  {
+    name: "summary",
+    summary:
+      "Summarize an export file (CSV or NDJSON, - for stdin): count, span, events per day, top actions, actors and target types.",
+    usage: "summary <file.csv|file.ndjson|-> [--json]",
+    positionals: ["file"],
+    flags: [
+      {
+        name: "top",
+        kind: "string",
+        arg: "<n>",
+        help: "Entries in each top list (1-1000). Default 10.",
+      },
+      JSON_FLAG,
+      QUIET,
+      HELP,
+    ],
+    details: [
+      "Reads the file once, in bounded memory whatever its size: CSV as " +
+      "export writes it (or read --format csv), NDJSON as export --format " +
+      "ndjson or read write it, either gzipped (.gz). The format comes " +
+      "from the name (.csv, .ndjson, .jsonl), else from the first bytes. " +
+      "The summary goes to stderr: the count and time span, events per UTC " +
+      "day as a sparkline (blocks on a UTF-8 terminal, ASCII otherwise), " +
+      "then the most frequent actions, actors and target types; a list " +
+      "past 1,000 distinct keys is approximate and says so.",
+      'With --json stdout gets the same figures: {"events", "first", ' +
+      '"last" (ISO-8601, null without events), "actions": [[name, count]…], ' +
+      '"actors", "targetTypes", "perDay": [[YYYY-MM-DD, count]…], ' +
+      '"daysPerEntry", "exact": {"actions", "actors", "targetTypes"}}.',
+      "Exit codes: 0; 1 when the file cannot be read or does not parse " +
+      "(naming the line); 2 for bad usage.",
+    ],
+    examples: [
+      "summary audit.csv",
+      "summary january.ndjson --json | jq .actions",
+      "export --org org_123 --from 7d | audit-log-export summary -",
     ],
   },
   {

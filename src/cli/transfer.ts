@@ -6,12 +6,19 @@
  * @module
  */
 
-import { type AuditLogExport, TimeoutError } from "../../mod.ts";
+import {
+  type AuditLogExport,
+  EventSummarizer,
+  type EventSummary,
+  TimeoutError,
+} from "../../mod.ts";
 import { onceMoreIfChanged } from "../download.ts";
 import type { Connection, Context } from "./context.ts";
 import { writeNdjson } from "./ndjson.ts";
 import { AtomicFile, type OutFile, readFileStream } from "./output.ts";
+import type { TransferReport } from "./progress.ts";
 import type { OutputFormat } from "./spec.ts";
+import { tallied } from "./summary.ts";
 import { TransferError } from "./errors.ts";
 
 /**
@@ -66,30 +73,25 @@ function transferFailure(error: unknown, total: number): TransferError {
 }
 
 /**
- * The download with progress: counts bytes on stderr as they arrive, and
+ * The download with progress: the library tells `report` how far it got,
+ * and this stream ends the report with the download, however it ends, and
  * turns a read failure into a {@link TransferError} saying how far it got.
  * Cancelling it releases the connection.
  */
 function metered(
   ctx: Context,
   stream: ReadableStream<Uint8Array>,
-  label: string,
+  report: TransferReport,
 ): ReadableStream<Uint8Array> {
   const reader = stream.getReader();
-  const meter = ctx.progress.bytes(label);
   let total = 0;
-  let finished = false;
-  const finish = () => {
-    if (!finished) meter.finish();
-    finished = true;
-  };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       let next: ReadableStreamReadResult<Uint8Array>;
       try {
         next = await reader.read();
       } catch (error) {
-        finish();
+        report.stop();
         controller.error(
           ctx.signal.aborted
             ? ctx.signal.reason
@@ -98,16 +100,15 @@ function metered(
         return;
       }
       if (next.done) {
-        finish();
+        report.finish();
         controller.close();
         return;
       }
       total += next.value.byteLength;
-      meter.add(next.value.byteLength);
       controller.enqueue(next.value);
     },
     async cancel(reason) {
-      finish();
+      report.stop();
       await reader.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });
@@ -168,13 +169,45 @@ export interface Written {
   rows?: number;
   /** The first rows of a CSV, when they were counted as they went. */
   preview?: Record<string, string>[];
+  /** The summary of the events written, when asked for. */
+  summary?: EventSummary;
+}
+
+/**
+ * The download of a ready export with its progress on stderr: the report
+ * starts before the request, so a failure to open it ends the report too.
+ */
+async function download(
+  ctx: Context,
+  connection: Connection,
+  ready: AuditLogExport,
+): Promise<ReadableStream<Uint8Array>> {
+  const report = ctx.progress.transfer(`Downloading ${ready.id}`);
+  try {
+    const stream = await connection.client.downloadExport(ready, {
+      ...connection.wait,
+      onProgress: report.onProgress,
+    });
+    return metered(ctx, stream, report);
+  } catch (error) {
+    report.stop();
+    throw error;
+  }
+}
+
+/** What to learn of the data on its way to the sink. */
+interface Reading {
+  /** Parse the CSV for its row count and this many first rows. */
+  previewRows?: number;
+  /** Tally the events for a summary (`--summary`). */
+  summary?: boolean;
 }
 
 /**
  * Downloads a ready export into `sink` in `format`: the CSV bytes as they
  * come, or NDJSON events parsed from them as they come. With `previewRows`,
  * the CSV is also parsed on its way to the sink, for its row count and
- * first rows.
+ * first rows; with `summary`, its events are tallied on their way.
  */
 async function writeExport(
   ctx: Context,
@@ -182,31 +215,48 @@ async function writeExport(
   ready: AuditLogExport,
   format: OutputFormat,
   sink: (chunk: Uint8Array) => Promise<void>,
-  previewRows?: number,
+  { previewRows, summary }: Reading = {},
 ): Promise<Written> {
-  const stream = metered(
-    ctx,
-    await connection.client.downloadExport(ready, connection.wait),
-    `Downloading ${ready.id}`,
-  );
+  const stream = await download(ctx, connection, ready);
+  // A fresh tally per download: a file that changed on its host is
+  // downloaded again, and only the second file is summarized.
+  const tally = summary ? new EventSummarizer() : undefined;
+  const summarized = () => tally && { summary: tally.result() };
   if (format === "ndjson") {
-    return writeNdjson(
-      connection.client.exportEvents(stream),
+    const events = connection.client.exportEvents(stream);
+    const written = await writeNdjson(
+      tally ? tallied(events, tally) : events,
       sink,
       ctx.signal,
     );
+    return { ...written, ...summarized() };
+  }
+  if (tally) {
+    // The CSV's bytes go to the sink as they are; its events, parsed from
+    // the same chunks after they are written, go to the tally.
+    const count = { bytes: 0 };
+    let rows = 0;
+    const events = connection.client.exportEvents(
+      writtenThrough(ctx, stream, sink, count),
+    );
+    for await (const event of events) {
+      ctx.signal.throwIfAborted();
+      tally.add(event);
+      rows++;
+    }
+    return { bytes: count.bytes, rows, preview: [], ...summarized() };
   }
   if (previewRows === undefined) {
     return { bytes: await pump(ctx, stream, sink) };
   }
   const count = { bytes: 0 };
-  const summary = await summarize(
+  const rows = await summarize(
     connection,
     writtenThrough(ctx, stream, sink, count),
     ctx.signal,
     previewRows,
   );
-  return { bytes: count.bytes, ...summary };
+  return { bytes: count.bytes, ...rows };
 }
 
 /** Row count and the first rows of a saved CSV. */
@@ -241,6 +291,8 @@ async function summarize(
 export interface Saved extends RowSummary {
   /** Bytes written. */
   bytes: number;
+  /** The summary of its events, when asked for. */
+  summary?: EventSummary;
 }
 
 /**
@@ -259,6 +311,7 @@ export async function saveToFile(
   file: OutFile,
   format: OutputFormat,
   previewRows = 0,
+  summary = false,
 ): Promise<Saved> {
   const sink = (chunk: Uint8Array) => file.write(chunk);
   const atomic = file instanceof AtomicFile ? file : undefined;
@@ -269,7 +322,7 @@ export async function saveToFile(
       ready,
       format,
       sink,
-      atomic ? undefined : previewRows,
+      { previewRows: atomic ? undefined : previewRows, summary },
     );
   // Only a file of our own can be emptied; a FIFO's reader has the bytes.
   const written = atomic
@@ -284,7 +337,7 @@ export async function saveToFile(
     )
     : await write();
   await atomic?.finish();
-  const summary = atomic && written.rows === undefined
+  const rowSummary = atomic && written.rows === undefined
     ? await summarize(
       connection,
       readFileStream(atomic.tempPath),
@@ -293,15 +346,16 @@ export async function saveToFile(
     )
     : { rows: written.rows ?? 0, preview: written.preview ?? [] };
   await file.commit();
-  return { bytes: written.bytes, ...summary };
+  return { bytes: written.bytes, ...rowSummary, summary: written.summary };
 }
 
-/** Streams a ready export to stdout in `format`. */
+/** Streams a ready export to stdout in `format`; with `summary`, tallies its events on the way. */
 export async function streamToStdout(
   ctx: Context,
   connection: Connection,
   ready: AuditLogExport,
   format: OutputFormat,
+  summary = false,
 ): Promise<Written> {
   return await writeExport(
     ctx,
@@ -309,5 +363,6 @@ export async function streamToStdout(
     ready,
     format,
     (chunk) => ctx.io.stdout(chunk),
+    { summary },
   );
 }

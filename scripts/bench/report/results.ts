@@ -13,6 +13,7 @@ import type { ColdGroupResult } from "../cold_start.ts";
 import type { CsvResult } from "../csv.ts";
 import type { Machine } from "../machine.ts";
 import type { PerCallResult } from "../per_call.ts";
+import type { SummaryResult } from "../summary.ts";
 import type { WaitResult } from "../wait.ts";
 
 /** Everything one run measured. */
@@ -36,6 +37,7 @@ export interface Results {
   verify: VerifyResult;
   read: ReadResult;
   gzip: GzipResult;
+  summary: SummaryResult;
 }
 
 /** One line of the targets table. */
