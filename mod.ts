@@ -34,6 +34,7 @@ export type {
   ArchiveErrorInit,
   ArchiveGap,
   ArchiveOptions,
+  ArchivePlan,
   ArchiveResult,
   ArchiveStore,
   LateEvents,

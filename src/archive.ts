@@ -83,6 +83,24 @@ export { checkpointKey, windowKey } from "./archive_ledger.ts";
 export type { ArchiveStore } from "./archive_store.ts";
 
 /**
+ * What a run means to archive of one organization, as `onPlan` is told.
+ *
+ * @example
+ * ```ts
+ * import type { ArchivePlan } from "@audit-log/export";
+ * const line = (p: ArchivePlan) => `${p.organizationId}: ${p.windows} windows from ${p.from.toISOString()}`;
+ * ```
+ */
+export interface ArchivePlan {
+  /** The organization. */
+  organizationId: string;
+  /** Whole windows between the checkpoint (or `from`) and the last settled end. */
+  windows: number;
+  /** Where its first window starts. */
+  from: Date;
+}
+
+/**
  * How {@link archiveExports} reaches the API: a client's configuration and,
  * as every call takes, a `signal` that stops the run (windows already stored
  * stay stored).
@@ -149,6 +167,13 @@ export interface ArchiveOptions {
   concurrency?: number;
   /** Called after each window is stored and checkpointed. */
   onWindow?: (window: ArchivedWindow) => void;
+  /**
+   * Called once per organization, under its lock, before its first window:
+   * how many whole windows this run means to archive (a window the API's
+   * clock says is not yet settled is left for a later run, so fewer may
+   * come), for a progress bar.
+   */
+  onPlan?: (plan: ArchivePlan) => void;
   /** The clock, in epoch ms. Default `Date.now`. */
   now?: () => number;
   /** How many calendar months back the API can export. Default 3, as WorkOS documents. */
@@ -430,6 +455,7 @@ interface Plan extends WindowSettings {
   acceptGaps: boolean;
   concurrency: number;
   onWindow: ((window: ArchivedWindow) => void) | undefined;
+  onPlan: ((plan: ArchivePlan) => void) | undefined;
   now: () => number;
   retentionMonths: number;
 }
@@ -467,6 +493,7 @@ const ARCHIVE_RULES: Rules<ArchiveOptions> = {
   acceptGaps: (b) => typeof b === "boolean" ? undefined : "must be a boolean",
   concurrency: wholeNumber(1, 64, "organizations"),
   onWindow: callable,
+  onPlan: callable,
   now: callable,
   retentionMonths: wholeNumber(1, 120, "months"),
   compress: compressRule,
@@ -521,6 +548,7 @@ function plan(options: ArchiveOptions, issues: Issue[]): Plan | undefined {
     format: o.format,
     concurrency: o.concurrency,
     onWindow: o.onWindow,
+    onPlan: o.onPlan,
     now: o.now,
     retentionMonths: o.retentionMonths,
     ...(o.compress ? { compress: o.compress } : {}),
@@ -967,6 +995,11 @@ async function archiveLocked(
       );
       lastKey = null;
     }
+    p.onPlan?.({
+      organizationId,
+      windows: Math.max(0, Math.floor((last - start) / p.window)),
+      from: new Date(start),
+    });
     for (; start + p.window <= last; start += p.window) {
       config.signal?.throwIfAborted();
       const end = start + p.window;

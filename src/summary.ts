@@ -299,7 +299,12 @@ export class EventSummarizer {
   #first = Infinity;
   #last = -Infinity;
 
-  /** @throws RangeError for options that are not whole numbers in range. */
+  /**
+   * Creates an empty summary.
+   *
+   * @param options `top`, `capacity` and `maxDays`, as for `summarizeEvents`.
+   * @throws RangeError for options that are not whole numbers in range.
+   */
   constructor(options: Omit<SummaryOptions, "signal"> = {}) {
     this.#top = wholeOption("top", options.top, DEFAULT_TOP, 0);
     const capacity = wholeOption(

@@ -613,3 +613,58 @@ Deno.test("archiveExports: near the edge of what the API exports, the API's cloc
     );
   });
 });
+
+Deno.test("archiveExports: onPlan tells each organization's windows to do before the first, and a rerun plans none", async () => {
+  const orgs = ["org_plan_a", "org_plan_b"];
+  await withEmulator({
+    now: () => NOW,
+    exportDelayMs: 0,
+    rateLimit: false,
+    organizations: orgs,
+    events: orgs.map((org) =>
+      storedEvent(org, { occurredAt: new Date(NOW - 2 * DAY).toISOString() })
+    ),
+  }, async (server) => {
+    const store = memoryStore();
+    const seen: string[] = [];
+    const options = {
+      organizationIds: orgs,
+      store,
+      from: new Date(Date.UTC(2026, 10, 15)),
+      now: () => NOW,
+      recheck: 0,
+      concurrency: 1,
+      onPlan: (p: { organizationId: string; windows: number; from: Date }) =>
+        seen.push(
+          `plan ${p.organizationId} ${p.windows} ${p.from.toISOString()}`,
+        ),
+      onWindow: (w: { organizationId: string }) =>
+        seen.push(`window ${w.organizationId}`),
+    };
+    const result = await archiveExports(options, server.config);
+    // Nov 15 to Nov 20 (NOW is Nov 20, 12:00; a window ends an hour before).
+    const days = 5;
+    assert.equal(result.windows.length, days * orgs.length);
+    assert.deepEqual(
+      seen,
+      orgs.flatMap((org) => [
+        `plan ${org} ${days} 2026-11-15T00:00:00.000Z`,
+        ...Array.from({ length: days }, () => `window ${org}`),
+      ]),
+    );
+    seen.length = 0;
+    await archiveExports(options, server.config);
+    assert.deepEqual(
+      seen,
+      orgs.map((org) => `plan ${org} 0 2026-11-20T00:00:00.000Z`),
+    );
+    for (const bad of ["log", 1, null]) {
+      await assert.rejects(
+        archiveExports({ ...options, onPlan: bad as never }, server.config),
+        (e: unknown) =>
+          e instanceof ValidationError &&
+          e.issues.some((i) => i.path === "onPlan"),
+      );
+    }
+  });
+});

@@ -335,3 +335,55 @@ Deno.test("colour on a terminal unless NO_COLOR: only the bar's filled part is p
     },
   );
 });
+
+Deno.test({
+  name:
+    "screen: archive draws each organization's windows done of those planned under the stored lines, then the table",
+  ignore: !tmux,
+  async fn() {
+    const orgs = ["org_screen_a", "org_screen_b"];
+    const events = orgs.map((org) =>
+      storedEvent(org, {
+        occurredAt: new Date(Date.now() - 2 * DAY).toISOString(),
+      })
+    );
+    await withEmulator(
+      { exportDelayMs: 0, rateLimit: false, organizations: orgs, events },
+      async ({ url }) => {
+        const dir = await Deno.makeTempDir({ prefix: "cli_screen_archive_" });
+        try {
+          const run = await runInPty(
+            command([
+              "archive",
+              "--org",
+              orgs.join(","),
+              "--dir",
+              dir,
+              "--from",
+              "4d",
+              "--concurrency",
+              "1",
+              "--base-url",
+              url,
+            ]),
+            { width: 80, env: TERMINAL, driver: "tmux", timeout: 60_000 },
+          );
+          assert.equal(run.code, 0, run.lines.join("\n"));
+          for (const line of run.lines) assert.ok(displayWidth(line) <= 80);
+          // The last organization's bar is left full where it was drawn.
+          const bars = run.lines.filter((l) => /\d+\/\d+ windows/.test(l));
+          assert.equal(bars.length, 1, run.lines.join("\n"));
+          assert.match(bars[0], /^org_screen_b (\d+)\/\1 windows █+ 100%$/);
+          const stored = run.lines.filter((l) => / → org_screen_/.test(l));
+          assert.ok(stored.length >= 6, run.lines.join("\n"));
+          assert.ok(
+            run.lines.some((l) => /^organization\s+windows\s+rows/.test(l)),
+            run.lines.join("\n"),
+          );
+        } finally {
+          await Deno.remove(dir, { recursive: true });
+        }
+      },
+    );
+  },
+});

@@ -14,8 +14,10 @@ import {
   ArchiveError,
   archiveExports,
   type ArchiveOptions,
+  type ArchivePlan,
   type ArchiveResult,
 } from "../../mod.ts";
+import { renderWindowsBar } from "./bar.ts";
 import {
   clientConfig,
   type CommandContext,
@@ -284,6 +286,43 @@ export async function runArchive(
 }
 
 /**
+ * The progress of a run's windows. On a terminal, each stored window is a
+ * line, below which one bar (of the organization that stored last) shows
+ * windows done of those planned; elsewhere, the lines alone, as a log
+ * wants them.
+ */
+function windowBars(ctx: Context): {
+  plan: (plan: ArchivePlan) => void;
+  stored: (organizationId: string, line: string) => void;
+} {
+  const planned = new Map<string, number>();
+  const done = new Map<string, number>();
+  const draw = (organizationId: string) =>
+    ctx.progress.update(
+      ctx.progress.fit(
+        renderWindowsBar({
+          label: organizationId,
+          done: done.get(organizationId) ?? 0,
+          total: planned.get(organizationId) ?? 0,
+        }, ctx.progress.style),
+      ),
+    );
+  return {
+    plan: ({ organizationId, windows }) => {
+      planned.set(organizationId, windows);
+      done.set(organizationId, 0);
+      if (ctx.terminal.tty && windows > 0) draw(organizationId);
+    },
+    stored: (organizationId, line) => {
+      done.set(organizationId, (done.get(organizationId) ?? 0) + 1);
+      if (!ctx.terminal.tty) return ctx.progress.done(line);
+      ctx.progress.note(line);
+      draw(organizationId);
+    },
+  };
+}
+
+/**
  * Archives `run` into its directory, with a line per window on stderr and
  * a summary (or `--json`) at the end; returns the exit code: 0, or 3 when
  * the archive has a gap.
@@ -295,14 +334,17 @@ export async function archiveInto(
 ): Promise<number> {
   const { io } = ctx;
   const { location, ...options } = run;
+  const bars = windowBars(ctx);
   let result: ArchiveResult;
   try {
     result = await archiveExports({
       ...options,
       store: location.store,
       now: io.now,
+      onPlan: bars.plan,
       onWindow: (w) =>
-        ctx.progress.done(
+        bars.stored(
+          w.organizationId,
           `${w.organizationId} ${day(w.start)}${
             w.end.getTime() - w.start.getTime() === DAY
               ? ""

@@ -100,6 +100,16 @@ export class Progress {
     } else this.#write(`${text}\n`);
   }
 
+  /**
+   * Prints a line of progress above the status line, which stays where it
+   * is on a terminal (a window stored, below which the bar goes on); silent
+   * when quiet.
+   */
+  note(text: string): void {
+    if (this.#options.quiet) return;
+    this.line(text);
+  }
+
   /** Ends the status line, leaving its last text visible, and prints `text` as a line if given. */
   done(text?: string): void {
     if (this.#options.quiet) return;
