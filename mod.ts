@@ -76,7 +76,11 @@ export type {
   AuditLogMetadata,
 } from "./src/events.ts";
 export type { AuditLogExport, ExportState } from "./src/types.ts";
-export { EventSummarizer, summarizeEvents } from "./src/summary.ts";
+export {
+  EventSummarizer,
+  summarizeCsv,
+  summarizeEvents,
+} from "./src/summary.ts";
 export type { EventSummary, SummaryOptions } from "./src/summary.ts";
 export { VERSION } from "./src/version.ts";
 export {

@@ -21,12 +21,19 @@
  * neighbouring days are merged into buckets of 2, 4, 8… days, so counts stay
  * exact and only the resolution drops (`daysPerEntry`).
  *
+ * The bytes of an export's CSV can be summarized without typed events
+ * ({@link summarizeCsv}): only the cells the summary needs are read, and
+ * the summary is the same.
+ *
  * Web APIs only: runs wherever the library does.
  *
  * @module
  */
 
-import type { AuditLogEvent } from "./events.ts";
+import { type CsvRecordText, parseCsvTable } from "./csv.ts";
+import { CsvParseError } from "./errors.ts";
+import { type AuditLogEvent, unplacedRow } from "./events.ts";
+import { parseEventTime } from "./instant.ts";
 
 /** Keys a tally holds at most unless told otherwise. */
 export const DEFAULT_CAPACITY = 1000;
@@ -94,6 +101,24 @@ export interface EventSummary {
   exact: { actions: boolean; actors: boolean; targetTypes: boolean };
 }
 
+/**
+ * A few characters of a key and its length, mixed: where the key stands in
+ * a table of recent keys. Keys read from a file are new strings every
+ * time, which a `Map` must hash whole before it can look one up; keys that
+ * repeat are found in front of it by this and one `===`. Keys that share
+ * the sampled characters share a slot, which only sends more of them on to
+ * the map.
+ */
+function fingerprint(key: string): number {
+  const n = key.length;
+  if (n === 0) return 0;
+  return n * 961 + key.charCodeAt(n - 1) * 31 + key.charCodeAt(n >> 1) +
+    key.charCodeAt(n >> 2) * 7;
+}
+
+/** Slots of a table of recent keys: a power of two. */
+const RECENT_SLOTS = 256;
+
 /** A tallied key: its count, the count it inherited, and where it is in the heap. */
 interface Entry {
   key: string;
@@ -113,6 +138,10 @@ export class SpaceSaving {
   readonly #capacity: number;
   readonly #entries = new Map<string, Entry>();
   readonly #heap: Entry[] = [];
+  /** Entries by the fingerprint of their key, which may have changed since. */
+  readonly #recent: (Entry | undefined)[] = new Array(RECENT_SLOTS).fill(
+    undefined,
+  );
   #exact = true;
 
   /** @param capacity Keys held at most; at least 1. */
@@ -137,7 +166,12 @@ export class SpaceSaving {
 
   /** Counts one more of `key`. */
   add(key: string): void {
-    const known = this.#entries.get(key);
+    const slot = fingerprint(key) & (RECENT_SLOTS - 1);
+    let known = this.#recent[slot];
+    if (known === undefined || known.key !== key) {
+      known = this.#entries.get(key);
+      if (known) this.#recent[slot] = known;
+    }
     if (known) {
       known.count++;
       if (!this.#exact) this.#down(known.at);
@@ -147,6 +181,7 @@ export class SpaceSaving {
       const entry = { key, count: 1, error: 0, at: this.#heap.length };
       this.#heap.push(entry);
       this.#entries.set(key, entry);
+      this.#recent[slot] = entry;
       return;
     }
     if (this.#exact) {
@@ -161,6 +196,7 @@ export class SpaceSaving {
     least.error = least.count;
     least.count++;
     this.#entries.set(key, least);
+    this.#recent[slot] = least;
     this.#down(0);
   }
 
@@ -205,8 +241,9 @@ class DayCounts {
   readonly #maxDays: number;
   #buckets = new Map<number, { n: number }>();
   #size = 1;
-  // Events come in time order, so most fall in the bucket of the last one.
-  #lastBucket = NaN;
+  /** The last event's bucket, as epoch ms from its start to its end. */
+  #lastStart = NaN;
+  #lastEnd = NaN;
   #last: { n: number } = { n: 0 };
 
   constructor(maxDays: number) {
@@ -218,15 +255,20 @@ class DayCounts {
     return this.#buckets.size;
   }
 
-  add(day: number): void {
-    const bucket = Math.floor(day / this.#size) * this.#size;
-    if (bucket !== this.#lastBucket) {
+  /** Counts an event at `time`, epoch ms. */
+  add(time: number): void {
+    // Events come in time order, so most fall in the last one's bucket:
+    // two comparisons spare the division and the map.
+    if (!(time >= this.#lastStart && time < this.#lastEnd)) {
+      const span = this.#size * DAY_MS;
+      const bucket = Math.floor(time / span) * this.#size;
       let counter = this.#buckets.get(bucket);
       if (!counter) {
         counter = { n: 0 };
         this.#buckets.set(bucket, counter);
       }
-      this.#lastBucket = bucket;
+      this.#lastStart = bucket * DAY_MS;
+      this.#lastEnd = this.#lastStart + span;
       this.#last = counter;
     }
     this.#last.n++;
@@ -244,7 +286,7 @@ class DayCounts {
     }
     this.#buckets = merged;
     this.#size = size;
-    this.#lastBucket = NaN;
+    this.#lastStart = this.#lastEnd = NaN;
   }
 
   entries(): { perDay: [string, number][]; daysPerEntry: number } {
@@ -275,6 +317,74 @@ function wholeOption(
 }
 
 /**
+ * The tallies both ways in share: typed events, and the cells of CSV rows
+ * read where they stand, which must come to the same summary.
+ */
+class Tally {
+  readonly top: number;
+  readonly actions: SpaceSaving;
+  readonly actors: SpaceSaving;
+  readonly targetTypes: SpaceSaving;
+  readonly days: DayCounts;
+  events = 0;
+  first = Infinity;
+  last = -Infinity;
+
+  constructor(options: Omit<SummaryOptions, "signal">) {
+    this.top = wholeOption("top", options.top, DEFAULT_TOP, 0);
+    const capacity = wholeOption(
+      "capacity",
+      options.capacity,
+      Math.max(DEFAULT_CAPACITY, this.top),
+      Math.max(1, this.top),
+    );
+    this.actions = new SpaceSaving(capacity);
+    this.actors = new SpaceSaving(capacity);
+    this.targetTypes = new SpaceSaving(capacity);
+    this.days = new DayCounts(
+      wholeOption("maxDays", options.maxDays, DEFAULT_MAX_DAYS, 2),
+    );
+  }
+
+  get held(): number {
+    return this.actions.size + this.actors.size + this.targetTypes.size +
+      this.days.size;
+  }
+
+  /**
+   * Counts one event but its targets, which the caller adds to
+   * `targetTypes`. A time that is NaN is counted in no day.
+   */
+  count(action: string, actor: string, time: number): void {
+    this.events++;
+    this.actions.add(action);
+    this.actors.add(actor);
+    if (Number.isNaN(time)) return;
+    if (time < this.first) this.first = time;
+    if (time > this.last) this.last = time;
+    this.days.add(time);
+  }
+
+  result(): EventSummary {
+    const dated = this.first <= this.last;
+    return {
+      events: this.events,
+      first: dated ? new Date(this.first) : null,
+      last: dated ? new Date(this.last) : null,
+      actions: this.actions.top(this.top),
+      actors: this.actors.top(this.top),
+      targetTypes: this.targetTypes.top(this.top),
+      ...this.days.entries(),
+      exact: {
+        actions: this.actions.exact,
+        actors: this.actors.exact,
+        targetTypes: this.targetTypes.exact,
+      },
+    };
+  }
+}
+
+/**
  * The summary built one event at a time, for a caller that already reads
  * the events for something else (and so cannot hand over an iterable).
  *
@@ -290,14 +400,7 @@ function wholeOption(
  * ```
  */
 export class EventSummarizer {
-  readonly #top: number;
-  readonly #actions: SpaceSaving;
-  readonly #actors: SpaceSaving;
-  readonly #targetTypes: SpaceSaving;
-  readonly #days: DayCounts;
-  #events = 0;
-  #first = Infinity;
-  #last = -Infinity;
+  readonly #tally: Tally;
 
   /**
    * Creates an empty summary.
@@ -306,57 +409,27 @@ export class EventSummarizer {
    * @throws RangeError for options that are not whole numbers in range.
    */
   constructor(options: Omit<SummaryOptions, "signal"> = {}) {
-    this.#top = wholeOption("top", options.top, DEFAULT_TOP, 0);
-    const capacity = wholeOption(
-      "capacity",
-      options.capacity,
-      Math.max(DEFAULT_CAPACITY, this.#top),
-      Math.max(1, this.#top),
-    );
-    this.#actions = new SpaceSaving(capacity);
-    this.#actors = new SpaceSaving(capacity);
-    this.#targetTypes = new SpaceSaving(capacity);
-    this.#days = new DayCounts(
-      wholeOption("maxDays", options.maxDays, DEFAULT_MAX_DAYS, 2),
-    );
+    this.#tally = new Tally(options);
   }
 
   /** Keys and day buckets held now: bounded by the options, not by the events. */
   get held(): number {
-    return this.#actions.size + this.#actors.size + this.#targetTypes.size +
-      this.#days.size;
+    return this.#tally.held;
   }
 
   /** Counts one event. An event without a valid time is counted, but in no day. */
   add(event: AuditLogEvent): void {
-    this.#events++;
-    this.#actions.add(event.action);
-    this.#actors.add(event.actor.id);
-    for (const target of event.targets) this.#targetTypes.add(target.type);
-    const time = event.occurredAt.getTime();
-    if (Number.isNaN(time)) return;
-    if (time < this.#first) this.#first = time;
-    if (time > this.#last) this.#last = time;
-    this.#days.add(Math.floor(time / DAY_MS));
+    const tally = this.#tally;
+    tally.count(event.action, event.actor.id, event.occurredAt.getTime());
+    const targets = event.targets;
+    for (let i = 0; i < targets.length; i++) {
+      tally.targetTypes.add(targets[i].type);
+    }
   }
 
   /** The summary of the events added so far. */
   result(): EventSummary {
-    const dated = this.#first <= this.#last;
-    return {
-      events: this.#events,
-      first: dated ? new Date(this.#first) : null,
-      last: dated ? new Date(this.#last) : null,
-      actions: this.#actions.top(this.#top),
-      actors: this.#actors.top(this.#top),
-      targetTypes: this.#targetTypes.top(this.#top),
-      ...this.#days.entries(),
-      exact: {
-        actions: this.#actions.exact,
-        actors: this.#actors.exact,
-        targetTypes: this.#targetTypes.exact,
-      },
-    };
+    return this.#tally.result();
   }
 }
 
@@ -368,7 +441,8 @@ export class EventSummarizer {
  *
  * `for await (const e of …) summarizer.add(e)` with an
  * {@link EventSummarizer} does the same for a caller that reads the events
- * for something else too.
+ * for something else too. For the bytes of an export's CSV,
+ * {@link summarizeCsv} comes to the same summary faster.
  *
  * Rejects with a RangeError for options that are not whole numbers in
  * range, before anything is read.
@@ -396,4 +470,364 @@ export async function summarizeEvents(
     signal?.throwIfAborted();
   }
   return summarizer.result();
+}
+
+/** Where the cells of one numbered target stand; -1 for a missing column. */
+interface TargetCells {
+  n: number;
+  id: number;
+  type: number;
+  name: number;
+  metadata: number;
+}
+
+/** Where the cells the summary reads or checks stand; -1 for a missing column. */
+interface SummaryCells {
+  action: number;
+  occurredAt: number;
+  actorId: number;
+  actorMetadata: number;
+  metadata: number;
+  targetsJson: number;
+  /** In the order of N, the order of an event's targets. */
+  targets: TargetCells[];
+}
+
+const TARGET_COLUMN = /^target_(id|type|name|metadata)_(\d{1,9})$/;
+
+/**
+ * The cells of a header that the summary needs, refusing the headers
+ * `exportEvents` refuses, with its errors: a file without events must not
+ * get a summary. The header has no duplicate names by now, so only two
+ * spellings of one target column's number can clash. These rules, the
+ * time reader and the cell checks below restate those of `events.ts`;
+ * `tests/summary_test.ts` holds the two to the same answers on generated
+ * files.
+ */
+function planSummary(header: string[], line: number): SummaryCells {
+  const at = (name: string) => header.indexOf(name);
+  const targets = new Map<number, TargetCells>();
+  header.forEach((name, i) => {
+    // The other names `exportEvents` knows never match, so need no test first.
+    const target = TARGET_COLUMN.exec(name);
+    if (!target) return;
+    const n = Number(target[2]);
+    const field = target[1] as "id" | "type" | "name" | "metadata";
+    let cells = targets.get(n);
+    if (!cells) {
+      cells = { n, id: -1, type: -1, name: -1, metadata: -1 };
+      targets.set(n, cells);
+    }
+    if (cells[field] >= 0) {
+      throw new CsvParseError({
+        message: `Columns ${JSON.stringify(header[cells[field]])} and ${
+          JSON.stringify(name)
+        } name the same field`,
+        line,
+      });
+    }
+    cells[field] = i;
+  });
+  for (const name of ["action", "occurred_at"]) {
+    if (at(name) < 0) {
+      throw new CsvParseError({
+        message: `The header has no ${name} column`,
+        line,
+      });
+    }
+  }
+  return {
+    action: at("action"),
+    occurredAt: at("occurred_at"),
+    actorId: at("actor_id"),
+    actorMetadata: at("actor_metadata"),
+    metadata: at("metadata"),
+    targetsJson: at("targets"),
+    targets: [...targets.values()].sort((a, b) => a.n - b.n),
+  };
+}
+
+/** The decimal number in `count` digits of `text` from `at`; NaN if one is not a digit. */
+function digits(text: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (!(digit >= 0 && digit <= 9)) return NaN;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+const HYPHEN = 0x2d;
+const COLON = 0x3a;
+const DOT = 0x2e;
+const LETTER_T = 0x54;
+const LETTER_Z = 0x5a;
+
+/**
+ * A reader of `occurred_at` cells to epoch ms, or `undefined`: the reader
+ * `exportEvents` uses, without the `Date`. The form of `toISOString` is read
+ * digit by digit, with the start of a run of one day worked out once;
+ * everything else goes to `parseEventTime`, whose answer is final. The
+ * fast path only answers where `parseEventTime` would give the same.
+ */
+function occurredAtReader(): (value: string) => number | undefined {
+  let lastDay = "";
+  let lastDayStart = 0;
+  const dayStart = (value: string): number | undefined => {
+    const year = digits(value, 0, 4);
+    const month = digits(value, 5, 2);
+    const date = digits(value, 8, 2);
+    if (!(year >= 1000 && month >= 1 && month <= 12 && date >= 1)) {
+      return undefined;
+    }
+    const start = Date.UTC(year, month - 1, date);
+    // Date.UTC rolls a day past the month's end over into the next one.
+    return new Date(start).getUTCDate() === date ? start : undefined;
+  };
+  return (value) => {
+    if (
+      value.length === 24 && value.charCodeAt(4) === HYPHEN &&
+      value.charCodeAt(7) === HYPHEN && value.charCodeAt(10) === LETTER_T &&
+      value.charCodeAt(13) === COLON && value.charCodeAt(16) === COLON &&
+      value.charCodeAt(19) === DOT && value.charCodeAt(23) === LETTER_Z
+    ) {
+      if (lastDay === "" || !value.startsWith(lastDay)) {
+        const start = dayStart(value);
+        if (start === undefined) return parseEventTime(value);
+        lastDay = value.slice(0, 11);
+        lastDayStart = start;
+      }
+      const hour = digits(value, 11, 2);
+      const minute = digits(value, 14, 2);
+      const second = digits(value, 17, 2);
+      const ms = digits(value, 20, 3);
+      if (hour <= 23 && minute <= 59 && second <= 59 && ms >= 0) {
+        return lastDayStart + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+      }
+    }
+    return parseEventTime(value);
+  };
+}
+
+/** Cells longer than this are checked every time rather than remembered. */
+const REMEMBERED_CELL_CHARS = 512;
+
+/**
+ * A check of JSON object cells (metadata) that throws what `exportEvents`
+ * throws for a cell that is not one. Metadata repeats, so a cell already
+ * found good is remembered and not parsed again; as there, by its written
+ * form where the parser has one, in a set apart from cells remembered by
+ * value, and a column whose cells rarely repeat stops being remembered.
+ */
+function objectCellCheck(
+  header: string[],
+): (fields: string[], i: number, line: number, record: CsvRecordText) => void {
+  const byWritten = new Set<string>();
+  const byValue = new Set<string>();
+  let remember = true;
+  let lookups = 0;
+  let hits = 0;
+  return (fields, i, line, record) => {
+    const text = fields[i];
+    if (text === "") return;
+    let key: string | undefined;
+    let seen = byValue;
+    if (remember) {
+      const written = record.written(i);
+      if (written !== undefined) seen = byWritten;
+      key = written ?? text;
+      const known = seen.has(key);
+      if (++lookups === 1_024) {
+        remember = hits >= 256;
+        lookups = hits = 0;
+        if (!remember || byWritten.size + byValue.size > 1_024) {
+          byWritten.clear();
+          byValue.clear();
+        }
+      }
+      if (known) {
+        hits++;
+        return;
+      }
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new CsvParseError({
+        message: `Column ${JSON.stringify(header[i])} is not a JSON object`,
+        line,
+      });
+    }
+    if (remember && key !== undefined && key.length <= REMEMBERED_CELL_CHARS) {
+      // A copy: a slice would keep the whole decoded text it was cut from.
+      seen.add(` ${key}`.slice(1));
+    }
+  };
+}
+
+/**
+ * The targets of a JSON `targets` cell, refused as `exportEvents` refuses
+ * them; `undefined` for an empty cell.
+ */
+function listedTargets(
+  fields: string[],
+  i: number,
+  header: string[],
+  line: number,
+): { type: string }[] | undefined {
+  const text = fields[i];
+  if (text === "") return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (!Array.isArray(value)) {
+    throw new CsvParseError({
+      message: `Column ${JSON.stringify(header[i])} is not a JSON array`,
+      line,
+    });
+  }
+  for (const t of value as unknown[]) {
+    const target = t as Record<string, unknown>;
+    if (
+      typeof t !== "object" || t === null || typeof target.id !== "string" ||
+      typeof target.type !== "string" ||
+      (target.name !== undefined && typeof target.name !== "string") ||
+      (target.metadata !== undefined &&
+        (typeof target.metadata !== "object" || target.metadata === null))
+    ) {
+      throw new CsvParseError({
+        message: `Column ${
+          JSON.stringify(header[i])
+        } holds a target that is not {id, type, name?, metadata?}`,
+        line,
+      });
+    }
+  }
+  return value as { type: string }[];
+}
+
+/** What the row counter hands on now and then, to let pending promises run. */
+const PAUSE = true;
+/**
+ * Rows counted between two pauses. A source's next read may wait on
+ * promise steps of its own before it asks for the bytes (a Node file
+ * handle's does): parsed through without a pause, a chunk would be used up
+ * before its successor was asked for, and every read waited for in full.
+ * One pause per few hundred bytes' rows keeps the next read under way
+ * while this one is parsed, for the cost of a settled promise.
+ */
+const PAUSE_ROWS = 64;
+
+/**
+ * The builder `parseCsvTable` calls per record: it counts the row into
+ * `tally` and hands on nothing but a pause every {@link PAUSE_ROWS} rows,
+ * so the parser runs through the bytes it has without settling a promise
+ * per row. Every cell `exportEvents` would refuse is checked, in its
+ * order, before the row is counted.
+ */
+function rowCounter(tally: Tally, signal: AbortSignal | undefined) {
+  return (
+    header: string[],
+    headerLine: number,
+  ): (
+    fields: string[],
+    line: number,
+    record: CsvRecordText,
+  ) => typeof PAUSE | undefined => {
+    const plan = planSummary(header, headerLine);
+    const { action: actionAt, occurredAt: timeAt, actorId, targets } = plan;
+    const objectCell = objectCellCheck(header);
+    const occurredAt = occurredAtReader();
+    const targetTypes = tally.targetTypes;
+    return (fields, line, record) => {
+      if (signal?.aborted) signal.throwIfAborted();
+      const action = fields[actionAt];
+      if (action === "") {
+        throw new CsvParseError({ message: "The row has no action", line });
+      }
+      const when = fields[timeAt];
+      const time = occurredAt(when);
+      if (time === undefined) throw unplacedRow(when, line);
+      for (let k = 0; k < targets.length; k++) {
+        const at = targets[k].metadata;
+        if (at >= 0) objectCell(fields, at, line, record);
+      }
+      const listed = plan.targetsJson < 0
+        ? undefined
+        : listedTargets(fields, plan.targetsJson, header, line);
+      if (plan.actorMetadata >= 0) {
+        objectCell(fields, plan.actorMetadata, line, record);
+      }
+      if (plan.metadata >= 0) objectCell(fields, plan.metadata, line, record);
+
+      tally.count(action, actorId < 0 ? "" : fields[actorId], time);
+      for (let k = 0; k < targets.length; k++) {
+        const t = targets[k];
+        const type = t.type < 0 ? "" : fields[t.type];
+        // Events narrower than the file leave their extra target cells empty.
+        if (
+          type !== "" || (t.id >= 0 && fields[t.id] !== "") ||
+          (t.name >= 0 && fields[t.name] !== "") ||
+          (t.metadata >= 0 && fields[t.metadata] !== "")
+        ) {
+          targetTypes.add(type);
+        }
+      }
+      if (listed) {
+        for (const t of listed) targetTypes.add(t.type);
+      }
+      return tally.events % PAUSE_ROWS === 0 ? PAUSE : undefined;
+    };
+  };
+}
+
+/**
+ * Summarizes the bytes of an export's CSV: the summary
+ * `summarizeEvents(exportEvents(stream))` gives, without building an event
+ * per row. Only the cells the summary counts are read (`action`,
+ * `occurred_at`, `actor_id`, the target columns), and the ones
+ * `exportEvents` would refuse are checked, so a file it rejects is rejected
+ * here too, with the same `CsvParseError` and line: an export that does not
+ * parse gets no summary. Memory is bounded as for {@link summarizeEvents}.
+ *
+ * Rejects with a RangeError for options that are not whole numbers in
+ * range, and with the signal's reason if it is already aborted, before
+ * anything is read. Once reading, a failure or an abort cancels the
+ * stream.
+ *
+ * @param stream UTF-8 CSV bytes in the layout of an export.
+ * @param options `top`, `capacity`, `maxDays` and `signal`.
+ * @returns The summary of the file's events.
+ * @throws {CsvParseError} Where `exportEvents` would throw it.
+ *
+ * @example
+ * ```ts
+ * import { summarizeCsv } from "@audit-log/export";
+ * const csv = "action,occurred_at,actor_id,target_id_1,target_type_1\n" +
+ *   "user.signed_in,2026-11-01T09:30:00Z,user_1,team_1,team\n" +
+ *   "user.signed_out,2026-11-02T17:00:00Z,user_1,,\n";
+ * const summary = await summarizeCsv(new Blob([csv]).stream());
+ * console.log(summary.events, summary.actors); // 2 [["user_1", 2]]
+ * console.log(summary.targetTypes, summary.perDay.length); // [["team", 1]] 2
+ * ```
+ */
+export async function summarizeCsv(
+  stream: ReadableStream<Uint8Array>,
+  options: SummaryOptions = {},
+): Promise<EventSummary> {
+  const tally = new Tally(options);
+  const { signal } = options;
+  signal?.throwIfAborted();
+  for await (const _ of parseCsvTable(stream, rowCounter(tally, signal))) {
+    // Only pauses come: the rows were counted as they were parsed.
+  }
+  return tally.result();
 }

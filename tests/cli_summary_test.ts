@@ -1,7 +1,8 @@
 /**
  * `summary <file|->` on CSV, NDJSON, gzip and stdin with exact counts;
- * malformed NDJSON lines named by number; `--summary` on `export` from
- * the same pass, leaving stdout's bytes as they were.
+ * malformed NDJSON lines named by number, a CSV the reader refuses by its
+ * error and line; `--summary` on `export` from the same pass, leaving
+ * stdout's bytes as they were.
  *
  * @module
  */
@@ -122,6 +123,31 @@ Deno.test("summary: a malformed NDJSON line fails with exit 1 naming the line; a
     assert.equal(usage.code, 2);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("summary: a CSV that exportEvents refuses gets no summary, only its error and line", async () => {
+  const cases: [string, RegExp][] = [
+    [
+      "action,occurred_at,actor_id\na,2026-08-01T00:00:00.000Z,u\nb,2026-02-30T00:00:00Z,u\n",
+      /occurred_at "2026-02-30T00:00:00Z" is not an ISO-8601 date-time with a time zone \(line 3\)/,
+    ],
+    [
+      'action,occurred_at,actor_id,metadata\na,2026-08-01T00:00:00.000Z,u,"[1]"\n',
+      /Column "metadata" is not a JSON object \(line 2\)/,
+    ],
+    [
+      "action,occurred_at,target_id_1,target_id_01\n",
+      /Columns "target_id_1" and "target_id_01" name the same field \(line 1\)/,
+    ],
+  ];
+  for (const [csv, pattern] of cases) {
+    const run = await inProcess(["summary", "-", "--json"], {
+      stdin: () => new Blob([csv]).stream(),
+    });
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stdout, "");
+    assert.match(run.stderr, pattern);
   }
 });
 

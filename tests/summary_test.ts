@@ -14,9 +14,12 @@ import {
   EventSummarizer,
   type EventSummary,
   SpaceSaving,
+  summarizeCsv,
   summarizeEvents,
 } from "../src/summary.ts";
 import { parseCsvEvents } from "../src/events.ts";
+import { csvRecord } from "../src/csv_record.ts";
+import { CsvParseError } from "../src/errors.ts";
 import {
   dayColumns,
   renderSummary,
@@ -286,6 +289,325 @@ Deno.test("summarizeEvents over parsed CSV: the library's events, counted", asyn
       exact: { actions: true, actors: true, targetTypes: true },
     } satisfies EventSummary,
   );
+});
+
+/** The bytes of `text` in chunks cut at `cuts` (fractions of its length). */
+function chunked(text: string, cuts: number[]): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  const at = [...new Set(cuts.map((c) => Math.floor(c * bytes.length)))]
+    .sort((a, b) => a - b);
+  const pieces: Uint8Array[] = [];
+  let from = 0;
+  for (const to of [...at, bytes.length]) {
+    if (to > from) pieces.push(bytes.subarray(from, to));
+    from = Math.max(from, to);
+  }
+  return new ReadableStream({
+    pull(controller) {
+      const next = pieces.shift();
+      if (next) controller.enqueue(next);
+      else controller.close();
+    },
+  });
+}
+
+/** A summary, or the CsvParseError's message and line, or another failure. */
+async function outcome(run: () => Promise<EventSummary>): Promise<unknown> {
+  try {
+    return { summary: await run() };
+  } catch (error) {
+    if (error instanceof CsvParseError) {
+      return { error: error.message, line: error.line };
+    }
+    return { other: String(error) };
+  }
+}
+
+/**
+ * A cell that is good, or, in a file that has bad cells, sometimes bad:
+ * `pick` below the file's `badPerMille` takes the bad one.
+ */
+const cellOf = (good: fc.Arbitrary<string>, bad: fc.Arbitrary<string>) =>
+  fc.record({ good, bad, pick: fc.integer({ min: 0, max: 999 }) });
+
+/** `occurred_at`: the exports' own spelling, every other one the reader takes, and some it refuses. */
+const arbTime = cellOf(
+  fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.integer({ min: -2e12, max: 4e12 }).map((ms) =>
+        new Date(ms).toISOString()
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.integer({ min: 0, max: 10 * 86_400_000 }).map((ms) =>
+        new Date(T0 + ms).toISOString()
+      ),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        "2026-08-01T10:00:00.000Z",
+        "2026-08-01T23:59:59.999Z",
+        "2026-08-02T00:00:00.000Z",
+        "2026-08-01t10:00:00z",
+        "2026-08-01 10:00Z",
+        "2026-08-01T10:00:00+02:00",
+        "2026-08-01T01:00:00-0530",
+        "2026-08-01T10:00:00,123456789+01",
+        "2026-08-01T10:00:00.1Z",
+        "2026-06-30T23:59:60.000Z",
+        "2026-06-30T23:59:60Z",
+        "2024-02-29T12:00:00.000Z",
+        "0999-12-31T23:59:59.999Z",
+        "0000-01-01T00:00:00.000Z",
+        "9999-12-31T23:59:59.999Z",
+      ),
+    },
+  ),
+  fc.constantFrom(
+    "",
+    "2026-02-30T10:00:00.000Z",
+    "2025-02-29T10:00:00.000Z",
+    "2026-08-01T24:00:00.000Z",
+    "2026-08-01T10:60:00.000Z",
+    "2026-08-01T10:00:61.000Z",
+    "2026-13-01T10:00:00.000Z",
+    "2026-08-01T10:00:00.000",
+    "2026-08-01T1a:00:00.000Z",
+    "-2026-08-01T10:00:00Z",
+    "2026-08-01",
+    "yesterday",
+  ),
+);
+
+/** A JSON object column's cell. */
+const arbObjectCell = cellOf(
+  fc.constantFrom(
+    "",
+    "",
+    '{"plan":"pro"}',
+    '{"a":1,"b":"x\\"y"}',
+    "{}",
+    '{"n":{"deep":[1]}}',
+  ),
+  fc.constantFrom("[]", "null", "nope", '"s"', "{", "1"),
+);
+
+/** A `targets` column's cell. */
+const arbTargetsCell = cellOf(
+  fc.constantFrom(
+    "",
+    "[]",
+    '[{"id":"t1","type":"team"}]',
+    '[{"id":"t1","type":"team"},{"id":"u","type":"user","name":"Ada","metadata":{}}]',
+  ),
+  fc.constantFrom(
+    "{}",
+    "[1]",
+    '[{"id":"t1"}]',
+    '[{"id":"t","type":"x","name":3}]',
+    '[{"id":"t","type":"x","metadata":null}]',
+    "[",
+  ),
+);
+
+/** A generated export: its header (shuffled, with or without optional columns) and rows. */
+const arbCsv = fc.record({
+  order: fc.array(fc.nat(), { minLength: 20, maxLength: 20 }),
+  drop: fc.record({
+    action: fc.integer({ min: 0, max: 19 }).map((n) => n === 0),
+    actorId: fc.boolean(),
+    actorMetadata: fc.boolean(),
+    metadata: fc.boolean(),
+    targets: fc.boolean(),
+  }),
+  // Target numbers, some with a leading zero: two spellings of one N clash.
+  targetNumbers: fc.uniqueArray(
+    fc.constantFrom("0", "1", "2", "3", "1", "10", "7", "01"),
+    { maxLength: 4 },
+  ),
+  targetFields: fc.constantFrom(
+    ["id", "type", "name", "metadata"],
+    ["id", "type"],
+    ["type"],
+    ["id", "name", "metadata"],
+  ),
+  extra: fc.boolean(),
+  badPerMille: fc.constantFrom(0, 0, 0, 5, 30, 300),
+  rows: fc.array(
+    fc.record({
+      action: cellOf(
+        fc.constantFrom(
+          "user.signed_in",
+          "team.deleted",
+          "a",
+          "b,c",
+          'q"uote',
+          "é",
+        ),
+        fc.constant(""),
+      ),
+      time: arbTime,
+      actor: fc.constantFrom("user_1", "user_2", "", "user,3", "日本"),
+      actorMetadata: arbObjectCell,
+      metadata: arbObjectCell,
+      targets: arbTargetsCell,
+      cells: fc.array(
+        fc.constantFrom("", "", "", "team", "user", "t_1", 'Ada "A"', "x\ny"),
+        { minLength: 28, maxLength: 28 },
+      ),
+      metadataCells: fc.array(arbObjectCell, { minLength: 7, maxLength: 7 }),
+    }),
+    { maxLength: 40 },
+  ),
+  capacity: fc.integer({ min: 1, max: 6 }),
+  maxDays: fc.integer({ min: 2, max: 12 }),
+  top: fc.integer({ min: 0, max: 6 }),
+  crlf: fc.boolean(),
+  cuts: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }),
+});
+
+type GeneratedCsv = typeof arbCsv extends fc.Arbitrary<infer T> ? T : never;
+type GeneratedRow = GeneratedCsv["rows"][number];
+
+/** The CSV text of a generated export. */
+function csvText(g: GeneratedCsv): string {
+  const pick = (c: { good: string; bad: string; pick: number }) =>
+    c.pick < g.badPerMille ? c.bad : c.good;
+  const columns: { name: string; cell: (row: GeneratedRow) => string }[] = [];
+  if (!g.drop.action) {
+    columns.push({ name: "action", cell: (r) => pick(r.action) });
+  }
+  columns.push({ name: "occurred_at", cell: (r) => pick(r.time) });
+  if (!g.drop.actorId) columns.push({ name: "actor_id", cell: (r) => r.actor });
+  columns.push({ name: "actor_type", cell: () => "user" });
+  if (!g.drop.actorMetadata) {
+    columns.push({
+      name: "actor_metadata",
+      cell: (r) => pick(r.actorMetadata),
+    });
+  }
+  if (!g.drop.metadata) {
+    columns.push({ name: "metadata", cell: (r) => pick(r.metadata) });
+  }
+  if (!g.drop.targets) {
+    columns.push({ name: "targets", cell: (r) => pick(r.targets) });
+  }
+  if (g.extra) columns.push({ name: "__proto__", cell: () => "x" });
+  g.targetNumbers.forEach((n, t) => {
+    g.targetFields.forEach((field: string, f) => {
+      const k = t * 4 + f;
+      columns.push({
+        name: `target_${field}_${n}`,
+        cell: field === "metadata"
+          ? (r) => pick(r.metadataCells[t])
+          : (r) => r.cells[k],
+      });
+    });
+  });
+  // A stable shuffle by the generated keys.
+  const shuffled = columns.map((c, i) => ({
+    c,
+    key: g.order[i % 20] * 100 + i,
+  }))
+    .sort((a, b) => a.key - b.key).map(({ c }) => c);
+  const lines = [
+    csvRecord(shuffled.map((c) => c.name)),
+    ...g.rows.map((r) => csvRecord(shuffled.map((c) => c.cell(r)))),
+  ];
+  const text = lines.join("");
+  return g.crlf ? text : text.replaceAll("\r\n", "\n");
+}
+
+Deno.test("summarizeCsv: the summary of summarizeEvents over exportEvents, or its CsvParseError and line (property)", async () => {
+  let summarized = 0;
+  let refused = 0;
+  await fc.assert(
+    fc.asyncProperty(arbCsv, async (g) => {
+      const text = csvText(g);
+      const options = {
+        capacity: Math.max(g.capacity, g.top),
+        maxDays: g.maxDays,
+        top: g.top,
+      };
+      const viaEvents = await outcome(() =>
+        summarizeEvents(parseCsvEvents(chunked(text, [])), options)
+      );
+      const viaCells = await outcome(() =>
+        summarizeCsv(chunked(text, g.cuts), options)
+      );
+      assert.deepEqual(viaCells, viaEvents, text);
+      if ("summary" in (viaEvents as object)) summarized++;
+      else refused++;
+    }),
+    { numRuns: 600 },
+  );
+  // Both kinds of file were tried, in numbers.
+  assert.ok(summarized > 200 && refused > 100, `${summarized} / ${refused}`);
+});
+
+Deno.test("summarizeCsv: the bench's layout, chunk by chunk, as summarizeEvents counts it", async () => {
+  const { sampleEvents } = await import("../testing.ts");
+  const { csvHeader, eventCells } = await import(
+    "../src/emulator/csv_writer.ts"
+  );
+  const events = sampleEvents({ seed: 7, perOrganization: 300, now: T0 });
+  const text = [csvHeader(2), ...events.map((e) => eventCells(e, 2))]
+    .map((cells) => csvRecord(cells)).join("");
+  const expected = await summarizeEvents(parseCsvEvents(chunked(text, [])));
+  assert.ok(expected.events > 500);
+  for (
+    const cuts of [
+      [],
+      [0.1, 0.5, 0.51],
+      Array.from({ length: 50 }, (_, i) => i / 50),
+    ]
+  ) {
+    assert.deepEqual(await summarizeCsv(chunked(text, cuts)), expected);
+  }
+});
+
+Deno.test("summarizeCsv: empty and header-only files, wrong options, an abort", async () => {
+  const empty = await summarizeEvents([]);
+  assert.deepEqual(await summarizeCsv(chunked("", [])), empty);
+  assert.deepEqual(
+    await summarizeCsv(chunked("action,occurred_at\r\n", [])),
+    empty,
+  );
+  let pulled = false;
+  const watched = new ReadableStream<Uint8Array>({
+    pull() {
+      pulled = true;
+    },
+  }, { highWaterMark: 0 });
+  await assert.rejects(summarizeCsv(watched, { top: -1 }), RangeError);
+  await assert.rejects(summarizeCsv(watched, { capacity: 0.5 }), RangeError);
+  const aborted = AbortSignal.abort(new Error("stopped"));
+  await assert.rejects(summarizeCsv(watched, { signal: aborted }), /stopped/);
+  assert.equal(pulled, false);
+  // An abort midway cancels the stream.
+  const controller = new AbortController();
+  let cancelled = false;
+  const row = new TextEncoder().encode("a,2026-08-01T00:00:00.000Z\n");
+  const endless = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(new TextEncoder().encode("action,occurred_at\n"));
+    },
+    pull(c) {
+      c.enqueue(row);
+      controller.abort(new Error("enough"));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  await assert.rejects(
+    summarizeCsv(endless, { signal: controller.signal }),
+    /enough/,
+  );
+  assert.ok(cancelled);
 });
 
 Deno.test("sparkline: blocks and ASCII, zero kept apart from a quiet day", () => {

@@ -11,8 +11,8 @@ import {
   type AuditLogEvent,
   EventSummarizer,
   type EventSummary,
-  exportEvents,
   isAuditLogError,
+  summarizeCsv,
 } from "../../mod.ts";
 import { InputError } from "./errors.ts";
 import { type CommandContext, type Context, printJson } from "./context.ts";
@@ -53,7 +53,7 @@ export function printSummary(ctx: Context, summary: EventSummary): void {
 }
 
 /** A file's format: from its name when it tells, else from its first bytes. */
-type FileFormat = "csv" | "ndjson";
+export type FileFormat = "csv" | "ndjson";
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
@@ -113,16 +113,15 @@ function formatByName(name: string): FileFormat | undefined {
 }
 
 /**
- * The events of a file of either format, gzipped or not. A gzip file is
- * told by its first two bytes, whatever its name; the format by the name,
- * else by the first byte that is not white space: `{` is NDJSON, anything
- * else CSV.
+ * The bytes of a file of either format, gunzipped, and its format. A gzip
+ * file is told by its first two bytes, whatever its name; the format by
+ * the name, else by the first byte that is not white space: `{` is NDJSON,
+ * anything else CSV.
  */
-export async function fileEvents(
+export async function openEventFile(
   raw: ReadableStream<Uint8Array>,
   path: string,
-  name: string,
-): Promise<AsyncIterable<AuditLogEvent>> {
+): Promise<{ format: FileFormat; stream: ReadableStream<Uint8Array> }> {
   let { head, stream } = await peek(raw);
   if (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) {
     ({ head, stream } = await peek(
@@ -137,9 +136,7 @@ export async function fileEvents(
   const first = head.find((b) => !isBlank(b));
   const format = formatByName(path) ??
     (first === 0x7b ? "ndjson" : "csv");
-  return format === "ndjson"
-    ? readNdjsonEvents(stream, name)
-    : exportEvents(stream);
+  return { format, stream };
 }
 
 /**
@@ -172,24 +169,31 @@ export async function runSummary(
   ctx: CommandContext<"summary">,
 ): Promise<number> {
   const { args, io, spec } = ctx;
-  const top = args.string("top");
-  const tally = new EventSummarizer({
-    top: top === undefined ? undefined : parseCount("top", top, 1, 1000, spec),
-  });
-  const given = args.positionals[0];
-  const stdin = given === "-";
-  const name = stdin ? "stdin" : printable(given);
-  const bytes = stdin ? io.stdin() : readFileStream(resolve(io.cwd, given));
+  const given = args.string("top");
+  const top = given === undefined
+    ? undefined
+    : parseCount("top", given, 1, 1000, spec);
+  const file = args.positionals[0];
+  const stdin = file === "-";
+  const name = stdin ? "stdin" : printable(file);
+  const bytes = stdin ? io.stdin() : readFileStream(resolve(io.cwd, file));
+  let summary: EventSummary;
   try {
-    const events = await fileEvents(bytes, stdin ? "" : given, name);
-    for await (const event of events) {
-      ctx.signal.throwIfAborted();
-      tally.add(event);
+    const { format, stream } = await openEventFile(bytes, stdin ? "" : file);
+    if (format === "csv") {
+      // Straight from the cells: the same summary, without an event per row.
+      summary = await summarizeCsv(stream, { top, signal: ctx.signal });
+    } else {
+      const tally = new EventSummarizer({ top });
+      for await (const event of readNdjsonEvents(stream, name)) {
+        ctx.signal.throwIfAborted();
+        tally.add(event);
+      }
+      summary = tally.result();
     }
   } catch (error) {
     throw unreadable(error, name, ctx.signal);
   }
-  const summary = tally.result();
   if (ctx.json) await printJson(ctx, summaryJson(summary));
   else {
     ctx.progress.done(`Summary of ${name}:`);

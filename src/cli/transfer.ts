@@ -10,6 +10,7 @@ import {
   type AuditLogExport,
   EventSummarizer,
   type EventSummary,
+  summarizeCsv,
   TimeoutError,
 } from "../../mod.ts";
 import { onceMoreIfChanged } from "../download.ts";
@@ -218,33 +219,33 @@ async function writeExport(
   { previewRows, summary }: Reading = {},
 ): Promise<Written> {
   const stream = await download(ctx, connection, ready);
-  // A fresh tally per download: a file that changed on its host is
-  // downloaded again, and only the second file is summarized.
-  const tally = summary ? new EventSummarizer() : undefined;
-  const summarized = () => tally && { summary: tally.result() };
   if (format === "ndjson") {
+    // A fresh tally per download: a file that changed on its host is
+    // downloaded again, and only the second file is summarized.
+    const tally = summary ? new EventSummarizer() : undefined;
     const events = connection.client.exportEvents(stream);
     const written = await writeNdjson(
       tally ? tallied(events, tally) : events,
       sink,
       ctx.signal,
     );
-    return { ...written, ...summarized() };
+    return { ...written, ...(tally && { summary: tally.result() }) };
   }
-  if (tally) {
-    // The CSV's bytes go to the sink as they are; its events, parsed from
-    // the same chunks after they are written, go to the tally.
+  if (summary) {
+    // The CSV's bytes go to the sink as they are; the summary is counted
+    // from the cells of the same chunks after they are written, and counts
+    // the rows too.
     const count = { bytes: 0 };
-    let rows = 0;
-    const events = connection.client.exportEvents(
+    const summarized = await summarizeCsv(
       writtenThrough(ctx, stream, sink, count),
+      { signal: ctx.signal },
     );
-    for await (const event of events) {
-      ctx.signal.throwIfAborted();
-      tally.add(event);
-      rows++;
-    }
-    return { bytes: count.bytes, rows, preview: [], ...summarized() };
+    return {
+      bytes: count.bytes,
+      rows: summarized.events,
+      preview: [],
+      summary: summarized,
+    };
   }
   if (previewRows === undefined) {
     return { bytes: await pump(ctx, stream, sink) };
