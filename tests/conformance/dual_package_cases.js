@@ -35,6 +35,7 @@ export const ERROR_CLASSES = {
   ExportFailedError: "AuditLogError",
   CsvParseError: "AuditLogError",
   ArchiveError: "AuditLogError",
+  ArchiveIntegrityError: "AuditLogError",
 };
 
 const REQUEST = { method: "GET", url: "https://api.workos.com/x" };
@@ -56,6 +57,7 @@ const INITS = {
     },
   },
   CsvParseError: { message: "m", line: 1 },
+  ArchiveIntegrityError: { key: "org_1/checkpoint.json", message: "m" },
   ArchiveError: {
     result: { windows: [], gaps: [], durationMs: 0 },
     failures: [{ organizationId: "org_1", error: new Error("m") }],
