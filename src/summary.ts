@@ -32,8 +32,13 @@
 
 import { type CsvRecordText, parseCsvTable } from "./csv.ts";
 import { CsvParseError } from "./errors.ts";
+import {
+  listedTargets,
+  objectCells,
+  occurredAtReader,
+  planEvents,
+} from "./event_cells.ts";
 import { type AuditLogEvent, unplacedRow } from "./events.ts";
-import { parseEventTime } from "./instant.ts";
 
 /** Keys a tally holds at most unless told otherwise. */
 export const DEFAULT_CAPACITY = 1000;
@@ -472,248 +477,6 @@ export async function summarizeEvents(
   return summarizer.result();
 }
 
-/** Where the cells of one numbered target stand; -1 for a missing column. */
-interface TargetCells {
-  n: number;
-  id: number;
-  type: number;
-  name: number;
-  metadata: number;
-}
-
-/** Where the cells the summary reads or checks stand; -1 for a missing column. */
-interface SummaryCells {
-  action: number;
-  occurredAt: number;
-  actorId: number;
-  actorMetadata: number;
-  metadata: number;
-  targetsJson: number;
-  /** In the order of N, the order of an event's targets. */
-  targets: TargetCells[];
-}
-
-const TARGET_COLUMN = /^target_(id|type|name|metadata)_(\d{1,9})$/;
-
-/**
- * The cells of a header that the summary needs, refusing the headers
- * `exportEvents` refuses, with its errors: a file without events must not
- * get a summary. The header has no duplicate names by now, so only two
- * spellings of one target column's number can clash. These rules, the
- * time reader and the cell checks below restate those of `events.ts`;
- * `tests/summary_test.ts` holds the two to the same answers on generated
- * files.
- */
-function planSummary(header: string[], line: number): SummaryCells {
-  const at = (name: string) => header.indexOf(name);
-  const targets = new Map<number, TargetCells>();
-  header.forEach((name, i) => {
-    // The other names `exportEvents` knows never match, so need no test first.
-    const target = TARGET_COLUMN.exec(name);
-    if (!target) return;
-    const n = Number(target[2]);
-    const field = target[1] as "id" | "type" | "name" | "metadata";
-    let cells = targets.get(n);
-    if (!cells) {
-      cells = { n, id: -1, type: -1, name: -1, metadata: -1 };
-      targets.set(n, cells);
-    }
-    if (cells[field] >= 0) {
-      throw new CsvParseError({
-        message: `Columns ${JSON.stringify(header[cells[field]])} and ${
-          JSON.stringify(name)
-        } name the same field`,
-        line,
-      });
-    }
-    cells[field] = i;
-  });
-  for (const name of ["action", "occurred_at"]) {
-    if (at(name) < 0) {
-      throw new CsvParseError({
-        message: `The header has no ${name} column`,
-        line,
-      });
-    }
-  }
-  return {
-    action: at("action"),
-    occurredAt: at("occurred_at"),
-    actorId: at("actor_id"),
-    actorMetadata: at("actor_metadata"),
-    metadata: at("metadata"),
-    targetsJson: at("targets"),
-    targets: [...targets.values()].sort((a, b) => a.n - b.n),
-  };
-}
-
-/** The decimal number in `count` digits of `text` from `at`; NaN if one is not a digit. */
-function digits(text: string, at: number, count: number): number {
-  let n = 0;
-  for (let i = at; i < at + count; i++) {
-    const digit = text.charCodeAt(i) - 48;
-    if (!(digit >= 0 && digit <= 9)) return NaN;
-    n = n * 10 + digit;
-  }
-  return n;
-}
-
-const HYPHEN = 0x2d;
-const COLON = 0x3a;
-const DOT = 0x2e;
-const LETTER_T = 0x54;
-const LETTER_Z = 0x5a;
-
-/**
- * A reader of `occurred_at` cells to epoch ms, or `undefined`: the reader
- * `exportEvents` uses, without the `Date`. The form of `toISOString` is read
- * digit by digit, with the start of a run of one day worked out once;
- * everything else goes to `parseEventTime`, whose answer is final. The
- * fast path only answers where `parseEventTime` would give the same.
- */
-function occurredAtReader(): (value: string) => number | undefined {
-  let lastDay = "";
-  let lastDayStart = 0;
-  const dayStart = (value: string): number | undefined => {
-    const year = digits(value, 0, 4);
-    const month = digits(value, 5, 2);
-    const date = digits(value, 8, 2);
-    if (!(year >= 1000 && month >= 1 && month <= 12 && date >= 1)) {
-      return undefined;
-    }
-    const start = Date.UTC(year, month - 1, date);
-    // Date.UTC rolls a day past the month's end over into the next one.
-    return new Date(start).getUTCDate() === date ? start : undefined;
-  };
-  return (value) => {
-    if (
-      value.length === 24 && value.charCodeAt(4) === HYPHEN &&
-      value.charCodeAt(7) === HYPHEN && value.charCodeAt(10) === LETTER_T &&
-      value.charCodeAt(13) === COLON && value.charCodeAt(16) === COLON &&
-      value.charCodeAt(19) === DOT && value.charCodeAt(23) === LETTER_Z
-    ) {
-      if (lastDay === "" || !value.startsWith(lastDay)) {
-        const start = dayStart(value);
-        if (start === undefined) return parseEventTime(value);
-        lastDay = value.slice(0, 11);
-        lastDayStart = start;
-      }
-      const hour = digits(value, 11, 2);
-      const minute = digits(value, 14, 2);
-      const second = digits(value, 17, 2);
-      const ms = digits(value, 20, 3);
-      if (hour <= 23 && minute <= 59 && second <= 59 && ms >= 0) {
-        return lastDayStart + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
-      }
-    }
-    return parseEventTime(value);
-  };
-}
-
-/** Cells longer than this are checked every time rather than remembered. */
-const REMEMBERED_CELL_CHARS = 512;
-
-/**
- * A check of JSON object cells (metadata) that throws what `exportEvents`
- * throws for a cell that is not one. Metadata repeats, so a cell already
- * found good is remembered and not parsed again; as there, by its written
- * form where the parser has one, in a set apart from cells remembered by
- * value, and a column whose cells rarely repeat stops being remembered.
- */
-function objectCellCheck(
-  header: string[],
-): (fields: string[], i: number, line: number, record: CsvRecordText) => void {
-  const byWritten = new Set<string>();
-  const byValue = new Set<string>();
-  let remember = true;
-  let lookups = 0;
-  let hits = 0;
-  return (fields, i, line, record) => {
-    const text = fields[i];
-    if (text === "") return;
-    let key: string | undefined;
-    let seen = byValue;
-    if (remember) {
-      const written = record.written(i);
-      if (written !== undefined) seen = byWritten;
-      key = written ?? text;
-      const known = seen.has(key);
-      if (++lookups === 1_024) {
-        remember = hits >= 256;
-        lookups = hits = 0;
-        if (!remember || byWritten.size + byValue.size > 1_024) {
-          byWritten.clear();
-          byValue.clear();
-        }
-      }
-      if (known) {
-        hits++;
-        return;
-      }
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = undefined;
-    }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new CsvParseError({
-        message: `Column ${JSON.stringify(header[i])} is not a JSON object`,
-        line,
-      });
-    }
-    if (remember && key !== undefined && key.length <= REMEMBERED_CELL_CHARS) {
-      // A copy: a slice would keep the whole decoded text it was cut from.
-      seen.add(` ${key}`.slice(1));
-    }
-  };
-}
-
-/**
- * The targets of a JSON `targets` cell, refused as `exportEvents` refuses
- * them; `undefined` for an empty cell.
- */
-function listedTargets(
-  fields: string[],
-  i: number,
-  header: string[],
-  line: number,
-): { type: string }[] | undefined {
-  const text = fields[i];
-  if (text === "") return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = undefined;
-  }
-  if (!Array.isArray(value)) {
-    throw new CsvParseError({
-      message: `Column ${JSON.stringify(header[i])} is not a JSON array`,
-      line,
-    });
-  }
-  for (const t of value as unknown[]) {
-    const target = t as Record<string, unknown>;
-    if (
-      typeof t !== "object" || t === null || typeof target.id !== "string" ||
-      typeof target.type !== "string" ||
-      (target.name !== undefined && typeof target.name !== "string") ||
-      (target.metadata !== undefined &&
-        (typeof target.metadata !== "object" || target.metadata === null))
-    ) {
-      throw new CsvParseError({
-        message: `Column ${
-          JSON.stringify(header[i])
-        } holds a target that is not {id, type, name?, metadata?}`,
-        line,
-      });
-    }
-  }
-  return value as { type: string }[];
-}
-
 /** What the row counter hands on now and then, to let pending promises run. */
 const PAUSE = true;
 /**
@@ -742,9 +505,11 @@ function rowCounter(tally: Tally, signal: AbortSignal | undefined) {
     line: number,
     record: CsvRecordText,
   ) => typeof PAUSE | undefined => {
-    const plan = planSummary(header, headerLine);
+    // The header and every cell are checked as `exportEvents` checks them,
+    // by the same code: a file without events must not get a summary.
+    const plan = planEvents(header, headerLine);
     const { action: actionAt, occurredAt: timeAt, actorId, targets } = plan;
-    const objectCell = objectCellCheck(header);
+    const objectCell = objectCells(header, false);
     const occurredAt = occurredAtReader();
     const targetTypes = tally.targetTypes;
     return (fields, line, record) => {
