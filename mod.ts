@@ -48,6 +48,7 @@ export type {
   OrganizationVerification,
   VerifyArchiveOptions,
   VerifyProblem,
+  VerifyProgress,
 } from "./src/archive_verify.ts";
 export { ArchiveIntegrityError, readArchive } from "./src/archive_read.ts";
 export type { ReadArchiveOptions } from "./src/archive_read.ts";

@@ -100,6 +100,8 @@ export const TARGET_RULES = {
   from: instantRule,
   to: instantRule,
   publicKey: (k: unknown) => keyProblem(k, true),
+  onFile: (f: unknown) =>
+    typeof f === "function" ? undefined : "must be a function",
   // Every filter of the table, by its option name, read as createExport
   // reads it.
   ...Object.fromEntries(FILTERS.map((f) => [f.option, filterRule])) as Record<

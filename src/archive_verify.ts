@@ -62,6 +62,31 @@ export interface VerifyArchiveOptions extends ReadSpanOptions {
    * not checked (and `signaturesChecked` is `false`).
    */
   publicKey?: VerifyingKey;
+  /**
+   * Called after each file is hashed, for a progress bar: the organization,
+   * the files hashed of those to hash, and the file's key.
+   */
+  onFile?: (progress: VerifyProgress) => void;
+}
+
+/**
+ * How far `verifyArchive` has got with one organization, as `onFile` is told.
+ *
+ * @example
+ * ```ts
+ * import type { VerifyProgress } from "@audit-log/export";
+ * const line = (p: VerifyProgress) => `${p.organizationId} ${p.done}/${p.total} files`;
+ * ```
+ */
+export interface VerifyProgress {
+  /** The organization. */
+  organizationId: string;
+  /** Files hashed so far. */
+  done: number;
+  /** Files with a digest in the span, to hash in all. */
+  total: number;
+  /** The file just hashed. */
+  key: string;
 }
 
 /** A window of the archive's span that has no file. */
@@ -170,7 +195,15 @@ export async function verifyArchive(
   options: VerifyArchiveOptions,
 ): Promise<ArchiveVerification> {
   const issues: Issue[] = [];
-  const target = archiveTarget(options, issues, true);
+  const target = archiveTarget(options, issues, true, [
+    "store",
+    "organizationId",
+    "organizationIds",
+    "from",
+    "to",
+    "publicKey",
+    "onFile",
+  ]);
   if (!target) throw new ValidationError({ issues });
   const verifier = options.publicKey === undefined
     ? undefined
@@ -185,7 +218,14 @@ export async function verifyArchive(
   const organizations: OrganizationVerification[] = [];
   for (const org of target.organizations) {
     organizations.push(
-      await verifyOne(target.store, org, target.from, target.to, verifier),
+      await verifyOne(
+        target.store,
+        org,
+        target.from,
+        target.to,
+        verifier,
+        options.onFile,
+      ),
     );
   }
   return { ok: organizations.every((o) => o.ok), organizations };
@@ -197,6 +237,7 @@ async function verifyOne(
   from: number,
   to: number,
   verifier: Verifier | undefined,
+  onFile: ((progress: VerifyProgress) => void) | undefined,
 ): Promise<OrganizationVerification> {
   const v: OrganizationVerification = {
     organizationId,
@@ -280,6 +321,9 @@ async function verifyOne(
 
   // Files: each hashed as a stream and compared with its digest.
   const files = new Set(inv.data.map((f) => f.key));
+  const total =
+    inv.data.filter((f) => inSpan(f) && digests.has(`${f.key}${DIGEST_SUFFIX}`))
+      .length;
   for (const file of inv.data.sort((a, b) => a.key < b.key ? -1 : 1)) {
     if (file.addendum) v.addenda.push(file.key);
     if (!inSpan(file)) continue;
@@ -296,6 +340,7 @@ async function verifyOne(
     const { stream, hash } = hashed(body);
     await drain(stream);
     v.filesChecked++;
+    onFile?.({ organizationId, done: v.filesChecked, total, key: file.key });
     const got = hash();
     const r = digest.record;
     if (got.bytes !== r.bytes || got.sha256 !== r.sha256) {

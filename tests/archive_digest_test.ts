@@ -755,3 +755,29 @@ Deno.test("a crash between an addendum and its digest is repaired by the next ru
     );
   });
 });
+
+Deno.test("verifyArchive tells onFile each file hashed, of those to hash; a bad onFile is a ValidationError", async () => {
+  await withArchive(async (api, dir) => {
+    await archive(api, dir);
+    const seen: string[] = [];
+    const report = await verify(dir, {
+      onFile: (p: { organizationId: string; done: number; total: number }) =>
+        seen.push(`${p.organizationId} ${p.done}/${p.total}`),
+    });
+    assert.equal(report.ok, true);
+    const checked = report.organizations[0].filesChecked;
+    assert.equal(checked, 3);
+    assert.deepEqual(
+      seen,
+      Array.from({ length: checked }, (_, i) => `${ORG} ${i + 1}/${checked}`),
+    );
+    for (const bad of ["log", 7, null]) {
+      await assert.rejects(
+        verify(dir, { onFile: bad }),
+        (e: unknown) =>
+          e instanceof ValidationError &&
+          e.issues.some((i) => i.path === "onFile"),
+      );
+    }
+  });
+});

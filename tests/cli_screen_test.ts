@@ -387,3 +387,53 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "screen: verify draws the files hashed of each organization on a terminal, then its lines",
+  ignore: !tmux,
+  async fn() {
+    const org = "org_screen_verify";
+    const events = [
+      storedEvent(org, {
+        occurredAt: new Date(Date.now() - 2 * DAY).toISOString(),
+      }),
+    ];
+    await withEmulator(
+      { exportDelayMs: 0, rateLimit: false, organizations: [org], events },
+      async ({ url }) => {
+        const dir = await Deno.makeTempDir({ prefix: "cli_screen_verify_" });
+        try {
+          const archived = await inProcess([
+            "archive",
+            "--org",
+            org,
+            "--dir",
+            dir,
+            "--from",
+            "4d",
+            "--base-url",
+            url,
+            "-q",
+          ], { env: { WORKOS_API_KEY: TEST_KEY } });
+          assert.equal(archived.code, 0, archived.stderr);
+          const run = await runInPty(command(["verify", "--dir", dir]), {
+            width: 80,
+            env: TERMINAL,
+            driver: "tmux",
+            timeout: 60_000,
+          });
+          assert.equal(run.code, 0, run.lines.join("\n"));
+          const bar = run.lines.find((l) => / files /.test(l)) ?? "";
+          assert.match(bar, /^org_screen_verify (\d+)\/\1 files █+ 100%$/);
+          assert.ok(
+            run.lines.some((l) => l.startsWith(`${org}: ok:`)),
+            run.lines.join("\n"),
+          );
+        } finally {
+          await Deno.remove(dir, { recursive: true });
+        }
+      },
+    );
+  },
+});

@@ -57,6 +57,8 @@ export interface WindowsState {
   total: number;
   /** Windows that failed so far; shown when more than 0. */
   failed?: number;
+  /** What is counted. Default `"windows"`; `verify` counts `"files"`. */
+  unit?: string;
 }
 
 // The smallest bar worth drawing, and the largest: past 40 cells a bar
@@ -399,7 +401,9 @@ export function renderWindowsBar(
   const failed = Math.floor(amount(state.failed));
   const percent = percentOf(done, total) ?? 0;
   const before: Part[] = [{
-    text: `${formatCount(done)}/${formatCount(total)} windows`,
+    text: `${formatCount(done)}/${formatCount(total)} ${
+      sanitizeText(state.unit ?? "windows")
+    }`,
     rank: 3,
   }];
   const after: Part[] = [{ text: `${String(percent).padStart(3)}%`, rank: 5 }];

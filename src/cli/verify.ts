@@ -9,7 +9,12 @@
  * @module
  */
 
-import { type OrganizationVerification, verifyArchive } from "../../mod.ts";
+import {
+  type OrganizationVerification,
+  verifyArchive,
+  type VerifyProgress,
+} from "../../mod.ts";
+import { renderWindowsBar } from "./bar.ts";
 import { type CommandContext, type Context, printJson } from "./context.ts";
 import { readKeyFile } from "./key_file.ts";
 import { EXIT } from "./report.ts";
@@ -147,6 +152,20 @@ export async function runVerify(
     organizationIds,
     ...span,
     ...(publicKey ? { publicKey } : {}),
+    // On a terminal, the files hashed of the organization at work.
+    ...(ctx.terminal.tty
+      ? {
+        onFile: ({ organizationId, done, total }: VerifyProgress) =>
+          ctx.progress.update(
+            ctx.progress.fit(
+              renderWindowsBar(
+                { label: organizationId, done, total, unit: "files" },
+                ctx.progress.style,
+              ),
+            ),
+          ),
+      }
+      : {}),
   });
   let failed = false;
   let gapped = false;
