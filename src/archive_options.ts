@@ -111,25 +111,27 @@ export const TARGET_RULES = {
 };
 
 /** The options any read may carry, each with its rule. */
+/**
+ * Compiles only when every option of `Options` is in `Allowed`: an option
+ * added to a read's interface without its name in the read's list (and so
+ * without a rule) stops the compiler where the list is.
+ */
+export type EveryOptionAllowed<Options, Allowed> =
+  [Exclude<keyof Options, Allowed>] extends [never] ? true : never;
+
 type AnyReadOptions = { [K in keyof typeof TARGET_RULES]?: unknown };
 
 /**
  * Checks the options of a read (`many`: several organizations allowed),
  * adding every problem to `issues`; the target, or `undefined` when there
- * is any problem. `allowed` lists the option names of this read.
+ * is any problem. `allowed` lists the option names of this read: each
+ * caller states every option of its API there, checked by `everyOptionAllowed`.
  */
 export function archiveTarget(
   options: unknown,
   issues: Issue[],
   many: boolean,
-  allowed: readonly (keyof typeof TARGET_RULES)[] = [
-    "store",
-    "organizationId",
-    "organizationIds",
-    "from",
-    "to",
-    "publicKey",
-  ],
+  allowed: readonly (keyof typeof TARGET_RULES)[],
 ): ArchiveTarget | undefined {
   const rules = Object.fromEntries(
     allowed.map((name) => [name, TARGET_RULES[name]]),

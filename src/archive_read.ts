@@ -13,7 +13,11 @@ import { decoded, drain, hashed } from "./archive_codec.ts";
 import { readDigest, signedBytes } from "./archive_digest.ts";
 import { inventory } from "./archive_inventory.ts";
 import type { DataFile } from "./archive_ledger.ts";
-import { archiveTarget, type ReadSpanOptions } from "./archive_options.ts";
+import {
+  archiveTarget,
+  type EveryOptionAllowed,
+  type ReadSpanOptions,
+} from "./archive_options.ts";
 import { verifierOf, type VerifyingKey } from "./archive_sign.ts";
 import type { StoreAccess } from "./archive_store.ts";
 import { AuditLogError, ValidationError } from "./errors.ts";
@@ -99,6 +103,11 @@ const READ_OPTIONS = [
   "publicKey",
   ...FILTERS.map((f) => f.option),
 ] as const;
+const everyReadOptionAllowed: EveryOptionAllowed<
+  ReadArchiveOptions,
+  typeof READ_OPTIONS[number]
+> = true;
+void everyReadOptionAllowed;
 
 // Every filter of `src/filters.ts` is an option above: a filter added to the
 // table without its field (and its doc) stops the compiler here.

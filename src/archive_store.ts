@@ -536,7 +536,14 @@ async function readAll(body: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   return concat(chunks, size);
 }
 
-function checkChunk(chunk: unknown): asserts chunk is Uint8Array {
+/**
+ * Refuses a chunk that is not bytes: what a store writes must be the bytes
+ * given, never a text or an object turned into some. Every store's `write`
+ * checks each chunk with it.
+ *
+ * @internal
+ */
+export function checkChunk(chunk: unknown): asserts chunk is Uint8Array {
   if (!(chunk instanceof Uint8Array)) {
     throw new TypeError("A stream written to a store must yield Uint8Arrays");
   }

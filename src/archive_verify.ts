@@ -25,7 +25,11 @@ import {
   readGaps,
   windowKey,
 } from "./archive_ledger.ts";
-import { archiveTarget, type ReadSpanOptions } from "./archive_options.ts";
+import {
+  archiveTarget,
+  type EveryOptionAllowed,
+  type ReadSpanOptions,
+} from "./archive_options.ts";
 import {
   type Verifier,
   verifierOf,
@@ -167,6 +171,22 @@ export interface ArchiveVerification {
   organizations: OrganizationVerification[];
 }
 
+/** Every option of {@link verifyArchive}. */
+const VERIFY_OPTIONS = [
+  "store",
+  "organizationId",
+  "organizationIds",
+  "from",
+  "to",
+  "publicKey",
+  "onFile",
+] as const;
+const everyVerifyOptionAllowed: EveryOptionAllowed<
+  VerifyArchiveOptions,
+  typeof VERIFY_OPTIONS[number]
+> = true;
+void everyVerifyOptionAllowed;
+
 /**
  * Verifies an archive made by `archiveExports`: hashes every window file
  * and addendum of the span as a stream and compares it with its digest,
@@ -195,15 +215,7 @@ export async function verifyArchive(
   options: VerifyArchiveOptions,
 ): Promise<ArchiveVerification> {
   const issues: Issue[] = [];
-  const target = archiveTarget(options, issues, true, [
-    "store",
-    "organizationId",
-    "organizationIds",
-    "from",
-    "to",
-    "publicKey",
-    "onFile",
-  ]);
+  const target = archiveTarget(options, issues, true, VERIFY_OPTIONS);
   if (!target) throw new ValidationError({ issues });
   const verifier = options.publicKey === undefined
     ? undefined

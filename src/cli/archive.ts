@@ -17,7 +17,6 @@ import {
   type ArchivePlan,
   type ArchiveResult,
 } from "../../mod.ts";
-import { renderWindowsBar } from "./bar.ts";
 import {
   clientConfig,
   type CommandContext,
@@ -298,15 +297,11 @@ function windowBars(ctx: Context): {
   const planned = new Map<string, number>();
   const done = new Map<string, number>();
   const draw = (organizationId: string) =>
-    ctx.progress.update(
-      ctx.progress.fit(
-        renderWindowsBar({
-          label: organizationId,
-          done: done.get(organizationId) ?? 0,
-          total: planned.get(organizationId) ?? 0,
-        }, ctx.progress.style),
-      ),
-    );
+    ctx.progress.count({
+      label: organizationId,
+      done: done.get(organizationId) ?? 0,
+      total: planned.get(organizationId) ?? 0,
+    });
   return {
     plan: ({ organizationId, windows }) => {
       planned.set(organizationId, windows);

@@ -13,8 +13,10 @@ import {
   renderTransferDone,
   renderTransferLine,
   renderTransferPlain,
+  renderWindowsBar,
   startRate,
   type TransferState,
+  type WindowsState,
 } from "./bar.ts";
 import { DEFAULT_WIDTH, type Terminal } from "./terminal.ts";
 import { cutToWidth, displayWidth, ellipsisFor, sanitizeText } from "./text.ts";
@@ -98,6 +100,11 @@ export class Progress {
     if (this.#drawn) {
       this.#write(`\r${text}\x1b[K\n${this.#status}\x1b[K`);
     } else this.#write(`${text}\n`);
+  }
+
+  /** Shows a count of things done of those to do (windows, files) as the status line's bar. */
+  count(state: WindowsState): void {
+    this.update(this.fit(renderWindowsBar(state, this.style)));
   }
 
   /**

@@ -14,7 +14,6 @@ import {
   verifyArchive,
   type VerifyProgress,
 } from "../../mod.ts";
-import { renderWindowsBar } from "./bar.ts";
 import { type CommandContext, type Context, printJson } from "./context.ts";
 import { readKeyFile } from "./key_file.ts";
 import { EXIT } from "./report.ts";
@@ -156,14 +155,12 @@ export async function runVerify(
     ...(ctx.terminal.tty
       ? {
         onFile: ({ organizationId, done, total }: VerifyProgress) =>
-          ctx.progress.update(
-            ctx.progress.fit(
-              renderWindowsBar(
-                { label: organizationId, done, total, unit: "files" },
-                ctx.progress.style,
-              ),
-            ),
-          ),
+          ctx.progress.count({
+            label: organizationId,
+            done,
+            total,
+            unit: "files",
+          }),
       }
       : {}),
   });

@@ -23,6 +23,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
 import type { ArchiveStore } from "../archive_store.ts";
 import {
+  checkChunk,
   checkClock,
   checkKey,
   checkLease,
@@ -631,11 +632,7 @@ export function directoryStore(
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          if (!(value instanceof Uint8Array)) {
-            throw new TypeError(
-              "A stream written to a store must yield Uint8Arrays",
-            );
-          }
+          checkChunk(value);
           // One chunk at a time, each on disk before the next is read.
           await file.write(value);
           bytes += value.byteLength;

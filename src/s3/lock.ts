@@ -23,7 +23,7 @@ import {
   parseLockRecord,
   type StoreLock,
 } from "../archive_store.ts";
-import type { S3Requester } from "./signed.ts";
+import { getObject, type S3Requester } from "./signed.ts";
 
 /** Rounds of taking a lock that keeps changing before giving up. */
 const MAX_ROUNDS = 5;
@@ -48,16 +48,8 @@ export async function takeS3Lock(
 ): Promise<StoreLock> {
   const where = `the bucket's ${key}`;
   const read = async (): Promise<Found | undefined> => {
-    const response = await s3.send({
-      operation: "GET",
-      method: "GET",
-      key,
-      accept: [404],
-    });
-    if (response.status === 404) {
-      await response.body?.cancel();
-      return undefined;
-    }
+    const response = await getObject(s3, key);
+    if (!response) return undefined;
     const record = parseLockRecord(await response.text());
     const modified = Date.parse(response.headers.get("last-modified") ?? "");
     return {

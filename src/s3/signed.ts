@@ -101,6 +101,27 @@ async function headText(response: Response): Promise<string> {
 }
 
 /**
+ * The object at `key` (its answer, body unread), or `null` when there is
+ * none; any other refusal rejects.
+ *
+ * @internal
+ */
+export async function getObject(
+  s3: S3Requester,
+  key: string,
+): Promise<Response | null> {
+  const response = await s3.send({
+    operation: "GET",
+    method: "GET",
+    key,
+    accept: [404],
+  });
+  if (response.status !== 404) return response;
+  await response.body?.cancel();
+  return null;
+}
+
+/**
  * The requester of a store: signs with the credentials it keeps in this
  * closure only, so nothing reachable from the store holds them.
  *

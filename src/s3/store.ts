@@ -17,7 +17,7 @@ import {
 import { resolveS3Options, type S3StoreOptions } from "./options.ts";
 import { S3StoreError } from "./errors.ts";
 import { takeS3Lock } from "./lock.ts";
-import { type S3Call, s3Requester } from "./signed.ts";
+import { getObject, type S3Call, s3Requester } from "./signed.ts";
 import { writeStream } from "./write.ts";
 import { element, elements, unescapeXml } from "./xml.ts";
 
@@ -189,18 +189,8 @@ export function s3Store(options: S3StoreOptions): S3Store {
 
   /** The object at `key`, or `null`; its ETag remembered. */
   const fetchObject = async (key: string): Promise<Response | null> => {
-    const response = await s3.send({
-      operation: "GET",
-      method: "GET",
-      key,
-      accept: [404],
-    });
-    if (response.status === 404) {
-      await response.body?.cancel();
-      seen.set(key, null);
-      return null;
-    }
-    seen.set(key, response.headers.get("etag"));
+    const response = await getObject(s3, key);
+    seen.set(key, response && response.headers.get("etag"));
     return response;
   };
 

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { checkChunk } from "../archive_store.ts";
 import type { S3Call, S3Requester } from "./signed.ts";
 import { element, escapeXml } from "./xml.ts";
 
@@ -119,11 +120,7 @@ export async function writeStream(
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (!(value instanceof Uint8Array)) {
-        throw new TypeError(
-          "A stream written to a store must yield Uint8Arrays",
-        );
-      }
+      checkChunk(value);
       total += value.byteLength;
       let at = 0;
       while (at < value.byteLength) {
